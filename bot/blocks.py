@@ -1,0 +1,142 @@
+"""Block Kit builders: pure functions from neutral views to (fallback text, blocks, metadata)."""
+
+from datetime import datetime
+
+from bot.domain.types import CardView, DayCounts, ThreadPost
+
+SECTION_LIMIT = 3000
+ACTIONS_BLOCK = "case_actions"
+CASE_EVENT = "social_case"
+MESSAGE_EVENT = "social_message"
+
+STATUS_LINE = {
+    "open": ":large_green_circle: *Open* — unclaimed",
+    "claimed": ":raising_hand: *Claimed* by {owner}",
+    "resolved": ":white_check_mark: *Resolved*{by}",
+}
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn control characters; customer text must never become a mention or a link."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def quote(text: str) -> str:
+    return "\n".join("> " + line for line in escape(text).splitlines() or [""])
+
+
+def author_line(name: str, handle: str, profile_url: str, followers: int | None, location: str | None) -> str:
+    parts = [f"*{escape(name or handle)}* <{profile_url}|@{escape(handle)}>"]
+    if followers is not None:
+        parts.append(f"{followers:,} followers")
+    if location:
+        parts.append(f":round_pushpin: {escape(location)}")
+    return " · ".join(parts)
+
+
+def button(text: str, action_id: str, case_id: int, style: str | None = None) -> dict:
+    element = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text},
+        "action_id": action_id,
+        "value": str(case_id),
+    }
+    if style:
+        element["style"] = style
+    return element
+
+
+def case_buttons(card: CardView) -> list[dict]:
+    if card.status == "open":
+        return [
+            button("Claim", "case_claim", card.case_id, "primary"),
+            button("Resolve", "case_resolve", card.case_id),
+        ]
+    if card.status == "claimed":
+        return [
+            button("Unclaim", "case_unclaim", card.case_id),
+            button("Resolve", "case_resolve", card.case_id, "primary"),
+        ]
+    return [button("Reopen", "case_reopen", card.case_id)]
+
+
+def status_line(card: CardView) -> str:
+    owner = f"<@{card.owner}>" if card.owner else "nobody"
+    by = f" by <@{card.last_actor}>" if card.last_action == "resolve" and card.last_actor else ""
+    line = STATUS_LINE[card.status].format(owner=owner, by=by)
+    if card.status == "open" and card.last_action == "reopen":
+        line = ":arrows_counterclockwise: *Reopened* — unclaimed"
+    counts = f"{card.messages} post{'s' if card.messages != 1 else ''} · {card.replies} public repl" + (
+        "y" if card.replies == 1 else "ies"
+    )
+    return f"{line} · {counts}"
+
+
+def case_card(card: CardView) -> tuple[str, list[dict], dict]:
+    c = card.customer
+    text = clip(f"Mention from @{c.handle} to @{card.account_handle}: {card.first_post_text}", 300)
+    blocks = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": clip(author_line(c.name, c.handle, card.profile_url, c.followers, c.location)),
+            },
+        },
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(quote(card.first_post_text))}},
+        {
+            "type": "context",
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": f"<{card.post_url}|View on {card.network.upper()}> · {when(card.first_post_at)} · "
+                    f"to @{escape(card.account_handle)} · {escape(card.campaign)}",
+                }
+            ],
+        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": status_line(card)}]},
+        {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": case_buttons(card)},
+    ]
+    metadata = {
+        "event_type": CASE_EVENT,
+        "event_payload": {"case_id": card.case_id, "message_id": card.first_message_id},
+    }
+    return text, blocks, metadata
+
+
+def thread_post(post: ThreadPost) -> tuple[str, list[dict], dict]:
+    c = post.customer
+    text = clip(f"@{c.handle}: {post.text}", 300)
+    blocks = [
+        {
+            "type": "section",
+            "text": {
+                "type": "mrkdwn",
+                "text": clip(f"*{escape(c.name or c.handle)}* @{escape(c.handle)}\n{quote(post.text)}"),
+            },
+        },
+        {
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": f"<{post.post_url}|View post> · {when(post.posted_at)}"}],
+        },
+    ]
+    metadata = {
+        "event_type": MESSAGE_EVENT,
+        "event_payload": {"case_id": post.case_id, "message_id": post.message_id},
+    }
+    return text, blocks, metadata
+
+
+def day_counts(counts: DayCounts) -> str:
+    return (
+        f"*Today* ({counts.day}, {counts.timezone}): {counts.new} new · {counts.claimed} claimed · "
+        f"{counts.answered} answered · {counts.resolved} resolved"
+    )

@@ -1,0 +1,40 @@
+"""Who may act on cases: everyone, or the users in ALLOWED_AGENTS / the AGENT_USERGROUP."""
+
+import logging
+import threading
+import time
+
+log = logging.getLogger(__name__)
+
+GROUP_TTL_SECONDS = 300
+
+
+class Agents:
+    def __init__(self, bridge):
+        self.bridge = bridge
+        self._group: frozenset[str] = frozenset()
+        self._group_read_at = 0.0
+        self._lock = threading.Lock()
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.bridge.config.allowed_agents or self.bridge.config.agent_usergroup)
+
+    def is_agent(self, user: str) -> bool:
+        config = self.bridge.config
+        if not self.restricted or user in config.allowed_agents:
+            return True
+        return bool(config.agent_usergroup) and user in self._group_members()
+
+    def refusal(self) -> str:
+        return "Only the team's agents can work on cases, and you are not one of them. Nothing was changed."
+
+    def _group_members(self) -> frozenset[str]:
+        with self._lock:
+            if time.monotonic() - self._group_read_at > GROUP_TTL_SECONDS:
+                try:
+                    self._group = frozenset(self.bridge.chat.group_members(self.bridge.config.agent_usergroup))
+                    self._group_read_at = time.monotonic()
+                except Exception as err:  # keep the last known members rather than lock everyone out
+                    log.warning("could not read the agents' user group: %s", err)
+            return self._group

@@ -1,0 +1,87 @@
+"""The bridge: the domain's services wired to one database, one chat and one network."""
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+
+from bot.domain.clock import utcnow
+from bot.domain.ports import Chat, Network
+from bot.domain.types import BrandAccount
+from storage import accounts
+from storage.engine import session_scope
+
+
+@dataclass(frozen=True)
+class BridgeConfig:
+    inbox_channel: str | None
+    campaign: str | None = None
+    overlap_seconds: float = 30.0
+    settle_seconds: float = 60.0
+    allowed_agents: frozenset[str] = field(default_factory=frozenset)
+    agent_usergroup: str | None = None
+    timezone: str = "UTC"
+
+
+class Bridge:
+    def __init__(
+        self,
+        engine: Engine,
+        chat: Chat,
+        network: Network,
+        config: BridgeConfig,
+        clock: Callable[[], datetime] = utcnow,
+    ):
+        self.engine = engine
+        self.chat = chat
+        self.network = network
+        self.config = config
+        self.clock = clock
+        self._account: BrandAccount | None = None
+        self._account_lock = threading.Lock()
+
+        from bot.domain.agents import Agents
+        from bot.domain.casework import Casework
+        from bot.domain.ingest import Ingest
+        from bot.domain.mirror import Mirror
+        from bot.domain.replies import Replies
+        from bot.domain.stats import Stats
+
+        self.agents = Agents(self)
+        self.ingest = Ingest(self)
+        self.mirror = Mirror(self)
+        self.cases = Casework(self)
+        self.replies = Replies(self)
+        self.stats = Stats(self)
+
+    def session(self):
+        return session_scope(self.engine)
+
+    def account(self) -> BrandAccount:
+        """The brand account we serve, asked of the network once per process and stored."""
+        with self._account_lock:
+            if self._account is None:
+                me = self.network.me()
+                with self.session() as s:
+                    accounts.ensure_account(
+                        s,
+                        network=me.network,
+                        account_id=me.account_id,
+                        handle=me.handle,
+                        campaign=self.config.campaign or me.handle,
+                    )
+                self._account = me
+            return self._account
+
+    def campaign(self) -> str:
+        return self.config.campaign or self.account().handle
+
+    def cycle(self) -> dict:
+        """One ingest + mirror cycle, then the replies that are due or unsettled."""
+        report = {"ingested": self.ingest.poll()}
+        report["mirrored"] = self.mirror.run_once()
+        report["settled"] = self.replies.settle_unfinished()
+        report["sent"] = self.replies.send_due()
+        return report

@@ -1,0 +1,51 @@
+"""What a case card and a thread post show, read from the stored case."""
+
+from bot.domain.types import Author, CardView, ThreadPost
+from storage import cases
+from storage.models import Case, Message
+
+
+def author_of(message: Message) -> Author:
+    return Author(
+        id=message.author_id,
+        handle=message.author_handle,
+        name=message.author_name,
+        followers=message.author_followers,
+        location=message.author_location,
+    )
+
+
+def card_view(session, network, case: Case, account_handle: str) -> CardView:
+    first = cases.first_inbound(session, case_id=case.id)
+    inbound, replies = cases.message_counts(session, case_id=case.id)
+    last = cases.last_event(session, case_id=case.id)
+    return CardView(
+        case_id=case.id,
+        status=case.status,
+        owner=case.owner,
+        network=case.network,
+        account_handle=account_handle,
+        customer=author_of(first),
+        first_post_id=first.post_id,
+        first_post_text=first.text,
+        first_post_at=first.posted_at,
+        post_url=network.post_url(first.author_handle, first.post_id),
+        profile_url=network.profile_url(first.author_handle),
+        campaign=case.campaign,
+        messages=inbound,
+        replies=replies,
+        last_actor=last.actor if last else None,
+        last_action=last.kind if last else None,
+        first_message_id=first.id,
+    )
+
+
+def thread_post(network, message: Message) -> ThreadPost:
+    return ThreadPost(
+        case_id=message.case_id,
+        message_id=message.id,
+        customer=author_of(message),
+        text=message.text,
+        posted_at=message.posted_at,
+        post_url=network.post_url(message.author_handle, message.post_id),
+    )

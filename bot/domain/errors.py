@@ -1,0 +1,43 @@
+"""Errors the network and chat adapters raise in the domain's own words."""
+
+from datetime import datetime
+
+
+class NetworkError(Exception):
+    """Base of the network adapter's errors; `message` is plain words for an agent."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ReplyRejected(NetworkError):
+    """The network refused the reply for good: nothing was posted. `reason` is a short code."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class RateLimited(NetworkError):
+    def __init__(self, reset_at: datetime | None, message: str = "rate limited"):
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class BadCredentials(NetworkError):
+    pass
+
+
+class OutcomeUnknown(NetworkError):
+    """The call failed in a way that may or may not have taken effect (timeout, 5xx, dropped connection)."""
+
+
+class ChatError(Exception):
+    """A chat call failed; `code` is the platform's error code, `message` plain words."""
+
+    def __init__(self, code: str, message: str, *, retry_after: float | None = None):
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after

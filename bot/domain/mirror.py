@@ -1,0 +1,115 @@
+"""Mirror: stored, not-yet-mirrored messages become Slack parents and thread posts; stale cards are redrawn.
+
+Works only from stored rows, so whatever a failed chat call left undone is done by the next cycle. Before
+posting, the attempt is recorded; a message found with an attempt but no ts is first looked for in the
+channel (by its metadata) so that a crash between posting and recording never posts it twice.
+"""
+
+import logging
+from datetime import timedelta
+
+from bot.domain.cards import card_view, thread_post
+from bot.domain.errors import ChatError
+from storage import cases
+from storage.models import Notice
+from storage.upsert import insert_ignoring_duplicates
+
+log = logging.getLogger(__name__)
+
+LOOKBACK = timedelta(minutes=10)
+
+
+class Mirror:
+    def __init__(self, bridge):
+        self.bridge = bridge
+
+    def run_once(self, limit: int = 500) -> int:
+        with self.bridge.session() as s:
+            rows = cases.unmirrored_messages(s, limit=limit)
+        threads: dict[int, tuple[str, str]] = {}
+        blocked: set[int] = set()
+        mirrored = 0
+        for message, case in rows:
+            if case.id in blocked:
+                continue
+            if case.thread_ts and case.id not in threads:
+                threads[case.id] = (case.channel, case.thread_ts)
+            try:
+                self._mirror(message, case, threads)
+                mirrored += 1
+            except ChatError as err:
+                blocked.add(case.id)
+                log.warning("case %s: could not mirror message %s: %s", case.id, message.id, err)
+        self.refresh_stale_cards()
+        return mirrored
+
+    def _mirror(self, message, case, threads) -> None:
+        chat = self.bridge.chat
+        thread = threads.get(case.id)
+        channel = thread[0] if thread else (case.channel or self.bridge.config.inbox_channel)
+        if message.mirror_started_at is not None:
+            ts = chat.find_mirror(
+                channel, thread[1] if thread else None, message.id, message.mirror_started_at - LOOKBACK
+            )
+            if ts is not None:
+                self._record(message, case, channel, ts, thread, threads)
+                return
+        with self.bridge.session() as s:
+            cases.mark_mirror_started(s, message_id=message.id, at=self.bridge.clock())
+        if thread:
+            ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message))
+        else:
+            with self.bridge.session() as s:
+                fresh = cases.get_case(s, case_id=case.id)
+                view = card_view(s, self.bridge.network, fresh, self.bridge.account().handle)
+            channel, ts = chat.post_card(channel, view)
+            case.card_rev = fresh.card_rev
+        self._record(message, case, channel, ts, thread, threads)
+
+    def _record(self, message, case, channel, ts, thread, threads) -> None:
+        with self.bridge.session() as s:
+            if not thread:
+                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_ts=ts, synced_rev=case.card_rev)
+                threads[case.id] = (channel, ts)
+            cases.set_mirrored(s, message_id=message.id, ts=ts)
+
+    def refresh_card(self, case_id: int) -> bool:
+        """Redraw one case's card; False when the chat refused (the next cycle tries again)."""
+        with self.bridge.session() as s:
+            case = cases.get_case(s, case_id=case_id)
+            if case is None or case.thread_ts is None:
+                return False
+            view = card_view(s, self.bridge.network, case, self.bridge.account().handle)
+        try:
+            self.bridge.chat.update_card(case.channel, case.thread_ts, view)
+        except ChatError as err:
+            log.warning("case %s: card not updated: %s", case_id, err)
+            return False
+        with self.bridge.session() as s:
+            cases.mark_card_synced(s, case_id=case_id, rev=case.card_rev)
+        return True
+
+    def refresh_stale_cards(self, limit: int = 100) -> int:
+        with self.bridge.session() as s:
+            stale = cases.cases_with_stale_cards(s, limit=limit)
+        return sum(self.refresh_card(case.id) for case in stale)
+
+    def announce_gap(self, account, cursor: str, result) -> None:
+        """Say once, in the inbox channel, that mentions between the cursor and the oldest fetched may be lost."""
+        key = f"gap:{account.network}:{account.account_id}:{cursor}"
+        with self.bridge.session() as s:
+            if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": self.bridge.clock()}]):
+                return
+        network = self.bridge.network
+        since = network.post_time(cursor).strftime("%Y-%m-%d %H:%M UTC")
+        until = network.post_time(result.oldest_id).strftime("%Y-%m-%d %H:%M UTC")
+        text = (
+            f":warning: Some mentions of @{account.handle} may be missing: between {since} and {until}. "
+            f"{network.name.upper()} returns only the newest {network.reachable_mentions} mentions and more "
+            f"than that arrived while the bridge was not polling. Search @{account.handle} on "
+            f"{network.name.upper()} for that time range to review them."
+        )
+        try:
+            self.bridge.chat.say_in_channel(self.bridge.config.inbox_channel, text)
+        except ChatError as err:
+            log.error("could not announce a gap in the mentions (%s): %s", err, text)

@@ -1,0 +1,193 @@
+"""Replies from the thread: the rules of who goes public, recorded before sending, sent exactly once."""
+
+import logging
+import re
+from datetime import timedelta
+
+from bot.domain.casework import mention
+from bot.domain.errors import BadCredentials, ChatError, OutcomeUnknown, RateLimited, ReplyRejected
+from bot.domain.types import ChatMessage
+from storage import cases, deliveries, replies
+
+log = logging.getLogger(__name__)
+
+NOTE_PREFIX = re.compile(r"^\s*note\s*:", re.IGNORECASE)
+CREDENTIALS_RETRY = timedelta(minutes=10)
+
+
+def is_note(text: str) -> bool:
+    return bool(NOTE_PREFIX.match(text))
+
+
+def normalised(text: str) -> str:
+    return re.sub(r"https?://\S+", "<url>", " ".join(text.split()))
+
+
+class Replies:
+    def __init__(self, bridge):
+        self.bridge = bridge
+
+    def receive(self, msg: ChatMessage) -> str:
+        """Handle a message typed in a thread; returns what became of it (for logs and tests)."""
+        now = self.bridge.clock()
+        with self.bridge.session() as s:
+            case = cases.case_by_thread(s, channel=msg.channel, thread_ts=msg.thread_ts)
+            if case is None:
+                return "not-a-case"
+            keys = [f"msg:{msg.channel}:{msg.ts}"] + ([f"event:{msg.event_id}"] if msg.event_id else [])
+            if not deliveries.remember(s, keys=keys, at=now):
+                return "duplicate"
+            verdict, notice = self._judge(case, msg)
+            if verdict == "reply":
+                target = cases.latest_inbound(s, case_id=case.id)
+                reply = cases.add_message(
+                    s,
+                    case_id=case.id,
+                    direction="out",
+                    network=case.network,
+                    author_id=case.account_id,
+                    text=msg.text.strip(),
+                    posted_at=now,
+                    stored_at=now,
+                    slack_channel=msg.channel,
+                    slack_ts=msg.ts,
+                    agent=msg.user,
+                    in_reply_to=target.post_id,
+                    state="queued",
+                )
+                reply_id = reply.id
+            elif verdict == "note":
+                cases.add_event(s, case_id=case.id, kind="note", actor=msg.user, at=now, detail=msg.text[:2000])
+        if notice:
+            self._tell(msg, notice)
+        if verdict == "reply":
+            self.send(reply_id)
+        return verdict
+
+    def _judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
+        """('reply' | 'note' | 'refused', what to tell the author privately)."""
+        if not self.bridge.agents.is_agent(msg.user):
+            return "refused", self.bridge.agents.refusal()
+        if case.status == "open":
+            return (
+                "note",
+                "This case is not claimed, so your message stayed internal. Claim it first to reply on X.",
+            )
+        if case.status == "resolved":
+            return (
+                "note",
+                "This case is resolved, so your message stayed internal. Reopen and claim it to reply.",
+            )
+        if case.owner != msg.user:
+            return "note", None
+        if is_note(msg.text):
+            return "note", None
+        text = msg.text.strip()
+        if not text:
+            return "refused", "There is no text to post: nothing was sent."
+        network = self.bridge.network
+        length = network.weighted_length(text)
+        if length > network.max_length:
+            return "refused", (
+                f"Not posted: your reply is {length} characters as X counts them, over the limit of "
+                f"{network.max_length} by {length - network.max_length}. Shorten it and send it again."
+            )
+        return "reply", None
+
+    def send(self, reply_id: int) -> str:
+        """Send a queued reply if it is due; exactly one caller gets to send it."""
+        now = self.bridge.clock()
+        with self.bridge.session() as s:
+            if not replies.start_sending(s, message_id=reply_id, now=now):
+                return "not-due"
+            reply = replies.get_reply(s, message_id=reply_id)
+            case = cases.get_case(s, case_id=reply.case_id)
+        account = self.bridge.account()
+        try:
+            posted = self.bridge.network.reply(account, reply.in_reply_to, reply.text)
+        except RateLimited as err:
+            with self.bridge.session() as s:
+                replies.requeue(s, message_id=reply_id, not_before=err.reset_at, error="rate limited")
+            when = err.reset_at.strftime("%H:%M UTC") if err.reset_at else "in a few minutes"
+            self._say(case, f"X's rate limit is reached: this reply is queued and will go out at {when}.")
+            return "rate-limited"
+        except ReplyRejected as err:
+            with self.bridge.session() as s:
+                replies.mark_failed(s, message_id=reply_id, error=err.reason)
+            self._say(case, f"Not posted on X: {err.message}")
+            return f"rejected:{err.reason}"
+        except BadCredentials as err:
+            with self.bridge.session() as s:
+                replies.requeue(s, message_id=reply_id, not_before=now + CREDENTIALS_RETRY, error="credentials")
+            if reply.attempts <= 1:
+                self._say(case, f"Not posted yet: {err.message} The reply is kept and will be tried again.")
+            log.error("X refused the brand's credentials: %s", err.message)
+            return "bad-credentials"
+        except OutcomeUnknown as err:
+            # Left 'sending': settle_unfinished() looks at the brand's posts before anything is sent again.
+            log.warning("reply %s: outcome unknown (%s); it will be settled", reply_id, err.message)
+            return "unknown"
+        self._record_sent(reply, case, posted.id, posted.url)
+        return "sent"
+
+    def _record_sent(self, reply, case, post_id: str, url: str) -> None:
+        now = self.bridge.clock()
+        with self.bridge.session() as s:
+            replies.mark_sent(s, message_id=reply.id, post_id=post_id, at=now)
+            cases.add_event(s, case_id=case.id, kind="reply", actor=reply.agent or "", at=now, detail=post_id)
+            cases.touch_card(s, case_id=case.id)
+        log.info("case %s: reply %s posted as %s", case.id, reply.id, post_id)
+        self._say(case, f"Posted on X by {mention(reply.agent)}: {url}")
+        self.bridge.mirror.refresh_card(case.id)
+
+    def send_due(self) -> int:
+        with self.bridge.session() as s:
+            due = replies.due_replies(s, now=self.bridge.clock())
+        return sum(self.send(r.id) == "sent" for r in due)
+
+    def settle_unfinished(self) -> int:
+        """Replies left 'sending' by a crash or an unclear answer: find out on X before sending again."""
+        now = self.bridge.clock()
+        cutoff = now - timedelta(seconds=self.bridge.config.settle_seconds)
+        with self.bridge.session() as s:
+            stuck = replies.unsettled_replies(s, started_before=cutoff)
+        settled = 0
+        for reply in stuck:
+            with self.bridge.session() as s:
+                if not replies.claim_unsettled(s, message_id=reply.id, started_before=cutoff, now=now):
+                    continue
+                case = cases.get_case(s, case_id=reply.case_id)
+            try:
+                posts = self.bridge.network.recent_posts(self.bridge.account(), reply.in_reply_to)
+            except (RateLimited, OutcomeUnknown, BadCredentials) as err:
+                log.warning("reply %s: cannot settle yet: %s", reply.id, err.message)
+                continue
+            match = next(
+                (
+                    p
+                    for p in posts
+                    if p.in_reply_to == reply.in_reply_to and normalised(p.text) == normalised(reply.text)
+                ),
+                None,
+            )
+            if match:
+                url = self.bridge.network.post_url(self.bridge.account().handle, match.id)
+                self._record_sent(reply, case, match.id, url)
+            else:
+                with self.bridge.session() as s:
+                    replies.requeue(s, message_id=reply.id, not_before=None, error="not posted; retrying")
+                self.send(reply.id)
+            settled += 1
+        return settled
+
+    def _say(self, case, text: str) -> None:
+        try:
+            self.bridge.chat.say_in_thread(case.channel, case.thread_ts, text)
+        except ChatError as err:
+            log.warning("case %s: could not say in thread: %s (%s)", case.id, err, text)
+
+    def _tell(self, msg: ChatMessage, text: str) -> None:
+        try:
+            self.bridge.chat.tell(msg.channel, msg.user, text, thread_ts=msg.thread_ts)
+        except ChatError as err:
+            log.warning("could not tell %s privately: %s", msg.user, err)

@@ -1,0 +1,123 @@
+"""Neutral types passed between the domain and the chat/network adapters."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class Author:
+    id: str
+    handle: str
+    name: str
+    followers: int | None = None
+    location: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundPost:
+    """A customer's post as the network gave it."""
+
+    id: str
+    conversation_id: str
+    author: Author
+    text: str
+    created_at: datetime
+    in_reply_to_user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    posts: list[InboundPost]
+    newest_id: str | None
+    requests: int
+    # True when paging ended before reaching since_id while the network's reachable window was full:
+    # older mentions may exist that can no longer be fetched.
+    gap_suspected: bool = False
+    oldest_id: str | None = None
+
+
+@dataclass(frozen=True)
+class BrandAccount:
+    network: str
+    account_id: str
+    handle: str
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class PostedReply:
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class OwnPost:
+    id: str
+    text: str
+    in_reply_to: str | None
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    """A message someone typed in a case thread, already turned into plain text."""
+
+    channel: str
+    ts: str
+    thread_ts: str
+    user: str
+    text: str
+    event_id: str | None = None
+
+
+@dataclass(frozen=True)
+class CardView:
+    """What a case card shows: the case, its first post, and its current state."""
+
+    case_id: int
+    status: str
+    owner: str | None
+    network: str
+    account_handle: str
+    customer: Author
+    first_post_id: str
+    first_post_text: str
+    first_post_at: datetime
+    post_url: str
+    profile_url: str
+    campaign: str
+    messages: int = 1
+    replies: int = 0
+    last_actor: str | None = None
+    last_action: str | None = None
+    first_message_id: int = 0
+
+
+@dataclass(frozen=True)
+class ThreadPost:
+    """A customer follow-up mirrored into the case thread."""
+
+    case_id: int
+    message_id: int
+    customer: Author
+    text: str
+    posted_at: datetime
+    post_url: str
+
+
+@dataclass
+class Outcome:
+    """What an action did, and what to tell the person who asked (privately), if anything."""
+
+    changed: bool
+    notice: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    day: str
+    timezone: str
+    new: int
+    claimed: int
+    answered: int
+    resolved: int

@@ -1,0 +1,185 @@
+"""Settings: one object, read once from the environment (and a `.env` file) at start."""
+
+import os
+from dataclasses import dataclass, field
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_X_API_URL = "https://api.twitter.com"
+DEFAULT_DATABASE_URL = "sqlite:///social_inbox.db"
+
+SECRET_NAMES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "X_BEARER_TOKEN",
+    "X_API_KEY",
+    "X_API_SECRET",
+    "X_ACCESS_TOKEN",
+    "X_ACCESS_TOKEN_SECRET",
+)
+X_USER_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_inbox_channel: str | None = None
+    slack_digest_channel: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    x_bearer_token: str | None = None
+    x_api_key: str | None = None
+    x_api_secret: str | None = None
+    x_access_token: str | None = None
+    x_access_token_secret: str | None = None
+    x_api_url: str = DEFAULT_X_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    port: int = 3000
+    poll_interval_seconds: float = 60.0
+    poll_overlap_seconds: float = 30.0
+    mirror_rate_per_channel: float = 1.0
+    reply_settle_seconds: float = 60.0
+    campaign: str | None = None
+    sla_first_response_minutes: float = 60.0
+    timezone: str = "UTC"
+    digest_time: time = time(9, 0)
+    business_hours: str | None = None
+    allowed_agents: frozenset[str] = field(default_factory=frozenset)
+    agent_usergroup: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def secrets(self) -> list[str]:
+        """Every secret value set, for the log filter."""
+        return [v for v in (getattr(self, n.lower()) for n in SECRET_NAMES) if v]
+
+    def has_slack(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    def has_x(self) -> bool:
+        return any(getattr(self, n.lower()) for n in X_USER_CREDENTIALS)
+
+    def require(self, *names: str) -> None:
+        missing = [n for n in names if not getattr(self, n.lower())]
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+
+    def require_for(self, mode: str) -> None:
+        """Stop at start, naming the settings a mode needs and lacks."""
+        slack_front = ("SLACK_BOT_TOKEN",) + (() if self.slack_app_token else ("SLACK_SIGNING_SECRET",))
+        needs = {
+            "run": slack_front + ("SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
+            "web": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *X_USER_CREDENTIALS),
+            "worker": ("SLACK_BOT_TOKEN", "SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
+            "poll-once": ("SLACK_BOT_TOKEN", "SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
+            "digest": ("SLACK_BOT_TOKEN",),
+        }.get(mode, ())
+        self.require(*needs)
+        if mode == "digest" and not (self.slack_digest_channel or self.slack_inbox_channel):
+            raise ConfigError("SLACK_DIGEST_CHANNEL is not set (nor SLACK_INBOX_CHANNEL to fall back on)")
+
+    @property
+    def digest_channel(self) -> str | None:
+        return self.slack_digest_channel or self.slack_inbox_channel
+
+
+def _text(env, name: str) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _number(env, name: str, default: float, *, minimum: float = 0.0, integer: bool = False):
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a {'whole ' if integer else ''}number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, not {raw!r}")
+    return value
+
+
+def _url(env, name: str, default: str) -> str:
+    raw = _text(env, name) or default
+    if not raw.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, not {raw!r}")
+    return raw
+
+
+def _clock(env, name: str, default: time) -> time:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    try:
+        hours, minutes = raw.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        raise ConfigError(f"{name} must be HH:MM (24-hour clock), not {raw!r}") from None
+
+
+def from_env(env=None) -> Settings:
+    """Read and check every setting; raise ConfigError naming the first wrong one."""
+    env = os.environ if env is None else env
+    timezone = _text(env, "TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {timezone!r} is not a known IANA time zone (e.g. Europe/Madrid)") from None
+    app_token = _text(env, "SLACK_APP_TOKEN")
+    if app_token and not app_token.startswith("xapp-"):
+        raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)")
+    database_url = _text(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    if "://" not in database_url:
+        raise ConfigError(f"DATABASE_URL must be a database URL such as sqlite:///file.db, not {database_url!r}")
+    business_hours = _text(env, "BUSINESS_HOURS")
+    if business_hours:
+        from bot.domain.business_hours import parse_business_hours
+
+        try:
+            parse_business_hours(business_hours)
+        except ValueError as err:
+            raise ConfigError(f"BUSINESS_HOURS: {err}") from None
+    slack_api_url = _url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL)
+    return Settings(
+        slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
+        slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        slack_inbox_channel=_text(env, "SLACK_INBOX_CHANNEL"),
+        slack_digest_channel=_text(env, "SLACK_DIGEST_CHANNEL"),
+        slack_api_url=slack_api_url if slack_api_url.endswith("/") else slack_api_url + "/",
+        x_bearer_token=_text(env, "X_BEARER_TOKEN"),
+        x_api_key=_text(env, "X_API_KEY"),
+        x_api_secret=_text(env, "X_API_SECRET"),
+        x_access_token=_text(env, "X_ACCESS_TOKEN"),
+        x_access_token_secret=_text(env, "X_ACCESS_TOKEN_SECRET"),
+        x_api_url=_url(env, "X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
+        database_url=database_url,
+        port=_number(env, "PORT", 3000, minimum=0, integer=True),
+        poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=1),
+        poll_overlap_seconds=_number(env, "POLL_OVERLAP_SECONDS", 30.0),
+        mirror_rate_per_channel=_number(env, "MIRROR_RATE_PER_CHANNEL", 1.0, minimum=0.01),
+        reply_settle_seconds=_number(env, "REPLY_SETTLE_SECONDS", 60.0, minimum=1),
+        campaign=_text(env, "CAMPAIGN"),
+        sla_first_response_minutes=_number(env, "SLA_FIRST_RESPONSE_MINUTES", 60.0, minimum=1),
+        timezone=timezone,
+        digest_time=_clock(env, "DIGEST_TIME", time(9, 0)),
+        business_hours=business_hours,
+        allowed_agents=frozenset(a for a in (_text(env, "ALLOWED_AGENTS") or "").replace(",", " ").split()),
+        agent_usergroup=_text(env, "AGENT_USERGROUP"),
+        log_level=(_text(env, "LOG_LEVEL") or "INFO").upper(),
+    )

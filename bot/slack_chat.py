@@ -1,0 +1,136 @@
+"""The Chat port over slack_sdk's WebClient: cards, threads, private notices, paced per channel."""
+
+import logging
+import threading
+import time
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot import blocks
+from bot.domain.errors import ChatError
+from bot.domain.types import CardView, ThreadPost
+
+log = logging.getLogger(__name__)
+
+PLAIN_ERRORS = {
+    "channel_not_found": "the channel does not exist or the bot cannot see it: check SLACK_INBOX_CHANNEL "
+    "(a channel ID such as C0123456789)",
+    "not_in_channel": "the bot is not a member of the channel: invite it with /invite @your-bot",
+    "is_archived": "the channel is archived",
+    "invalid_auth": "Slack rejected SLACK_BOT_TOKEN (invalid_auth): reinstall the app or copy the token again",
+    "not_authed": "no Slack token was sent: set SLACK_BOT_TOKEN",
+    "token_revoked": "the Slack token was revoked: reinstall the app and update SLACK_BOT_TOKEN",
+    "account_inactive": "the Slack token belongs to a deactivated app or user",
+    "missing_scope": "the Slack app lacks a scope it needs: reinstall it from manifest.yml",
+    "ratelimited": "Slack's rate limit was reached",
+    "msg_too_long": "the message is too long for Slack",
+    "message_not_found": "the Slack message is gone (deleted?)",
+}
+
+
+class ChannelPacer:
+    """Keeps chat.postMessage to about `rate` per second per channel (Slack allows ~1), without a thread."""
+
+    def __init__(self, rate: float):
+        self.interval = 1.0 / rate
+        self._next: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, channel: str) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next.get(channel, now))
+            self._next[channel] = slot + self.interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+def _chat_error(err: Exception) -> ChatError:
+    if isinstance(err, SlackApiError):
+        code = err.response.get("error", "unknown_error") if err.response is not None else "unknown_error"
+        retry_after = None
+        if err.response is not None and err.response.status_code == 429:
+            retry_after = float(err.response.headers.get("Retry-After", 1))
+        return ChatError(code, PLAIN_ERRORS.get(code, f"Slack answered {code}"), retry_after=retry_after)
+    return ChatError("unreachable", f"Slack could not be reached: {type(err).__name__}")
+
+
+class SlackChat:
+    def __init__(self, client: WebClient, *, rate_per_channel: float = 1.0):
+        self.client = client
+        self.pacer = ChannelPacer(rate_per_channel)
+
+    def _call(self, method: str, **kwargs):
+        if method == "chat_postMessage":
+            self.pacer.wait(kwargs["channel"])
+        try:
+            return getattr(self.client, method)(**kwargs)
+        except (SlackApiError, SlackClientError, OSError) as err:
+            raise _chat_error(err) from err
+
+    def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
+        text, card_blocks, metadata = blocks.case_card(card)
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=text,
+            blocks=card_blocks,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return response["channel"], response["ts"]
+
+    def update_card(self, channel: str, ts: str, card: CardView) -> None:
+        text, card_blocks, metadata = blocks.case_card(card)
+        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=card_blocks, metadata=metadata)
+
+    def post_in_thread(self, channel: str, thread_ts: str, post: ThreadPost) -> str:
+        text, post_blocks, metadata = blocks.thread_post(post)
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            thread_ts=thread_ts,
+            text=text,
+            blocks=post_blocks,
+            metadata=metadata,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return response["ts"]
+
+    def find_mirror(self, channel: str, thread_ts: str | None, message_id: int, since: datetime) -> str | None:
+        if thread_ts:
+            pages = self._pages("conversations_replies", channel=channel, ts=thread_ts, include_all_metadata=True)
+        else:
+            oldest = f"{since.timestamp():.6f}"
+            pages = self._pages("conversations_history", channel=channel, oldest=oldest, include_all_metadata=True)
+        for page in pages:
+            for message in page.get("messages", []):
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("message_id") == message_id:
+                    return message["ts"]
+        return None
+
+    def _pages(self, method: str, **kwargs):
+        cursor = None
+        while True:
+            page = self._call(method, limit=200, cursor=cursor, **kwargs)
+            yield page
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return
+
+    def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
+        self._call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False)
+
+    def say_in_channel(self, channel: str, text: str) -> None:
+        self._call("chat_postMessage", channel=channel, text=text)
+
+    def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
+
+    def group_members(self, group: str) -> list[str]:
+        return list(self._call("usergroups_users_list", usergroup=group).get("users", []))

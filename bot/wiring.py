@@ -1,0 +1,84 @@
+"""Wiring: build the Slack client and Bolt app, the X client, the bridge and the scheduler from settings."""
+
+import logging
+import os
+from contextlib import contextmanager
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.domain.bridge import Bridge, BridgeConfig
+from bot.settings import Settings
+from bot.slack_chat import SlackChat
+from bot.x_network import XNetwork
+from storage.engine import create_schema, make_engine
+
+log = logging.getLogger(__name__)
+
+
+def build_slack_client(settings: Settings) -> WebClient:
+    # Only 429s are retried here (after Retry-After): a post whose answer was lost is settled by the
+    # mirror from stored state, never blindly sent again.
+    return WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=30,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=20)],
+    )
+
+
+def build_network(settings: Settings) -> XNetwork:
+    return XNetwork(
+        api_url=settings.x_api_url,
+        bearer_token=settings.x_bearer_token,
+        consumer_key=settings.x_api_key,
+        consumer_secret=settings.x_api_secret,
+        access_token=settings.x_access_token,
+        access_token_secret=settings.x_access_token_secret,
+    )
+
+
+def build_engine(settings: Settings):
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    return engine
+
+
+def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = None) -> Bridge:
+    config = BridgeConfig(
+        inbox_channel=settings.slack_inbox_channel,
+        campaign=settings.campaign,
+        overlap_seconds=settings.poll_overlap_seconds,
+        settle_seconds=settings.reply_settle_seconds,
+        allowed_agents=settings.allowed_agents,
+        agent_usergroup=settings.agent_usergroup,
+        timezone=settings.timezone,
+    )
+    chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
+    return Bridge(engine or build_engine(settings), chat, build_network(settings), config)
+
+
+@contextmanager
+def _without_oauth_env():
+    """Bolt turns OAuth on by itself when both client credentials are in the environment; this is a
+    single-workspace bot with a bot token, so hide them while the app is built."""
+    saved = {k: os.environ.pop(k) for k in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if k in os.environ}
+    try:
+        yield
+    finally:
+        os.environ.update(saved)
+
+
+def build_app(settings: Settings, bridge: Bridge) -> App:
+    from handlers import register
+
+    with _without_oauth_env():
+        app = App(
+            client=bridge.chat.client,
+            signing_secret=settings.slack_signing_secret,
+            process_before_response=False,
+            request_verification_enabled=True,
+        )
+    register(app, bridge)
+    return app

@@ -1,0 +1,251 @@
+"""The X adapter: the Network port over tweepy's API v2 client."""
+
+import logging
+from datetime import UTC, datetime
+
+import requests
+import tweepy
+from requests.adapters import HTTPAdapter
+
+from bot.domain.clock import to_utc
+from bot.domain.errors import BadCredentials, OutcomeUnknown, RateLimited, ReplyRejected
+from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
+from bot.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+
+log = logging.getLogger(__name__)
+
+TWEEPY_HOST = "https://api.twitter.com"
+PAGE_SIZE = 100
+REACHABLE_MENTIONS = 800  # X returns only the newest 800 mentions; since_id beyond that is silently moved
+SNOWFLAKE_EPOCH_MS = 1288834974657
+TWEET_FIELDS = [
+    "created_at",
+    "conversation_id",
+    "author_id",
+    "in_reply_to_user_id",
+    "note_tweet",
+    "entities",
+    "referenced_tweets",
+    "lang",
+]
+USER_FIELDS = ["username", "name", "public_metrics", "location"]
+
+
+class RebasedTransport(HTTPAdapter):
+    """tweepy always calls https://api.twitter.com: send its requests to X_API_URL instead, with timeouts."""
+
+    def __init__(self, base_url: str, timeout=(5, 30)):
+        super().__init__()
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def send(self, request, **kwargs):
+        if self.base_url != TWEEPY_HOST and request.url.startswith(TWEEPY_HOST):
+            request.url = self.base_url + request.url[len(TWEEPY_HOST) :]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self.timeout
+        return super().send(request, **kwargs)
+
+
+def post_time(post_id: str) -> datetime:
+    ms = (int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def _first_message(err: tweepy.HTTPException) -> str:
+    return "; ".join(str(m) for m in err.api_messages) or str(err)
+
+
+def _reset_at(err: tweepy.TooManyRequests) -> datetime | None:
+    headers = err.response.headers
+    resets = []
+    if headers.get("x-user-limit-24hour-remaining") == "0" and headers.get("x-user-limit-24hour-reset"):
+        resets.append(int(headers["x-user-limit-24hour-reset"]))
+    if headers.get("x-rate-limit-reset"):
+        resets.append(int(headers["x-rate-limit-reset"]))
+    if not resets:
+        return None
+    return datetime.fromtimestamp(max(resets), UTC)
+
+
+CREDENTIALS_MESSAGE = (
+    "X rejected the brand's credentials (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET)."
+)
+
+# v2 problems carry no numeric code: classify by the words of api_messages.
+FORBIDDEN_REASONS = (
+    (
+        "duplicate content",
+        "duplicate",
+        "X refused it as duplicate content: the brand has already posted this exact text. Reword it and send again.",
+    ),
+    (
+        "deleted or not visible",
+        "deleted",
+        "the customer's post was deleted or is no longer visible to the brand, so there is nothing to reply to.",
+    ),
+    (
+        "not allowed because you have not been mentioned",
+        "not_allowed",
+        "X does not allow this reply: the customer's post neither mentions the brand nor quotes it.",
+    ),
+    ("too long", "too_long", "X says the text is too long."),
+)
+
+
+class XNetwork:
+    name = "x"
+    max_length = MAX_WEIGHTED_LENGTH
+    reachable_mentions = REACHABLE_MENTIONS
+
+    def __init__(self, *, api_url: str, bearer_token, consumer_key, consumer_secret, access_token, access_token_secret):
+        self.client = tweepy.Client(
+            bearer_token=bearer_token,
+            consumer_key=consumer_key,
+            consumer_secret=consumer_secret,
+            access_token=access_token,
+            access_token_secret=access_token_secret,
+            wait_on_rate_limit=False,
+        )
+        transport = RebasedTransport(api_url)
+        self.client.session.mount("https://", transport)
+        self.requests_made = 0
+
+    def _call(self, fn, *args, **kwargs):
+        self.requests_made += 1
+        try:
+            return fn(*args, **kwargs)
+        except tweepy.TooManyRequests as err:
+            raise RateLimited(_reset_at(err), "X's rate limit is reached") from err
+        except tweepy.Unauthorized as err:
+            raise BadCredentials(CREDENTIALS_MESSAGE) from err
+        except tweepy.TwitterServerError as err:
+            raise OutcomeUnknown(f"X answered {err.response.status_code}: {_first_message(err)}") from err
+        except requests.RequestException as err:
+            raise OutcomeUnknown(f"X could not be reached: {type(err).__name__}") from err
+
+    def me(self) -> BrandAccount:
+        response = self._call(self.client.get_me, user_auth=True, user_fields=["username", "name"])
+        return BrandAccount(
+            network=self.name,
+            account_id=str(response.data.id),
+            handle=response.data.username,
+            name=response.data.name,
+        )
+
+    def fetch_mentions(self, account: BrandAccount, since_id: str | None) -> FetchResult:
+        """Every page newer than since_id, authors by expansion; a page that fails after the first leaves
+        the result incomplete (newest_id None), so the cursor stays and the next poll fetches again."""
+        posts: list[InboundPost] = []
+        newest_id = None
+        token = None
+        requests_made = 0
+        while True:
+            try:
+                response = self._call(
+                    self.client.get_users_mentions,
+                    account.account_id,
+                    max_results=PAGE_SIZE,
+                    since_id=since_id,
+                    pagination_token=token,
+                    expansions=["author_id"],
+                    tweet_fields=TWEET_FIELDS,
+                    user_fields=USER_FIELDS,
+                    user_auth=True,
+                )
+            except (RateLimited, OutcomeUnknown) as err:
+                if not posts:
+                    raise
+                log.warning("mentions paging interrupted after %d posts: %s", len(posts), err.message)
+                return FetchResult(posts, None, requests_made)
+            requests_made += 1
+            meta = response.meta or {}
+            if newest_id is None:
+                newest_id = meta.get("newest_id")
+            users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+            posts.extend(self._inbound(t, users) for t in response.data or [])
+            token = meta.get("next_token")
+            if not token:
+                break
+        oldest = min((p.id for p in posts), key=int, default=None)
+        return FetchResult(
+            posts,
+            newest_id,
+            requests_made,
+            gap_suspected=since_id is not None and len(posts) >= REACHABLE_MENTIONS,
+            oldest_id=oldest,
+        )
+
+    @staticmethod
+    def _inbound(tweet, users) -> InboundPost:
+        data = tweet.data
+        user = users.get(str(data["author_id"]))
+        metrics = (user.public_metrics or {}) if user else {}
+        author = Author(
+            id=str(data["author_id"]),
+            handle=user.username if user else str(data["author_id"]),
+            name=user.name if user else "",
+            followers=metrics.get("followers_count"),
+            location=getattr(user, "location", None) if user else None,
+        )
+        created = data.get("created_at")
+        created_at = (
+            to_utc(datetime.fromisoformat(created.replace("Z", "+00:00"))) if created else post_time(data["id"])
+        )
+        return InboundPost(
+            id=str(data["id"]),
+            conversation_id=str(data.get("conversation_id") or data["id"]),
+            author=author,
+            text=(data.get("note_tweet") or {}).get("text") or data["text"],
+            created_at=created_at,
+            in_reply_to_user_id=data.get("in_reply_to_user_id"),
+        )
+
+    def reply(self, account: BrandAccount, in_reply_to: str, text: str) -> PostedReply:
+        try:
+            response = self._call(self.client.create_tweet, text=text, in_reply_to_tweet_id=in_reply_to, user_auth=True)
+        except tweepy.Forbidden as err:
+            message = _first_message(err)
+            lowered = message.lower()
+            if "authenticat" in lowered:
+                raise BadCredentials(CREDENTIALS_MESSAGE) from err
+            for words, reason, plain in FORBIDDEN_REASONS:
+                if words in lowered:
+                    raise ReplyRejected(reason, plain) from err
+            raise ReplyRejected("forbidden", f"X refused the reply: {message}") from err
+        except tweepy.NotFound as err:
+            raise ReplyRejected("deleted", FORBIDDEN_REASONS[1][2]) from err
+        except tweepy.BadRequest as err:
+            raise ReplyRejected("bad_request", f"X refused the reply: {_first_message(err)}") from err
+        except tweepy.HTTPException as err:
+            raise OutcomeUnknown(f"X answered {err.response.status_code}") from err
+        post_id = str(response.data["id"])
+        return PostedReply(id=post_id, url=self.post_url(account.handle, post_id))
+
+    def recent_posts(self, account: BrandAccount, since_id: str | None) -> list[OwnPost]:
+        response = self._call(
+            self.client.get_users_tweets,
+            account.account_id,
+            since_id=since_id,
+            max_results=PAGE_SIZE,
+            tweet_fields=["referenced_tweets", "in_reply_to_user_id", "created_at"],
+            user_auth=True,
+        )
+        found = []
+        for tweet in response.data or []:
+            refs = tweet.data.get("referenced_tweets") or []
+            parent = next((str(r["id"]) for r in refs if r.get("type") == "replied_to"), None)
+            found.append(OwnPost(id=str(tweet.id), text=tweet.text, in_reply_to=parent))
+        return found
+
+    def post_url(self, handle: str, post_id: str) -> str:
+        return f"https://x.com/{handle}/status/{post_id}"
+
+    def profile_url(self, handle: str) -> str:
+        return f"https://x.com/{handle}"
+
+    def weighted_length(self, text: str) -> int:
+        return weighted_length(text)
+
+    def post_time(self, post_id: str) -> datetime:
+        return post_time(post_id)

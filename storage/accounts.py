@@ -1,0 +1,32 @@
+"""Brand accounts and their ingest cursors."""
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.models import Account
+
+
+def ensure_account(session: Session, *, network: str, account_id: str, handle: str, campaign: str) -> Account:
+    account = session.exec(select(Account).where(Account.network == network, Account.account_id == account_id)).first()
+    if account is None:
+        account = Account(network=network, account_id=account_id, handle=handle, campaign=campaign)
+        session.add(account)
+        session.flush()
+    elif (account.handle, account.campaign) != (handle, campaign):
+        account.handle, account.campaign = handle, campaign
+        session.add(account)
+    return account
+
+
+def get_account(session: Session, *, network: str, account_id: str) -> Account | None:
+    return session.exec(select(Account).where(Account.network == network, Account.account_id == account_id)).first()
+
+
+def advance_cursor(session: Session, *, network: str, account_id: str, newest_id: str, at: datetime) -> None:
+    """Move the cursor forward only: post ids are numeric snowflakes, compared as numbers."""
+    account = get_account(session, network=network, account_id=account_id)
+    if account.since_id is None or int(newest_id) > int(account.since_id):
+        account.since_id = newest_id
+    account.cursor_updated_at = at
+    session.add(account)

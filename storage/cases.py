@@ -1,0 +1,162 @@
+"""Cases, their messages and events: ingest, mirroring, the card and the claim state machine."""
+
+from datetime import datetime
+
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
+
+from storage.models import Case, Event, Message
+
+
+def existing_post_ids(session: Session, *, network: str, post_ids: list[str]) -> set[str]:
+    if not post_ids:
+        return set()
+    rows = session.exec(select(Message.post_id).where(Message.network == network, Message.post_id.in_(post_ids)))
+    return set(rows)
+
+
+def find_case(session: Session, *, network: str, account_id: str, conversation_id: str, customer_id: str):
+    return session.exec(
+        select(Case).where(
+            Case.network == network,
+            Case.account_id == account_id,
+            Case.conversation_id == conversation_id,
+            Case.customer_id == customer_id,
+        )
+    ).first()
+
+
+def get_case(session: Session, *, case_id: int) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def case_by_thread(session: Session, *, channel: str, thread_ts: str) -> Case | None:
+    return session.exec(select(Case).where(Case.channel == channel, Case.thread_ts == thread_ts)).first()
+
+
+def add_case(session: Session, **fields) -> Case:
+    case = Case(**fields)
+    session.add(case)
+    session.flush()
+    return case
+
+
+def add_message(session: Session, **fields) -> Message:
+    message = Message(**fields)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def add_event(session: Session, *, case_id: int, kind: str, actor: str, at: datetime, detail: str | None = None):
+    session.add(Event(case_id=case_id, kind=kind, actor=actor, at=at, detail=detail))
+
+
+def reopen_on_customer_post(session: Session, *, case_id: int) -> bool:
+    """A resolved case becomes open again, unowned; True when it did."""
+    result = session.exec(
+        update(Case)
+        .where(Case.id == case_id, Case.status == "resolved")
+        .values(status="open", owner=None, resolved_at=None, card_rev=Case.card_rev + 1)
+    )
+    return result.rowcount == 1
+
+
+def transition(
+    session: Session,
+    *,
+    case_id: int,
+    from_status: str,
+    to_status: str,
+    owner_is=None,
+    new_owner=None,
+    resolved_at: datetime | None = None,
+) -> bool:
+    """The conditional update behind claim, unclaim, resolve and reopen: True for the one that wins."""
+    conditions = [Case.id == case_id, Case.status == from_status]
+    if owner_is is not None:
+        conditions.append(Case.owner == owner_is)
+    values = {"status": to_status, "card_rev": Case.card_rev + 1, "resolved_at": resolved_at}
+    if to_status != "resolved":
+        values["owner"] = new_owner
+    result = session.exec(update(Case).where(*conditions).values(**values))
+    return result.rowcount == 1
+
+
+def touch_card(session: Session, *, case_id: int) -> None:
+    session.exec(update(Case).where(Case.id == case_id).values(card_rev=Case.card_rev + 1))
+
+
+def unmirrored_messages(session: Session, *, limit: int) -> list[tuple[Message, Case]]:
+    """Inbound messages not yet in Slack, oldest first, each with its case."""
+    rows = session.exec(
+        select(Message, Case)
+        .join(Case, Case.id == Message.case_id)
+        .where(Message.direction == "in", Message.mirror_ts.is_(None))
+        .order_by(Message.id)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+def mark_mirror_started(session: Session, *, message_id: int, at: datetime) -> None:
+    session.exec(update(Message).where(Message.id == message_id).values(mirror_started_at=at))
+
+
+def set_mirrored(session: Session, *, message_id: int, ts: str) -> None:
+    session.exec(update(Message).where(Message.id == message_id).values(mirror_ts=ts))
+
+
+def set_case_thread(session: Session, *, case_id: int, channel: str, thread_ts: str, synced_rev: int) -> None:
+    session.exec(
+        update(Case).where(Case.id == case_id).values(channel=channel, thread_ts=thread_ts, card_synced_rev=synced_rev)
+    )
+
+
+def cases_with_stale_cards(session: Session, *, limit: int) -> list[Case]:
+    return list(
+        session.exec(
+            select(Case)
+            .where(Case.thread_ts.is_not(None), Case.card_synced_rev < Case.card_rev)
+            .order_by(Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_card_synced(session: Session, *, case_id: int, rev: int) -> None:
+    session.exec(update(Case).where(Case.id == case_id, Case.card_synced_rev < rev).values(card_synced_rev=rev))
+
+
+def first_inbound(session: Session, *, case_id: int) -> Message | None:
+    return session.exec(
+        select(Message).where(Message.case_id == case_id, Message.direction == "in").order_by(Message.id)
+    ).first()
+
+
+def latest_inbound(session: Session, *, case_id: int) -> Message | None:
+    return session.exec(
+        select(Message).where(Message.case_id == case_id, Message.direction == "in").order_by(Message.id.desc())
+    ).first()
+
+
+def message_counts(session: Session, *, case_id: int) -> tuple[int, int]:
+    """(customer posts, public replies sent) of a case."""
+    rows = session.exec(
+        select(Message.direction, func.count())
+        .where(
+            Message.case_id == case_id,
+            or_(Message.direction == "in", Message.state == "sent"),
+        )
+        .group_by(Message.direction)
+    )
+    counts = {direction: count for direction, count in rows.all()}
+    return counts.get("in", 0), counts.get("out", 0)
+
+
+def last_event(session: Session, *, case_id: int) -> Event | None:
+    return session.exec(
+        select(Event)
+        .where(Event.case_id == case_id, Event.kind.in_(("claim", "unclaim", "resolve", "reopen", "reassign")))
+        .order_by(Event.id.desc())
+    ).first()

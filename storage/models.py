@@ -1,0 +1,130 @@
+"""The tables. Every state the bridge keeps lives here; metrics are derived from messages and events."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Account(SQLModel, table=True):
+    """A brand account we serve on one network; `since_id` is its ingest cursor."""
+
+    __table_args__ = (UniqueConstraint("network", "account_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = "x"
+    account_id: str
+    handle: str
+    campaign: str
+    since_id: str | None = None
+    cursor_updated_at: datetime | None = None
+
+
+class Case(SQLModel, table=True):
+    """One customer's conversation with one brand account."""
+
+    __table_args__ = (
+        UniqueConstraint("network", "account_id", "conversation_id", "customer_id"),
+        UniqueConstraint("channel", "thread_ts"),
+        Index("ix_case_status_opened", "status", "opened_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    network: str = "x"
+    account_id: str
+    conversation_id: str
+    customer_id: str
+    customer_handle: str = ""
+    customer_name: str = ""
+    campaign: str = ""
+    status: str = "open"
+    owner: str | None = None
+    opened_at: datetime = Field(index=True)
+    resolved_at: datetime | None = None
+    channel: str | None = None
+    thread_ts: str | None = None
+    # The card is re-rendered whenever card_rev moves past card_synced_rev.
+    card_rev: int = 1
+    card_synced_rev: int = 0
+
+
+class Message(SQLModel, table=True):
+    """Every inbound post and every outbound reply of a case."""
+
+    __table_args__ = (
+        UniqueConstraint("network", "post_id"),
+        UniqueConstraint("slack_channel", "slack_ts"),
+        Index("ix_message_case_direction", "case_id", "direction"),
+        Index("ix_message_unmirrored", "direction", "mirror_ts"),
+        Index("ix_message_state", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    direction: str  # "in" from the customer, "out" from the brand
+    network: str = "x"
+    post_id: str | None = None
+    author_id: str = ""
+    author_handle: str = ""
+    author_name: str = ""
+    author_followers: int | None = None
+    author_location: str | None = None
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    posted_at: datetime
+    stored_at: datetime
+    # inbound: the Slack message that mirrors it; mirror_started_at is set before Slack is called
+    mirror_ts: str | None = None
+    mirror_started_at: datetime | None = None
+    # outbound: the agent's Slack message is the idempotency key of the reply
+    slack_channel: str | None = None
+    slack_ts: str | None = None
+    agent: str | None = None
+    in_reply_to: str | None = None
+    state: str | None = None  # queued -> sending -> sent | failed
+    not_before: datetime | None = None
+    sending_since: datetime | None = None
+    attempts: int = 0
+    error: str | None = None
+
+
+class Event(SQLModel, table=True):
+    """Who did what to a case, and when: claim, unclaim, reassign, reply, note, resolve, reopen."""
+
+    __table_args__ = (Index("ix_event_kind_at", "kind", "at"), Index("ix_event_case", "case_id", "kind"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="case.id")
+    kind: str
+    actor: str
+    at: datetime
+    detail: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class SeenDelivery(SQLModel, table=True):
+    """Keys of Slack deliveries already handled (event ids, (channel, ts) pairs): retries change nothing."""
+
+    key: str = Field(primary_key=True)
+    seen_at: datetime = Field(index=True)
+
+
+class Lease(SQLModel, table=True):
+    """A named lease decided by a conditional update: who runs the poller and the clock."""
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime
+
+
+class DigestRun(SQLModel, table=True):
+    """A digest posted for a period: the scheduler never posts the same one twice."""
+
+    kind: str = Field(primary_key=True)
+    period: str = Field(primary_key=True)
+    posted_at: datetime
+
+
+class Notice(SQLModel, table=True):
+    """Channel-level notices said once (e.g. a gap in the mentions)."""
+
+    key: str = Field(primary_key=True)
+    said_at: datetime

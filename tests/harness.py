@@ -1,0 +1,74 @@
+"""The real bot, served over real HTTP on 127.0.0.1, wired to the stand-ins exactly as the env says."""
+
+import threading
+import time
+
+from waitress.server import create_server
+
+from bot import wiring
+from bot.settings import from_env
+from bot.web import make_wsgi
+from tests.fakes import FakeSlack, FakeX, SlackDriver
+
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
+
+
+def bot_env(slack: FakeSlack, x: FakeX, database_url: str, **extra) -> dict[str, str]:
+    env = {
+        "SLACK_BOT_TOKEN": slack.bot_token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_INBOX_CHANNEL": "C_INBOX",
+        "SLACK_DIGEST_CHANNEL": "C_DIGEST",
+        "SLACK_API_URL": slack.url,
+        "X_BEARER_TOKEN": x.bearer_token,
+        "X_API_KEY": x.consumer_key,
+        "X_API_SECRET": x.consumer_secret,
+        "X_ACCESS_TOKEN": x.access_token,
+        "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
+        "X_API_URL": x.url,
+        "DATABASE_URL": database_url,
+        "MIRROR_RATE_PER_CHANNEL": "1000",
+        "POLL_INTERVAL_SECONDS": "1",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+def wait_until(condition, timeout: float = 5.0, interval: float = 0.02):
+    """Poll until condition() is truthy (listeners run after the ack); return its value or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+class RunningBot:
+    """`python -m bot web` plus the worker's cycle, in this process, answering on a real port."""
+
+    def __init__(self, env: dict[str, str], slack: FakeSlack):
+        self.settings = from_env(env)
+        self.bridge = wiring.build_bridge(self.settings)
+        self.app = wiring.build_app(self.settings, self.bridge)
+        self.server = create_server(
+            make_wsgi(self.app, self.bridge.engine),
+            host="127.0.0.1",
+            port=0,
+            threads=8,
+            clear_untrusted_proxy_headers=True,
+        )
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"
+        self.events_url = self.url + "/slack/events"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        self.slack = SlackDriver(slack, self.events_url, SIGNING_SECRET)
+
+    def cycle(self) -> dict:
+        return self.bridge.cycle()
+
+    def stop(self) -> None:
+        self.server.close()
+        self.bridge.engine.dispose()
