@@ -425,7 +425,7 @@ class FakeX:
         self._server.daemon_threads = True
         self._server.fake = self
         self._stopped = False
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-x", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-x", daemon=True)
         self._thread.start()
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
         return self.url
@@ -461,8 +461,8 @@ class FakeX:
         user_id: str | None = None,
     ) -> dict:
         with self._lock:
-            if username.lower() in self._by_name:
-                raise ValueError(f"user @{username} exists")
+            if username.lower() in self._by_name or str(user_id) in self._users:
+                raise ValueError(f"user @{username} or id {user_id} exists")
             uid = str(user_id) if user_id is not None else self._new_id()
             user = {
                 "id": uid,
@@ -500,6 +500,11 @@ class FakeX:
             return _public(
                 self._add_post(self._user(author)["id"], text, in_reply_to=in_reply_to, quote_of=quote_of, ms=ms)
             )
+
+    def user(self, ref: str | int) -> dict:
+        """A user by id or username."""
+        with self._lock:
+            return _public(self._user(ref))
 
     def delete(self, post_id: str | int) -> None:
         with self._lock:

@@ -294,7 +294,7 @@ def test_direct_messages(fake, client):
         expansions=["sender_id"],
     )
     assert [e.text for e in events.data] == ["Hi, order 1234 is missing"]
-    alice = fake._user("alice")["id"]
+    alice = fake.user("alice")["id"]
     assert events.data[0].dm_conversation_id == "-".join(sorted((alice, fake.brand_id), key=int))
     assert events.includes["users"][0].username == "alice"
 
