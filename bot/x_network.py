@@ -10,7 +10,7 @@ from requests.adapters import HTTPAdapter
 from bot.domain.clock import to_utc
 from bot.domain.errors import BadCredentials, OutcomeUnknown, RateLimited, ReplyRejected
 from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
-from bot.x_text import MAX_WEIGHTED_LENGTH, weighted_length
+from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
 log = logging.getLogger(__name__)
 
@@ -246,6 +246,9 @@ class XNetwork:
 
     def weighted_length(self, text: str) -> int:
         return weighted_length(text)
+
+    def invalid_characters(self, text: str) -> bool:
+        return invalid_characters(text)
 
     def post_time(self, post_id: str) -> datetime:
         return post_time(post_id)

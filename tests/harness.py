@@ -72,3 +72,35 @@ class RunningBot:
     def stop(self) -> None:
         self.server.close()
         self.bridge.engine.dispose()
+
+
+def cards(slack: FakeSlack, channel: str = "C_INBOX") -> list[dict]:
+    """The case cards in a channel, oldest first."""
+    return [m for m in slack.messages(channel) if (m.get("metadata") or {}).get("event_type") == "social_case"]
+
+
+def buttons(message: dict) -> dict[str, str]:
+    """action_id -> value of the buttons on a card."""
+    found = {}
+    for block in message.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button":
+                found[element["action_id"]] = element["value"]
+    return found
+
+
+def card_text(message: dict) -> str:
+    """Everything a person reads on a card."""
+    parts = []
+    for block in message.get("blocks") or []:
+        if block.get("text"):
+            parts.append(block["text"]["text"])
+        for element in block.get("elements") or []:
+            parts.append(element.get("text") if isinstance(element.get("text"), str) else "")
+            if isinstance(element.get("text"), dict):
+                parts.append(element["text"]["text"])
+    return "\n".join(parts)
+
+
+def click(bot: RunningBot, user: str, card: dict, action_id: str):
+    return bot.slack.click(user, "C_INBOX", card["ts"], action_id, buttons(card)[action_id])

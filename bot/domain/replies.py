@@ -92,6 +92,11 @@ class Replies:
                 f"Not posted: your reply is {length} characters as X counts them, over the limit of "
                 f"{network.max_length} by {length - network.max_length}. Shorten it and send it again."
             )
+        if network.invalid_characters(text):
+            return "refused", (
+                "Not posted: your reply contains characters X does not accept (such as U+FFFE or text-direction "
+                "overrides). Retype it without them."
+            )
         return "reply", None
 
     def send(self, reply_id: int) -> str:

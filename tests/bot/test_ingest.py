@@ -1,0 +1,98 @@
+"""Ingest: every mention stored once with the cursor, authors by expansion, the brand's own posts left out."""
+
+from tests.fakes import SlackFaults
+from tests.harness import card_text, cards
+
+
+def test_mention_becomes_a_card_with_what_an_agent_needs(bot, slack, x, customer):
+    post = x.post(customer["id"], "@AcmeSupport my order #A123 never arrived")
+
+    report = bot.cycle()
+
+    assert report["ingested"] == 1 and report["mirrored"] == 1
+    [card] = cards(slack)
+    text = card_text(card)
+    assert "María García" in text
+    assert "<https://x.com/maria_g|@maria_g>" in text
+    assert "1,234 followers" in text and "Madrid" in text
+    assert "my order #A123 never arrived" in text
+    assert f"https://x.com/maria_g/status/{post['id']}" in text
+    assert "UTC" in text
+    assert list(card["blocks"][-1]["elements"][0].values())[2] == "case_claim"
+
+
+def test_follow_ups_in_the_same_conversation_land_in_the_thread(bot, slack, x, customer):
+    first = x.post(customer["id"], "@AcmeSupport the app crashes on login")
+    bot.cycle()
+    x.post(customer["id"], "@AcmeSupport still crashing, version 4.2", in_reply_to=first["id"])
+    x.post(customer["id"], "@AcmeSupport a different question", created_at=None)
+
+    bot.cycle()
+
+    parents = cards(slack)
+    assert len(parents) == 2, "a new conversation is a new case"
+    thread = slack.replies("C_INBOX", parents[0]["ts"])
+    assert len(thread) == 1 and "still crashing, version 4.2" in thread[0]["text"]
+
+
+def test_long_posts_carry_their_full_text(bot, slack, x, customer):
+    long_text = "@AcmeSupport " + "my parcel was left in the rain and everything is soaked. " * 8 + "THE END"
+    x.post(customer["id"], long_text)
+
+    bot.cycle()
+
+    assert "THE END" in card_text(cards(slack)[0])
+
+
+def test_every_page_is_read_100_at_a_time_with_authors_by_expansion(bot, slack, x):
+    authors = [x.add_user(f"customer{i}", f"Customer {i}") for i in range(5)]
+    for i in range(250):
+        x.post(authors[i % 5]["id"], f"@AcmeSupport question number {i}")
+
+    bot.cycle()
+
+    assert len(cards(slack)) == 250
+    mention_calls = [r for r in x.requests if r["path"].endswith("/mentions")]
+    assert len(mention_calls) == 3
+    assert all(r["params"].get("max_results") == "100" for r in mention_calls)
+    assert all("author_id" in r["params"].get("expansions", "") for r in mention_calls)
+    assert x.count("user_lookup") == 0
+    assert all(r["auth"] == "user" for r in mention_calls), "the brand's own token: an owned read"
+
+
+def test_cursor_is_stored_and_polls_overlap_without_duplicates(bot, slack, x, customer):
+    x.post(customer["id"], "@AcmeSupport one")
+    bot.cycle()
+    x.post(customer["id"], "@AcmeSupport two")
+
+    bot.cycle()
+    bot.cycle()
+
+    assert len(cards(slack)) == 2
+    last = [r for r in x.requests if r["path"].endswith("/mentions")][-1]
+    assert "since_id" in last["params"], "later polls start from the stored cursor"
+
+
+def test_the_brands_own_posts_never_become_cases(bot, slack, x, customer):
+    x.post(x.brand_id, "@AcmeSupport testing our own account")
+    x.post(customer["id"], "@AcmeSupport hello")
+
+    bot.cycle()
+
+    [card] = cards(slack)
+    assert "hello" in card_text(card)
+
+
+def test_a_slack_failure_is_made_good_by_the_next_cycle(bot, slack, x, customer):
+    x.post(customer["id"], "@AcmeSupport are you there?")
+    slack.faults = SlackFaults(rate=1.0, kinds=("500",), methods=("chat.postMessage",))
+
+    report = bot.cycle()
+
+    assert report["ingested"] == 1 and report["mirrored"] == 0
+    assert cards(slack) == []
+    slack.faults = None
+
+    bot.cycle()
+
+    assert len(cards(slack)) == 1
