@@ -9,7 +9,6 @@ import threading
 from dotenv import load_dotenv
 
 from bot import logs, preflight, wiring
-from bot.domain.errors import ChatError, NetworkError
 from bot.settings import ConfigError, Settings, from_env
 
 log = logging.getLogger("bot")
@@ -55,19 +54,14 @@ def _wait_for_signal() -> None:
 
 def cmd_poll_once(settings: Settings) -> int:
     bridge = _bridge(settings, check_channels=True)
-    try:
-        report = bridge.cycle()
-    except NetworkError as err:
-        print(f"Poll failed: {err.message}", file=sys.stderr)
-        return 1
-    except ChatError as err:
-        print(f"Mirroring failed: {err.message}", file=sys.stderr)
-        return 1
+    report = bridge.cycle()
+    for error in report["errors"]:
+        print(f"Failed: {error}", file=sys.stderr)
     print(
         f"stored {report['ingested']} new mention(s), mirrored {report['mirrored']} message(s), "
         f"sent {report['sent']} queued repl(ies), settled {report['settled']}"
     )
-    return 0
+    return 1 if report["errors"] else 0
 
 
 def cmd_worker(settings: Settings) -> int:

@@ -46,6 +46,7 @@ class Settings:
     poll_overlap_seconds: float = 30.0
     mirror_rate_per_channel: float = 1.0
     reply_settle_seconds: float = 60.0
+    x_timeout_seconds: float = 30.0
     campaign: str | None = None
     sla_first_response_minutes: float = 60.0
     timezone: str = "UTC"
@@ -155,6 +156,11 @@ def from_env(env=None) -> Settings:
         except ValueError as err:
             raise ConfigError(f"BUSINESS_HOURS: {err}") from None
     slack_api_url = _url(env, "SLACK_API_URL", DEFAULT_SLACK_API_URL)
+    x_timeout = _number(env, "X_TIMEOUT_SECONDS", 30.0, minimum=1)
+    settle = _number(env, "REPLY_SETTLE_SECONDS", 60.0, minimum=1)
+    if settle <= x_timeout:
+        # A reply still in flight must never be taken for an interrupted one and sent again.
+        raise ConfigError(f"REPLY_SETTLE_SECONDS ({settle:g}) must be longer than X_TIMEOUT_SECONDS ({x_timeout:g})")
     return Settings(
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
@@ -173,7 +179,8 @@ def from_env(env=None) -> Settings:
         poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=1),
         poll_overlap_seconds=_number(env, "POLL_OVERLAP_SECONDS", 30.0),
         mirror_rate_per_channel=_number(env, "MIRROR_RATE_PER_CHANNEL", 1.0, minimum=0.01),
-        reply_settle_seconds=_number(env, "REPLY_SETTLE_SECONDS", 60.0, minimum=1),
+        reply_settle_seconds=settle,
+        x_timeout_seconds=x_timeout,
         campaign=_text(env, "CAMPAIGN"),
         sla_first_response_minutes=_number(env, "SLA_FIRST_RESPONSE_MINUTES", 60.0, minimum=1),
         timezone=timezone,

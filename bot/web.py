@@ -37,8 +37,14 @@ def make_wsgi(app: App, engine):
     return application
 
 
-def serve(app: App, engine, port: int, host: str = "0.0.0.0") -> None:
-    from waitress import serve as waitress_serve
+def create_server(app: App, engine, port: int, host: str = "0.0.0.0", threads: int = 16):
+    """The waitress server, bound (port 0 picks a free one: see `effective_port`) but not yet running."""
+    from waitress.server import create_server as waitress_server
 
-    log.info("listening on http://%s:%s%s", host, port, EVENTS_PATH)
-    waitress_serve(make_wsgi(app, engine), host=host, port=port, threads=16, ident="social-inbox")
+    return waitress_server(make_wsgi(app, engine), host=host, port=port, threads=threads, ident="social-inbox")
+
+
+def serve(app: App, engine, port: int, host: str = "0.0.0.0") -> None:
+    server = create_server(app, engine, port, host)
+    log.info("listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
+    server.run()

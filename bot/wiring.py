@@ -36,6 +36,7 @@ def build_network(settings: Settings) -> XNetwork:
         consumer_secret=settings.x_api_secret,
         access_token=settings.x_access_token,
         access_token_secret=settings.x_access_token_secret,
+        timeout=settings.x_timeout_seconds,
     )
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.domain.errors import ChatError, NetworkError
 from storage import leases
 
 log = logging.getLogger(__name__)
@@ -41,14 +40,9 @@ class Worker:
         if not self.is_leader:
             return
         with self._cycle_lock:
-            try:
-                report = self.bridge.cycle()
-                if any(report.values()):
-                    log.info("cycle: %s", report)
-            except NetworkError as err:
-                log.warning("poll skipped: %s", err.message)
-            except ChatError as err:
-                log.warning("mirror stopped: %s", err.message)
+            report = self.bridge.cycle()
+            if any(report.values()):
+                log.info("cycle: %s", report)
 
     def start(self) -> None:
         self.heartbeat()

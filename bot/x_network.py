@@ -98,7 +98,17 @@ class XNetwork:
     max_length = MAX_WEIGHTED_LENGTH
     reachable_mentions = REACHABLE_MENTIONS
 
-    def __init__(self, *, api_url: str, bearer_token, consumer_key, consumer_secret, access_token, access_token_secret):
+    def __init__(
+        self,
+        *,
+        api_url: str,
+        bearer_token,
+        consumer_key,
+        consumer_secret,
+        access_token,
+        access_token_secret,
+        timeout: float = 30.0,
+    ):
         self.client = tweepy.Client(
             bearer_token=bearer_token,
             consumer_key=consumer_key,
@@ -107,7 +117,7 @@ class XNetwork:
             access_token_secret=access_token_secret,
             wait_on_rate_limit=False,
         )
-        transport = RebasedTransport(api_url)
+        transport = RebasedTransport(api_url, timeout=(min(5.0, timeout), timeout))
         self.client.session.mount("https://", transport)
         self.requests_made = 0
 

@@ -2,7 +2,7 @@
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.domain.types import ChatMessage
 from bot.slack_text import to_plain
@@ -18,18 +18,32 @@ def is_thread_reply(event: dict) -> bool:
     return bool(thread_ts) and thread_ts != event.get("ts") and bool(event.get("user"))
 
 
+def chat_message(event: dict, body: dict) -> ChatMessage | None:
+    if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id") or not is_thread_reply(event):
+        return None
+    return ChatMessage(
+        channel=event["channel"],
+        ts=event["ts"],
+        thread_ts=event["thread_ts"],
+        user=event["user"],
+        text=to_plain(event.get("text") or ""),
+        event_id=body.get("event_id"),
+    )
+
+
 def register(app: App, bridge) -> None:
-    @app.event("message")
-    def on_message(event: dict, body: dict):
-        if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id") or not is_thread_reply(event):
-            return
-        message = ChatMessage(
-            channel=event["channel"],
-            ts=event["ts"],
-            thread_ts=event["thread_ts"],
-            user=event["user"],
-            text=to_plain(event.get("text") or ""),
-            event_id=body.get("event_id"),
-        )
-        verdict = bridge.replies.receive(message)
-        log.debug("thread message %s/%s: %s", message.channel, message.ts, verdict)
+    # Listener middleware runs before Bolt acknowledges the event: the message is recorded (milliseconds)
+    # before Slack hears 200, so a crash right after the ack cannot lose an agent's reply; if recording
+    # fails, Slack gets an error and delivers the event again.
+    def record(event: dict, body: dict, context: BoltContext, next):
+        message = chat_message(event, body)
+        if message is not None:
+            context["received"] = bridge.replies.record(message)
+        next()
+
+    @app.event("message", middleware=[record])
+    def on_message(context: BoltContext):
+        received = context.get("received")
+        if received is not None:
+            bridge.replies.follow_up(received)
+            log.debug("thread message %s/%s: %s", received.message.channel, received.message.ts, received.verdict)

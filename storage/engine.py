@@ -30,7 +30,9 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # Sessions in UTC, as on SQLite: whatever the server's TimeZone, dates cut in SQL are UTC dates.
+    connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
 def create_schema(engine: Engine) -> None:

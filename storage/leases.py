@@ -2,15 +2,24 @@
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, update
-from sqlmodel import Session
+from sqlalchemy import func, or_, update
+from sqlmodel import Session, select
 
 from storage.models import Lease
 from storage.upsert import insert_ignoring_duplicates
 
 
-def try_hold(session: Session, *, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take or renew the lease; True when `holder` has it until now + ttl."""
+def database_now(session: Session) -> datetime:
+    """The database server's clock on PostgreSQL, so that workers on hosts whose clocks differ agree on when a
+    lease expires; SQLite lives on one host, whose clock is the machine's."""
+    if session.get_bind().dialect.name == "postgresql":
+        return session.exec(select(func.now())).one().astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def try_hold(session: Session, *, name: str, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
+    """Take or renew the lease; True when `holder` has it until now + ttl (now: the database's clock by default)."""
+    now = now or database_now(session)
     renewed = session.exec(
         update(Lease)
         .where(Lease.name == name, or_(Lease.holder == holder, Lease.expires_at < now))
@@ -19,6 +28,13 @@ def try_hold(session: Session, *, name: str, holder: str, now: datetime, ttl: ti
     if renewed:
         return True
     return insert_ignoring_duplicates(session, Lease, [{"name": name, "holder": holder, "expires_at": now + ttl}]) == 1
+
+
+def holder_of(session: Session, *, name: str, now: datetime | None = None) -> str | None:
+    """Who holds the lease now; None when nobody does."""
+    now = now or database_now(session)
+    lease = session.get(Lease, name)
+    return lease.holder if lease is not None and lease.expires_at >= now else None
 
 
 def release(session: Session, *, name: str, holder: str) -> None:

@@ -1,5 +1,6 @@
 """The bridge: the domain's services wired to one database, one chat and one network."""
 
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -8,10 +9,13 @@ from datetime import datetime
 from sqlalchemy.engine import Engine
 
 from bot.domain.clock import utcnow
+from bot.domain.errors import ChatError, NetworkError
 from bot.domain.ports import Chat, Network
 from bot.domain.types import BrandAccount
 from storage import accounts
 from storage.engine import session_scope
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -79,9 +83,20 @@ class Bridge:
         return self.config.campaign or self.account().handle
 
     def cycle(self) -> dict:
-        """One ingest + mirror cycle, then the replies that are due or unsettled."""
-        report = {"ingested": self.ingest.poll()}
-        report["mirrored"] = self.mirror.run_once()
-        report["settled"] = self.replies.settle_unfinished()
-        report["sent"] = self.replies.send_due()
+        """One ingest + mirror cycle, then the replies that are due or unsettled. A step that fails (X or
+        Slack down, a limit) does not stop the others; what it left undone is found by the next cycle."""
+        report: dict = {"errors": []}
+        steps = (
+            ("ingested", self.ingest.poll),
+            ("mirrored", self.mirror.run_once),
+            ("settled", self.replies.settle_unfinished),
+            ("sent", self.replies.send_due),
+        )
+        for name, step in steps:
+            try:
+                report[name] = step()
+            except (NetworkError, ChatError) as err:
+                report[name] = 0
+                report["errors"].append(f"{name}: {err.message}")
+                log.warning("%s step failed: %s", name, err.message)
         return report

@@ -2,6 +2,7 @@
 
 import logging
 
+from bot.domain.errors import RateLimited
 from bot.domain.types import FetchResult, InboundPost
 from storage import accounts, cases
 
@@ -22,9 +23,20 @@ def overlapped_since(since_id: str | None, overlap_seconds: float) -> str | None
 class Ingest:
     def __init__(self, bridge):
         self.bridge = bridge
+        self.paused_until = None
 
     def poll(self) -> int:
-        """One fetch of the brand's mentions; returns how many new messages were stored."""
+        """One fetch of the brand's mentions; returns how many new messages were stored. After a 429 the
+        next fetch waits for the reset time X gave: the limit is respected, not discovered again."""
+        if self.paused_until is not None and self.bridge.clock() < self.paused_until:
+            return 0
+        try:
+            return self._poll()
+        except RateLimited as err:
+            self.paused_until = err.reset_at
+            raise
+
+    def _poll(self) -> int:
         account = self.bridge.account()
         with self.bridge.session() as s:
             row = accounts.get_account(s, network=account.network, account_id=account.account_id)

@@ -2,6 +2,7 @@
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.casework import mention
@@ -23,24 +24,40 @@ def normalised(text: str) -> str:
     return re.sub(r"https?://\S+", "<url>", " ".join(text.split()))
 
 
+@dataclass(frozen=True)
+class Received:
+    verdict: str  # reply | note | refused | duplicate | not-a-case
+    message: ChatMessage
+    notice: str | None = None
+    reply_id: int | None = None
+
+
 class Replies:
     def __init__(self, bridge):
         self.bridge = bridge
 
     def receive(self, msg: ChatMessage) -> str:
         """Handle a message typed in a thread; returns what became of it (for logs and tests)."""
+        received = self.record(msg)
+        self.follow_up(received)
+        return received.verdict
+
+    def record(self, msg: ChatMessage) -> "Received":
+        """The fast part, done before Slack gets its answer: dedupe, judge, and queue the reply if it goes
+        public. Once this committed, a crash loses nothing: the queued reply is sent by the worker."""
         now = self.bridge.clock()
         with self.bridge.session() as s:
             case = cases.case_by_thread(s, channel=msg.channel, thread_ts=msg.thread_ts)
             if case is None:
-                return "not-a-case"
+                return Received("not-a-case", msg)
             keys = [f"msg:{msg.channel}:{msg.ts}"] + ([f"event:{msg.event_id}"] if msg.event_id else [])
             if not deliveries.remember(s, keys=keys, at=now):
-                return "duplicate"
+                return Received("duplicate", msg)
             verdict, notice = self._judge(case, msg)
+            reply_id = None
             if verdict == "reply":
                 target = cases.latest_inbound(s, case_id=case.id)
-                reply = cases.add_message(
+                reply_id = cases.add_message(
                     s,
                     case_id=case.id,
                     direction="out",
@@ -54,15 +71,17 @@ class Replies:
                     agent=msg.user,
                     in_reply_to=target.post_id,
                     state="queued",
-                )
-                reply_id = reply.id
+                ).id
             elif verdict == "note":
                 cases.add_event(s, case_id=case.id, kind="note", actor=msg.user, at=now, detail=msg.text[:2000])
-        if notice:
-            self._tell(msg, notice)
-        if verdict == "reply":
-            self.send(reply_id)
-        return verdict
+        return Received(verdict, msg, notice, reply_id)
+
+    def follow_up(self, received: "Received") -> None:
+        """The slow part, after Slack got its answer: tell the author, send the reply."""
+        if received.notice:
+            self._tell(received.message, received.notice)
+        if received.reply_id is not None:
+            self.send(received.reply_id)
 
     def _judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
         """('reply' | 'note' | 'refused', what to tell the author privately)."""

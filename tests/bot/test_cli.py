@@ -28,8 +28,12 @@ def start_cli(args, env, cwd):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
     full_env.update(env, PYTHONPATH=str(ROOT))
     return subprocess.Popen(
-        [sys.executable, "-m", "bot", *args], env=full_env, cwd=cwd, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True,
+        [sys.executable, "-m", "bot", *args],
+        env=full_env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
 
 
@@ -126,8 +130,14 @@ def test_web_serves_events_and_healthz_and_worker_polls(env, slack, x, customer,
         outputs = [proc.communicate(timeout=20)[0] for proc in (web, worker)]
     assert worker.returncode == 0
     logs = "\n".join(outputs)
-    for secret in (env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"], env["X_API_SECRET"],
-                   env["X_ACCESS_TOKEN"], env["X_ACCESS_TOKEN_SECRET"], env["X_BEARER_TOKEN"]):
+    for secret in (
+        env["SLACK_BOT_TOKEN"],
+        env["SLACK_SIGNING_SECRET"],
+        env["X_API_SECRET"],
+        env["X_ACCESS_TOKEN"],
+        env["X_ACCESS_TOKEN_SECRET"],
+        env["X_BEARER_TOKEN"],
+    ):
         assert secret not in logs, "a secret reached the log"
 
 

@@ -8,9 +8,20 @@ from tests.harness import cards, click, wait_until
 
 def event_body(text="hello"):
     return json.dumps(
-        {"type": "event_callback", "team_id": "T0TEST", "api_app_id": "A0TEST", "event_id": "Ev_FORGED",
-         "event": {"type": "message", "channel": "C_INBOX", "user": "UEVIL", "text": text, "ts": "1.000001",
-                   "thread_ts": "1.000000"}}
+        {
+            "type": "event_callback",
+            "team_id": "T0TEST",
+            "api_app_id": "A0TEST",
+            "event_id": "Ev_FORGED",
+            "event": {
+                "type": "message",
+                "channel": "C_INBOX",
+                "user": "UEVIL",
+                "text": text,
+                "ts": "1.000001",
+                "thread_ts": "1.000000",
+            },
+        }
     ).encode()
 
 

@@ -1,0 +1,432 @@
+"""The sandbox's world: FakeSlack and FakeX on 127.0.0.1, and the real bot between them, as a real install runs it.
+
+The bot gets its settings from an env dict (SLACK_API_URL and X_API_URL pointing at the stand-ins), is served
+by bot/web.py on a free port and has the worker's cycle running; everything a person does on the page reaches
+it the way Slack and X would deliver it: signed requests from the SlackDriver, posts on FakeX.
+"""
+
+import json
+import logging
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bot import logs, manifest, preflight, web, wiring
+from bot.settings import Settings, from_env
+from bot.standins.slack_api import FakeSlack
+from bot.standins.slack_driver import Delivery, SlackDriver
+from bot.standins.x_api import FakeX
+from bot.sandbox import state
+
+log = logging.getLogger(__name__)
+
+INBOX = "C0INBOX"
+DIGESTS = "C0DIGESTS"
+CHANNELS = {INBOX: "social-inbox", DIGESTS: "social-digests"}
+BOT_USER = "U0BOT"
+AGENTS = {"U0LUCIA": ("lucia", "Lucía Ortega"), "U0SAM": ("sam", "Sam Carter")}
+BRAND_HANDLE = "AcmeSupport"
+BRAND_NAME = "Acme Support"
+DATABASE_FILE = "sandbox.db"
+STATE_FILE = "standins.json"
+HANDLE = re.compile(r"^@?(\w{1,15})$")
+# Settings a person may still choose for the sandbox; credentials and addresses are always the sandbox's own.
+PASSED_THROUGH = (
+    "TIMEZONE",
+    "DIGEST_TIME",
+    "BUSINESS_HOURS",
+    "SLA_FIRST_RESPONSE_MINUTES",
+    "CAMPAIGN",
+    "LOG_LEVEL",
+)
+
+
+class SandboxError(Exception):
+    """Something a person asked of the page that cannot be done; the message says why."""
+
+
+@dataclass
+class Notice:
+    """Something only one person sees: an ephemeral message, a button's response, a slash command's answer."""
+
+    user: str
+    channel: str
+    text: str
+    at: float
+    thread_ts: str | None = None
+    anchor_ts: str | None = None  # the message whose button was clicked
+    blocks: list = field(default_factory=list)
+    title: str | None = None
+
+
+class Sandbox:
+    def __init__(
+        self,
+        data_dir: str | Path | None = None,
+        *,
+        port: int = 0,
+        base_env: dict | None = None,
+        poll_interval: float = 5.0,
+        seed: bool = True,
+        configure_logging: bool = False,
+    ):
+        self._own_dir = data_dir is None
+        self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="social-inbox-sandbox-"))
+        self.page_port = port
+        self.base_env = dict(base_env or {})
+        self.poll_interval = poll_interval
+        self.seed = seed
+        self.configure_logging = configure_logging
+        self.signing_secret = secrets.token_hex(16)
+        self.slack = FakeSlack(
+            bot_token="xoxb-sandbox-" + secrets.token_hex(8),
+            team_id="T0SANDBOX",
+            bot_user_id=BOT_USER,
+            channels=(),
+            scopes=self._manifest_scopes(),
+        )
+        self.x = FakeX(brand_username=BRAND_HANDLE, brand_name=BRAND_NAME)
+        self.customers: list[str] = []  # handles, in the order they first posted
+        self.notices: list[Notice] = []
+        self.seeded = False
+        self.url = ""
+        self._lock = threading.RLock()
+        self._response_urls: dict[str, tuple[str, str, str | None, str | None]] = {}
+        self._seen_ephemerals = 0
+        self._seen_responses = 0
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._servers = []
+        self.settings: Settings | None = None
+        self.bridge = self.worker = self.driver = None
+        self.digests = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _manifest_scopes() -> tuple[str, ...]:
+        try:
+            scopes = manifest.bot_scopes(manifest.load())
+        except (OSError, ValueError):
+            scopes = []
+        return tuple(scopes) or FakeSlack.__init__.__kwdefaults__["scopes"]
+
+    def env(self) -> dict[str, str]:
+        """The bot's environment: exactly what a real install would set, pointed at the stand-ins."""
+        env = {name: self.base_env[name] for name in PASSED_THROUGH if self.base_env.get(name)}
+        env.update(
+            {
+                "SLACK_BOT_TOKEN": self.slack.bot_token,
+                "SLACK_SIGNING_SECRET": self.signing_secret,
+                "SLACK_INBOX_CHANNEL": INBOX,
+                "SLACK_DIGEST_CHANNEL": DIGESTS,
+                "SLACK_API_URL": self.slack.url,
+                "X_BEARER_TOKEN": self.x.bearer_token,
+                "X_API_KEY": self.x.consumer_key,
+                "X_API_SECRET": self.x.consumer_secret,
+                "X_ACCESS_TOKEN": self.x.access_token,
+                "X_ACCESS_TOKEN_SECRET": self.x.access_token_secret,
+                "X_API_URL": self.x.url,
+                "DATABASE_URL": f"sqlite:///{self.data_dir / DATABASE_FILE}",
+                "PORT": "0",
+                "POLL_INTERVAL_SECONDS": str(self.poll_interval),
+                "MIRROR_RATE_PER_CHANNEL": "20",
+            }
+        )
+        return env
+
+    def start(self) -> "Sandbox":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        restored = self._restore()
+        if not restored:
+            for cid, name in CHANNELS.items():
+                self.slack.add_channel(cid, name)
+            self.slack.add_user(BOT_USER, "social_inbox", "Social Inbox", is_bot=True)
+            for uid, (name, real_name) in AGENTS.items():
+                self.slack.add_user(uid, name, real_name)
+        self.slack.start()
+        self.x.start()
+        try:
+            self._start_bot()
+            if self.seed and not restored:
+                from bot.sandbox.seeds import seed
+
+                seed(self)
+                self.seeded = True
+            self._start_page()
+        except BaseException:
+            self.stop()
+            raise
+        self._spawn(self._watch_notices, "sandbox-notices")
+        return self
+
+    def _start_bot(self) -> None:
+        from bot.worker import Worker
+
+        self.settings = from_env(self.env())
+        if self.configure_logging:
+            logs.configure(self.settings.log_level, self.settings.secrets())
+        self.settings.require_for("run")
+        # What `python -m bot run` does, on 127.0.0.1 and a free port.
+        self.bridge = wiring.build_bridge(self.settings)
+        preflight.check_slack(
+            self.bridge.chat.client, self.settings, channels=[("SLACK_INBOX_CHANNEL", self.settings.slack_inbox_channel)]
+        )
+        preflight.check_x(self.bridge, self.settings)
+        app = wiring.build_app(self.settings, self.bridge)
+        server = web.create_server(app, self.bridge.engine, 0, "127.0.0.1", threads=8)
+        self._serve(server, "sandbox-bot")
+        self.bot_url = f"http://127.0.0.1:{server.effective_port}"
+        self.driver = SlackDriver(self.slack, self.bot_url + web.EVENTS_PATH, self.signing_secret)
+        self.worker = Worker(self.bridge, self.settings, **self._worker_extras())
+        self.worker.start()
+        self.digests = self._digest_poster()
+
+    def _worker_extras(self) -> dict:
+        return {}
+
+    def _digest_poster(self):
+        return None
+
+    def _start_page(self) -> None:
+        from waitress.server import create_server
+
+        from bot.sandbox.server import PageApp
+
+        server = create_server(PageApp(self), host="127.0.0.1", port=self.page_port, threads=6, ident="sandbox")
+        self._serve(server, "sandbox-page")
+        self.url = f"http://127.0.0.1:{server.effective_port}/"
+
+    def _serve(self, server, name: str) -> None:
+        self._servers.append(server)
+        self._spawn(server.run, name)
+
+    def _spawn(self, target, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for server in reversed(self._servers):
+            server.close()
+        self._servers.clear()
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
+        if self.bridge is not None:
+            self.bridge.engine.dispose()
+        if not self._own_dir:
+            self._save()
+        self.x.stop()
+        self.slack.stop()
+        if self._own_dir:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- keeping the stand-ins' world across restarts (--data DIR) -----------------------------------------
+
+    def _save(self) -> None:
+        with self._lock:
+            notices = [n.__dict__ for n in self.notices]
+            extra = {"customers": self.customers, "notices": notices, "response_urls": self._response_urls}
+        state.save(self.data_dir / STATE_FILE, self.slack, self.x, extra)
+
+    def _restore(self) -> bool:
+        path = self.data_dir / STATE_FILE
+        if not path.exists():
+            return False
+        extra = state.load(path, self.slack, self.x)
+        self.customers = list(extra.get("customers") or [])
+        self.notices = [Notice(**n) for n in extra.get("notices") or []]
+        self._response_urls = {k: tuple(v) for k, v in (extra.get("response_urls") or {}).items()}
+        self._seen_ephemerals = len(self.slack.ephemerals)
+        self._seen_responses = len(self.slack.responses)
+        return True
+
+    # -- what a person does ---------------------------------------------------------------------------------
+
+    def customer(self, handle: str, name: str | None = None, location: str | None = None, followers: int = 0) -> dict:
+        """The X user @handle, created the first time it is used."""
+        match = HANDLE.match((handle or "").strip())
+        if not match:
+            raise SandboxError("An X handle is 1 to 15 letters, digits or underscores, like @maria_g.")
+        handle = match.group(1)
+        if handle.lower() == BRAND_HANDLE.lower():
+            raise SandboxError(f"@{BRAND_HANDLE} is the brand: its posts are the agents' replies, sent from Slack.")
+        with self._lock:
+            try:
+                user = self.x.user(handle)
+            except KeyError:
+                user = self.x.add_user(handle, name or handle, followers=followers, location=location)
+            if user["username"] not in self.customers:
+                self.customers.append(user["username"])
+        return user
+
+    def post_as_customer(
+        self,
+        handle: str,
+        text: str,
+        *,
+        name: str | None = None,
+        location: str | None = None,
+        followers: int = 0,
+        in_reply_to: str | None = None,
+        created_at=None,
+        poll: bool = True,
+    ) -> dict:
+        """A customer posts on X; like X's own reply box, the brand's @handle is there even if not typed."""
+        text = (text or "").strip()
+        if not text or text.lower() == f"@{BRAND_HANDLE.lower()}":
+            raise SandboxError("Write something for the customer to post.")
+        if f"@{BRAND_HANDLE.lower()}" not in text.lower():
+            text = f"@{BRAND_HANDLE} {text}"
+        user = self.customer(handle, name, location, followers)
+        if in_reply_to and self.x.get(in_reply_to) is None:
+            raise SandboxError("That post is not on X (any more).")
+        post = self.x.post(user["id"], text, in_reply_to=in_reply_to or None, created_at=created_at)
+        if poll:
+            self.poll()
+        return post
+
+    def poll(self) -> None:
+        """Run the worker's cycle now instead of at its next tick (it is the same job)."""
+        self.worker.poll()
+
+    def _agent(self, agent: str) -> str:
+        if agent not in AGENTS:
+            raise SandboxError(f"Unknown agent {agent!r}.")
+        return agent
+
+    def click(self, agent: str, channel: str, ts: str, action_id: str, value: str) -> Delivery:
+        delivery = self.driver.click(self._agent(agent), channel, ts, action_id, value)
+        message = self.slack.message(channel, ts) or {}
+        thread_ts = message.get("thread_ts") if message.get("thread_ts") != ts else None
+        with self._lock:
+            self._response_urls[delivery.payload["response_url"]] = (agent, channel, ts, thread_ts)
+        return delivery
+
+    def say(self, agent: str, channel: str, text: str, thread_ts: str | None = None) -> Delivery | None:
+        text = (text or "").strip()
+        if not text:
+            raise SandboxError("Type a message first.")
+        if text.startswith("/"):
+            command, _, rest = text.partition(" ")
+            return self.command(agent, command, rest, channel=channel, thread_ts=thread_ts)
+        return self.driver.say(self._agent(agent), channel, text, thread_ts)
+
+    def slash_commands(self) -> list[str]:
+        try:
+            return manifest.slash_commands(manifest.load())
+        except (OSError, ValueError):
+            return ["/social-stats"]
+
+    def command(
+        self, agent: str, command: str, text: str = "", *, channel: str = INBOX, thread_ts: str | None = None
+    ) -> Delivery | None:
+        agent = self._agent(agent)
+        if command not in self.slash_commands():
+            self._notice(agent, channel, f"{command} is not a valid command. Try /social-stats.", thread_ts=thread_ts)
+            return None
+        delivery = self.driver.command(agent, command, text, channel=channel)
+        with self._lock:
+            self._response_urls[delivery.payload["response_url"]] = (agent, channel, None, thread_ts)
+        answer = delivery.json if isinstance(delivery.json, dict) else {"text": delivery.body}
+        if delivery.status != 200:
+            answer = {"text": f"The bot answered HTTP {delivery.status}: {delivery.body[:200]}"}
+        if answer.get("text") or answer.get("blocks"):
+            self._notice(
+                agent,
+                channel,
+                answer.get("text") or "",
+                thread_ts=thread_ts,
+                blocks=answer.get("blocks") or [],
+                title=f"{command} {text}".strip(),
+            )
+        return delivery
+
+    def post_digests(self) -> str:
+        if self.digests is None:
+            raise SandboxError("The digests are not part of this version of the bridge yet.")
+        return self.digests()
+
+    # -- private notices ------------------------------------------------------------------------------------
+
+    def _notice(self, user: str, channel: str, text: str, **extra) -> None:
+        with self._lock:
+            self.notices.append(Notice(user=user, channel=channel, text=text, at=time.time(), **extra))
+
+    def sync_notices(self) -> None:
+        """Take in the ephemerals and responses FakeSlack received since last time, stamped when first seen."""
+        with self._lock:
+            ephemerals = self.slack.ephemerals[self._seen_ephemerals :]
+            for e in ephemerals:
+                self._notice(e["user"], e["channel"], e.get("text") or "", thread_ts=e.get("thread_ts"),
+                             blocks=e.get("blocks") or [])
+            self._seen_ephemerals += len(ephemerals)
+            responses = self.slack.responses[self._seen_responses :]
+            for r in responses:
+                target = self._response_urls.get(r.get("url"))
+                if target is None:  # the click's delivery has not returned yet: take it in next time
+                    break
+                self._seen_responses += 1
+                if r.get("delete_original") or r.get("replace_original") is True:
+                    continue
+                user, channel, anchor_ts, thread_ts = target
+                self._notice(
+                    user, channel, r.get("text") or "", thread_ts=thread_ts, anchor_ts=anchor_ts,
+                    blocks=r.get("blocks") or [],
+                )
+
+    def _watch_notices(self) -> None:
+        while not self._stop.wait(0.3):
+            try:
+                self.sync_notices()
+            except Exception:  # a stopped stand-in mid-read; the page reads again next time
+                log.debug("notice sync failed", exc_info=True)
+
+    def notices_for(self, user: str, channel: str) -> list[Notice]:
+        self.sync_notices()
+        with self._lock:
+            return [n for n in self.notices if n.user == user and n.channel == channel]
+
+    # -- reading the world back -----------------------------------------------------------------------------
+
+    def user_name(self, uid: str) -> str:
+        user = self.slack.user(uid)
+        return (user or {}).get("real_name") or uid
+
+    def x_conversations(self) -> list[list[dict]]:
+        """The customers' conversations with the brand, each oldest post first, the liveliest first."""
+        posts: dict[str, dict] = {}
+        for handle in self.customers + [BRAND_HANDLE]:
+            author = self.x.user(handle)
+            for post in self.x.posts_by(handle):
+                posts[post["id"]] = {**post, "author": author}
+        threads: dict[str, list[dict]] = {}
+        for post in sorted(posts.values(), key=lambda p: int(p["id"])):
+            threads.setdefault(post["conversation_id"], []).append(post)
+        return sorted(threads.values(), key=lambda t: int(t[-1]["id"]), reverse=True)
+
+    def describe(self) -> dict:
+        return {
+            "page": self.url,
+            "bot": self.bot_url,
+            "slack_api": self.slack.url,
+            "x_api": self.x.url,
+            "data": str(self.data_dir),
+        }
+
+    def dump_env(self) -> str:
+        """The bot's settings, secrets included (they are the stand-ins' own): for `python -m bot doctor`."""
+        return json.dumps(self.env(), indent=2)
