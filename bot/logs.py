@@ -2,7 +2,17 @@
 
 import logging
 
-QUIET = ("tweepy", "urllib3", "slack_sdk", "slack_bolt", "apscheduler", "waitress", "sqlalchemy")
+# Library loggers kept quiet: their debug output carries request headers (tokens), sqlalchemy's INFO is every
+# statement, apscheduler's INFO is every run of every job.
+QUIET = {
+    "tweepy": logging.INFO,
+    "urllib3": logging.INFO,
+    "slack_sdk": logging.INFO,
+    "slack_bolt": logging.INFO,
+    "waitress": logging.INFO,
+    "apscheduler": logging.WARNING,
+    "sqlalchemy": logging.WARNING,
+}
 
 
 class RedactSecrets(logging.Filter):
@@ -36,6 +46,5 @@ def configure(level: str, secrets: list[str]) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    # Library debug output carries request headers (tokens); never below INFO, and masked all the same.
-    for name in QUIET:
-        logging.getLogger(name).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    for name, floor in QUIET.items():
+        logging.getLogger(name).setLevel(max(floor, logging.getLevelName(level)))

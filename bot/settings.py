@@ -176,7 +176,7 @@ def from_env(env=None) -> Settings:
         x_api_url=_url(env, "X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
         database_url=database_url,
         port=_number(env, "PORT", 3000, minimum=0, integer=True),
-        poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=1),
+        poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=0.1),
         poll_overlap_seconds=_number(env, "POLL_OVERLAP_SECONDS", 30.0),
         mirror_rate_per_channel=_number(env, "MIRROR_RATE_PER_CHANNEL", 1.0, minimum=0.01),
         reply_settle_seconds=settle,

@@ -1,14 +1,19 @@
 """The worker: the poller and the clock, run by one process at a time (a lease in the database)."""
 
+import contextlib
 import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from datetime import timedelta
 
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
+from bot.domain.errors import ChatError
 from storage import leases
 
 log = logging.getLogger(__name__)
@@ -16,6 +21,9 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "worker-leader"
 LEASE_TTL = timedelta(seconds=20)
 HEARTBEAT_SECONDS = 5
+# The leader counts its lease as lost this long before the database would let another worker take it over.
+LEASE_MARGIN = timedelta(seconds=2)
+DIGEST_GRACE_SECONDS = 3600  # a digest job that could not start on time (a busy or paused process) still runs
 
 
 class Worker:
@@ -23,24 +31,76 @@ class Worker:
         self.bridge = bridge
         self.settings = settings
         self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.is_leader = False
+        self._held = False
+        self._valid_until = 0.0  # time.monotonic() until which the lease is surely still ours
         self._cycle_lock = threading.Lock()
         self.scheduler = BackgroundScheduler(timezone=settings.timezone)
         self.extra_jobs = extra_jobs
 
+    @property
+    def is_leader(self) -> bool:
+        """True while the lease is surely ours: a renewal that fails (database unreachable) or comes late ends it
+        by itself, before any other worker can take it, so two workers never both believe they lead."""
+        return self._held and time.monotonic() < self._valid_until
+
     def heartbeat(self) -> bool:
-        with self.bridge.session() as s:
-            held = leases.try_hold(s, name=LEASE_NAME, holder=self.identity, now=self.bridge.clock(), ttl=LEASE_TTL)
-        if held != self.is_leader:
+        asked_at = time.monotonic()
+        was_leader = self.is_leader
+        try:
+            with self.bridge.session() as s:
+                held = leases.try_hold(s, name=LEASE_NAME, holder=self.identity, ttl=LEASE_TTL)
+                if not held:
+                    held = self._take_over_from_dead_local_holder(s)
+        except SQLAlchemyError as err:  # the database is away: keep trying; the lease runs out by itself
+            log.warning("could not renew the lease (%s): %s", type(err).__name__, err)
+            held = self.is_leader
+        else:
+            if held:
+                self._valid_until = asked_at + (LEASE_TTL - LEASE_MARGIN).total_seconds()
+        self._held = held
+        if held != was_leader:
             log.info("%s leadership of the poller and the clock (%s)", "took" if held else "lost", self.identity)
-        self.is_leader = held
+            if held:
+                self._poll_now()
+                self._digests_now()
         return held
+
+    def _take_over_from_dead_local_holder(self, session) -> bool:
+        """A leader killed on this very host (a crash, a restart) is known dead at once: its successor takes over
+        now rather than after the lease's TTL. Holders on other hosts are only ever outlived."""
+        holder = leases.holder_of(session, name=LEASE_NAME)
+        host, _, rest = (holder or "").partition(":")
+        pid = rest.partition(":")[0]
+        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+            return False
+        log.info("the previous leader (%s) is no longer running on this host: taking over", holder)
+        return leases.take_over(session, name=LEASE_NAME, from_holder=holder, holder=self.identity, ttl=LEASE_TTL)
+
+    def _poll_now(self) -> None:
+        """A new leader polls at once rather than at its next interval."""
+        if self.scheduler.running:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.modify_job("poll", next_run_time=_now())
+
+    def _digests_now(self) -> None:
+        """A new leader (a restart, a failover) posts at once the digests due that nobody posted."""
+        if self.scheduler.running:
+            self.scheduler.add_job(self.digests, id="digests-catch-up", replace_existing=True, next_run_time=_now())
+
+    def digests(self) -> None:
+        """The digests due now, each posted at most once (recorded in the database before it is posted)."""
+        if not self.is_leader:
+            return
+        try:
+            self.bridge.digests.post_due()
+        except ChatError as err:
+            log.error("digests not posted: %s", err.message)
 
     def poll(self) -> None:
         if not self.is_leader:
             return
         with self._cycle_lock:
-            report = self.bridge.cycle()
+            report = self.bridge.cycle(proceed=lambda: self.is_leader)
             if any(report.values()):
                 log.info("cycle: %s", report)
 
@@ -65,16 +125,48 @@ class Worker:
             coalesce=True,
             next_run_time=_now(),
         )
+        digest_time = self.settings.digest_time
+        self.scheduler.add_job(
+            self.digests,
+            "cron",
+            hour=digest_time.hour,
+            minute=digest_time.minute,
+            id="digests",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=DIGEST_GRACE_SECONDS,
+        )
+        self.scheduler.add_job(self.digests, id="digests-catch-up", replace_existing=True, next_run_time=_now())
         for job in self.extra_jobs:
             job(self)
         self.scheduler.start()
         log.info("worker started (%s); polling every %ss", self.identity, self.settings.poll_interval_seconds)
 
     def stop(self) -> None:
-        self.scheduler.shutdown(wait=False)
-        if self.is_leader:
+        """Step down: a cycle under way ends at its next step, then the lease is released for another worker."""
+        held, self._held = self._held, False
+        self.scheduler.shutdown(wait=True)
+        if held:
             with self.bridge.session() as s:
                 leases.release(s, name=LEASE_NAME, holder=self.identity)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (killed, not yet reaped by its parent) still answers signal 0 but runs nothing.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def _now():

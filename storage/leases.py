@@ -37,6 +37,19 @@ def holder_of(session: Session, *, name: str, now: datetime | None = None) -> st
     return lease.holder if lease is not None and lease.expires_at >= now else None
 
 
+def take_over(session: Session, *, name: str, from_holder: str, holder: str, ttl: timedelta) -> bool:
+    """Take the lease from a holder known to be dead, without waiting for it to expire."""
+    now = database_now(session)
+    return (
+        session.exec(
+            update(Lease)
+            .where(Lease.name == name, Lease.holder == from_holder)
+            .values(holder=holder, expires_at=now + ttl)
+        ).rowcount
+        == 1
+    )
+
+
 def release(session: Session, *, name: str, holder: str) -> None:
     session.exec(
         update(Lease)
