@@ -138,6 +138,15 @@ class Worker:
             misfire_grace_time=DIGEST_GRACE_SECONDS,
         )
         self.scheduler.add_job(self.digests, id="digests-catch-up", replace_existing=True, next_run_time=_now())
+        self.scheduler.add_job(
+            self.bridge.forget_old_deliveries,
+            "interval",
+            hours=1,
+            id="forget-deliveries",
+            replace_existing=True,
+            max_instances=1,
+            coalesce=True,
+        )
         for job in self.extra_jobs:
             job(self)
         self.scheduler.start()

@@ -182,7 +182,7 @@ class XNetwork:
             posts,
             newest_id,
             requests_made,
-            gap_suspected=since_id is not None and len(posts) >= REACHABLE_MENTIONS,
+            window_full=len(posts) >= REACHABLE_MENTIONS,
             oldest_id=oldest,
         )
 

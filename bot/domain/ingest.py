@@ -45,7 +45,7 @@ class Ingest:
             account, overlapped_since(cursor, self.bridge.config.overlap_seconds)
         )
         stored = self.store(result, cursor)
-        if result.gap_suspected and cursor is not None:
+        if result.window_full and cursor is not None and int(result.oldest_id) > int(cursor):
             self.bridge.mirror.announce_gap(account, cursor, result)
         return stored
 

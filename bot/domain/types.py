@@ -30,9 +30,9 @@ class FetchResult:
     posts: list[InboundPost]
     newest_id: str | None
     requests: int
-    # True when paging ended before reaching since_id while the network's reachable window was full:
-    # older mentions may exist that can no longer be fetched.
-    gap_suspected: bool = False
+    # True when the network returned all it can reach (X: the newest 800): if even the oldest of those is newer
+    # than the cursor, mentions in between may exist that can no longer be fetched.
+    window_full: bool = False
     oldest_id: str | None = None
 
 
