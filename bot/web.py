@@ -32,7 +32,13 @@ def make_wsgi(app: App, engine):
             payload = b"Use POST: this is Slack's Request URL for events, interactivity and slash commands.\n"
             start_response("405 Method Not Allowed", [("Content-Type", "text/plain"), ("Allow", "POST")])
             return [payload]
-        return slack(environ, start_response)
+        try:
+            return slack(environ, start_response)
+        except Exception:  # Bolt parses the payload before any listener: a malformed one must not be a 500
+            log.warning("refused a malformed request to %s", path, exc_info=True)
+            payload = b"Malformed request: this payload is not one Slack sends. Nothing was changed.\n"
+            start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", str(len(payload)))])
+            return [payload]
 
     return application
 

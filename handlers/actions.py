@@ -11,9 +11,16 @@ MALFORMED = "That button did not say which case it belongs to. Nothing was chang
 
 def case_id_of(body: dict) -> int | None:
     try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, TypeError, ValueError):
+        value = body["actions"][0]["value"]
+    except (KeyError, IndexError, TypeError):
         return None
+    return int(value) if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+def user_of(body: dict) -> str | None:
+    user = body.get("user")
+    user_id = user.get("id") if isinstance(user, dict) else None
+    return user_id if isinstance(user_id, str) and user_id else None
 
 
 def register(app: App, bridge) -> None:
@@ -27,8 +34,8 @@ def register(app: App, bridge) -> None:
     def on_button(ack: Ack, body: dict, respond: Respond):
         ack()
         case_id = case_id_of(body)
-        user = (body.get("user") or {}).get("id")
-        verb = verbs.get(((body.get("actions") or [{}])[0]).get("action_id"))
+        user = user_of(body)
+        verb = verbs.get(body["actions"][0].get("action_id"))
         if case_id is None or not user or verb is None:
             respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
             return

@@ -1,11 +1,34 @@
-"""Slash commands: /social-stats."""
+"""Slash commands: /social-stats [period] [@agent], answered privately."""
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 
-from bot import blocks
+from bot import digest_blocks, stats_args
 
 
 def register(app: App, bridge) -> None:
+    def answer(args: stats_args.StatsArgs, agent: str | None) -> dict:
+        try:
+            period = bridge.metrics.period(args.period)
+        except ValueError as err:
+            return {"text": digest_blocks.usage(str(err))}
+        text, blocks = digest_blocks.stats_answer(bridge.metrics.report(period, agent=agent))
+        return {"text": text, "blocks": blocks}
+
     @app.command("/social-stats")
-    def social_stats(ack: Ack, command: dict):
-        ack(text=blocks.day_counts(bridge.stats.today()))
+    def social_stats(ack: Ack, command: dict, respond: Respond):
+        try:
+            args = stats_args.parse(command.get("text") or "")
+        except stats_args.NeedsUsage as err:
+            ack(text=digest_blocks.usage(str(err) or None))
+            return
+        if not args.agent_name:
+            ack(**answer(args, args.agent_id))
+            return
+        # A name needs Slack's user directory, which may take longer than an ack can wait: answer by response_url.
+        ack()
+        agent = bridge.metrics.find_agent(args.agent_name)
+        if agent is None:
+            problem = f"I know no agent called @{args.agent_name}: mention them (type @ and pick them from the list)."
+            respond(text=digest_blocks.usage(problem), response_type="ephemeral")
+            return
+        respond(**answer(args, agent), response_type="ephemeral")

@@ -18,16 +18,29 @@ def is_thread_reply(event: dict) -> bool:
     return bool(thread_ts) and thread_ts != event.get("ts") and bool(event.get("user"))
 
 
+def well_formed(event) -> bool:
+    """The fields a thread reply needs, of the types Slack sends; anything else is not a reply."""
+    return (
+        isinstance(event, dict)
+        and all(isinstance(event.get(k), str) and event.get(k) for k in ("channel", "ts", "thread_ts", "user"))
+        and isinstance(event.get("text", ""), str)
+        and (event.get("subtype") is None or isinstance(event.get("subtype"), str))
+    )
+
+
 def chat_message(event: dict, body: dict) -> ChatMessage | None:
-    if event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id") or not is_thread_reply(event):
+    if not well_formed(event) or event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
         return None
+    if not is_thread_reply(event):
+        return None
+    event_id = body.get("event_id")
     return ChatMessage(
         channel=event["channel"],
         ts=event["ts"],
         thread_ts=event["thread_ts"],
         user=event["user"],
         text=to_plain(event.get("text") or ""),
-        event_id=body.get("event_id"),
+        event_id=event_id if isinstance(event_id, str) else None,
     )
 
 

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.standins.server import QuietServer
+
 BOT_ID = "BBOT"
 MAX_BLOCKS = 50
 MAX_TEXT = 40000
@@ -195,7 +197,7 @@ class FakeSlack:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def start(self) -> str:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = QuietServer(("127.0.0.1", 0), _Handler)
         self._server.fake = self
         base = f"http://127.0.0.1:{self._server.server_address[1]}/"
         self.url, self.response_url_base = base + "api/", base + "response/"
@@ -374,6 +376,19 @@ class FakeSlack:
     def count(self, method: str) -> int:
         with self._lock:
             return sum(1 for name, _ in self._calls if name == method)
+
+    # The workspace's content, for a sandbox that keeps its world across restarts (not calls or limits).
+    _KEPT = ("_channels", "_msgs", "_users", "_usergroups", "_uploads", "_ephemerals", "_responses", "_files", "_views")
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return copy.deepcopy({name: getattr(self, name) for name in self._KEPT} | {"_ids": self._ids})
+
+    def restore(self, state: dict) -> None:
+        with self._lock:
+            for name, value in copy.deepcopy(state).items():
+                if name in self._KEPT or name == "_ids":
+                    setattr(self, name, value)
 
     # -- internals (callers hold the lock) ------------------------------------------------------------
 

@@ -27,6 +27,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from twitter_text import parse_tweet
 
+from bot.standins.server import QuietServer
+
 TWEPOCH_MS = 1288834974657
 MENTIONS_REACH = 800  # only the newest 800 mentions are reachable at all
 USER_TWEETS_REACH = 3200
@@ -421,7 +423,7 @@ class FakeX:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> str:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = QuietServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
         self._server.fake = self
         self._stopped = False
@@ -547,6 +549,20 @@ class FakeX:
         """How many requests reached the endpoint, whatever the answer."""
         with self._lock:
             return self._counts[endpoint_key]
+
+    # Users, posts and DMs, for a sandbox that keeps its world across restarts (not requests or limits).
+    _KEPT = ("_users", "_posts", "_dms", "_used_ids", "_last_id")
+
+    def snapshot(self) -> dict:
+        with self._lock:
+            return copy.deepcopy({name: getattr(self, name) for name in self._KEPT})
+
+    def restore(self, state: dict) -> None:
+        with self._lock:
+            for name, value in copy.deepcopy(state).items():
+                if name in self._KEPT:
+                    setattr(self, name, value)
+            self._by_name = {user["username"].lower(): user for user in self._users.values()}
 
     # --- store -----------------------------------------------------------------------------------
 
