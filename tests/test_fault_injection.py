@@ -95,8 +95,15 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
     with FakeSlack(faults=slack_faults) as slack, FakeX(faults=x_faults) as x:
         port = _free_port()
         env = bot_env(
-            slack, x, database_url, PORT=port, POLL_INTERVAL_SECONDS="0.5", MIRROR_RATE_PER_CHANNEL="500",
-            REPLY_SETTLE_SECONDS="3", X_TIMEOUT_SECONDS="2", POLL_OVERLAP_SECONDS="5",
+            slack,
+            x,
+            database_url,
+            PORT=port,
+            POLL_INTERVAL_SECONDS="0.5",
+            MIRROR_RATE_PER_CHANNEL="500",
+            REPLY_SETTLE_SECONDS="3",
+            X_TIMEOUT_SECONDS="2",
+            POLL_OVERLAP_SECONDS="5",
         )
         bot = BotProcess(env, tmp_path)
         driver = SlackDriver(slack, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
@@ -134,8 +141,10 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
                         threads = [
                             threading.Thread(
                                 target=deliver,
-                                args=(lambda a=a: driver.click(a, "C_INBOX", card["ts"], "case_claim", value),
-                                      time.monotonic() + 30),
+                                args=(
+                                    lambda a=a, ts=card["ts"], v=value: driver.click(a, "C_INBOX", ts, "case_claim", v),
+                                    time.monotonic() + 30,
+                                ),
                             )
                             for a in racers
                         ]
@@ -147,8 +156,10 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
                         text = f"Hi! Case {case_id} is being looked at by our team ({rng.randrange(10**6)})."
                         expected_replies.add(text)
                         replied.add(case_id)
-                        deliver(lambda o=owner, t=text, c=card: driver.say(o, "C_INBOX", t, thread_ts=c["ts"]),
-                                time.monotonic() + 60)
+                        deliver(
+                            lambda o=owner, t=text, c=card: driver.say(o, "C_INBOX", t, thread_ts=c["ts"]),
+                            time.monotonic() + 60,
+                        )
                 time.sleep(0.3)
 
         feeder = threading.Thread(target=feed, daemon=True)
@@ -170,14 +181,18 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
             while not settled and time.monotonic() < deadline:
                 bot.ensure_running()
                 with Session(engine) as s:
-                    unmirrored = len(s.exec(select(Message.id).where(Message.direction == "in",
-                                                                     Message.mirror_ts.is_(None))).all())
+                    unmirrored = len(
+                        s.exec(select(Message.id).where(Message.direction == "in", Message.mirror_ts.is_(None))).all()
+                    )
                     stored = len(s.exec(select(Message.id).where(Message.direction == "in")).all())
                     cases = s.exec(select(Case)).all()
                 posted = {p["text"] for p in x.brand_posts()}
                 claimed = all(c.owner for c in cases)
                 settled = (
-                    stored == MENTIONS and not unmirrored and claimed and expected_replies <= posted
+                    stored == MENTIONS
+                    and not unmirrored
+                    and claimed
+                    and expected_replies <= posted
                     and len(expected_replies) == len(cases)
                 )
                 time.sleep(0 if settled else 1)
@@ -209,8 +224,10 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
         unexpected = [t for t in brand_texts if t not in expected_replies]
         doubled_claims = [c for c, n in claim_events.items() if n != 1]
         wrong_owner = [c for c in owners if owners[c] != claim_actors.get(c)]
-        injected = {**{f"slack {k}": v for k, v in slack.faults_injected.items()},
-                    **{f"x {k}": v for k, v in x.faults_injected.items()}}
+        injected = {
+            **{f"slack {k}": v for k, v in slack.faults_injected.items()},
+            **{f"x {k}": v for k, v in x.faults_injected.items()},
+        }
         print(
             f"\nfault injection (seed {SEED}): mentions {len(customer_posts)}, cases {len(cases)}, kills {kills}, "
             f"starts {bot.starts}, injected faults {sum(injected.values())} {dict(sorted(injected.items()))}, "
