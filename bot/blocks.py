@@ -54,6 +54,23 @@ def button(text: str, action_id: str, case_id: int, style: str | None = None) ->
     return element
 
 
+def reassign_picker() -> dict:
+    return {
+        "type": "users_select",
+        "action_id": "case_reassign",
+        "placeholder": {"type": "plain_text", "text": "Reassign to…"},
+    }
+
+
+def saved_reply_menu(names: tuple[str, ...]) -> dict:
+    return {
+        "type": "static_select",
+        "action_id": "case_saved_reply",
+        "placeholder": {"type": "plain_text", "text": "Saved reply…"},
+        "options": [{"text": {"type": "plain_text", "text": n[:75]}, "value": n} for n in names[:100]],
+    }
+
+
 def case_buttons(card: CardView) -> list[dict]:
     if card.status == "open":
         return [
@@ -61,10 +78,14 @@ def case_buttons(card: CardView) -> list[dict]:
             button("Resolve", "case_resolve", card.case_id),
         ]
     if card.status == "claimed":
-        return [
+        elements = [
             button("Unclaim", "case_unclaim", card.case_id),
             button("Resolve", "case_resolve", card.case_id, "primary"),
+            reassign_picker(),
         ]
+        if card.saved_replies:
+            elements.append(saved_reply_menu(card.saved_replies))
+        return elements
     return [button("Reopen", "case_reopen", card.case_id)]
 
 
@@ -140,3 +161,29 @@ def day_counts(counts: DayCounts) -> str:
         f"*Today* ({counts.day}, {counts.timezone}): {counts.new} new · {counts.claimed} claimed · "
         f"{counts.answered} answered · {counts.resolved} resolved"
     )
+
+
+def notice(text: str, undo_reply_id: int | None) -> list[dict]:
+    """A reply's notice in the thread; with an Undo button while it waits in its undo window."""
+    section = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text)}}
+    if undo_reply_id is None:
+        return [section]
+    undo = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Undo"},
+        "action_id": "reply_undo",
+        "value": str(undo_reply_id),
+        "style": "danger",
+    }
+    return [section, {"type": "actions", "block_id": "reply_actions", "elements": [undo]}]
+
+
+def question(text: str, choices: list[tuple[str, str, int]]) -> list[dict]:
+    buttons = [
+        {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action, "value": str(value)}
+        for label, action, value in choices
+    ]
+    return [
+        {"type": "section", "text": {"type": "mrkdwn", "text": clip(text)}},
+        {"type": "actions", "block_id": "reply_question", "elements": buttons},
+    ]

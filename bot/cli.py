@@ -1,7 +1,8 @@
-"""`python -m bot <command>`: run, web, worker, poll-once, digest."""
+"""`python -m bot <command>`: run, web, worker, poll-once, digest, migrate."""
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -9,7 +10,7 @@ import threading
 from dotenv import load_dotenv
 
 from bot import logs, preflight, wiring
-from bot.settings import ConfigError, Settings, from_env
+from bot.settings import SECRET_NAMES, ConfigError, Settings, from_env
 
 log = logging.getLogger("bot")
 
@@ -21,16 +22,45 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("web", help="the HTTP front only: POST /slack/events, GET /healthz")
     sub.add_parser("worker", help="the poller and the scheduler only")
     sub.add_parser("poll-once", help="one ingest + mirror cycle, then exit")
+    sub.add_parser("migrate", help="bring the database (DATABASE_URL) to the schema this version needs")
+    sandbox = sub.add_parser("sandbox", help="the bridge between local stand-ins of Slack and X, with a web page")
+    sandbox.add_argument("--data", metavar="DIR", help="keep its database and state here (default: temporary)")
+    sandbox.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
+    sub.add_parser("doctor", help="check the credentials, scopes, channels and database of a real install")
+    digest = sub.add_parser("digest", help="post the daily digests now (and the weekly one for a Sunday)")
+    digest.add_argument("--date", type=_day, help="the day to report, YYYY-MM-DD (default: yesterday in TIMEZONE)")
+    digest.add_argument("--weekly", action="store_true", help="also the weekly digest of the 7 days ending --date")
+    digest.add_argument("--force", action="store_true", help="post again what was already posted")
     return parser
+
+
+def _day(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     load_dotenv(override=False)
+    if args.command == "doctor":
+        from bot import doctor
+
+        return doctor.main(os.environ)
+    if args.command == "sandbox" or (args.command == "run" and not any(os.environ.get(n) for n in SECRET_NAMES)):
+        from bot import sandbox
+
+        announce = "No Slack or X credentials are set: starting the sandbox instead." if args.command == "run" else None
+        return sandbox.serve(getattr(args, "data", None), getattr(args, "port", 0), env=os.environ, announce=announce)
     try:
         settings = from_env()
         logs.configure(settings.log_level, settings.secrets())
         settings.require_for(args.command)
+        if args.command == "digest":
+            return cmd_digest(settings, args)
         return COMMANDS[args.command](settings)
     except ConfigError as err:
         print(f"Cannot start: {err}", file=sys.stderr)
@@ -105,7 +135,65 @@ def cmd_run(settings: Settings) -> int:
     return 0
 
 
+def cmd_digest(settings: Settings, args) -> int:
+    from datetime import timedelta
+
+    from bot.domain.digests import DAILY, WEEKLY
+    from bot.domain.errors import ChatError
+
+    bridge = wiring.build_bridge(settings)
+    name = "SLACK_DIGEST_CHANNEL" if settings.slack_digest_channel else "SLACK_INBOX_CHANNEL"
+    preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
+    day = args.date or bridge.metrics.today() - timedelta(days=1)
+    jobs = [(DAILY, bridge.digests.daily(day))]
+    if args.weekly or day.weekday() == 6:
+        jobs.append((WEEKLY, bridge.digests.weekly(day)))
+    for cadence, period in jobs:
+        try:
+            outcome = bridge.digests.post(cadence, period, force=args.force)
+        except ChatError as err:
+            print(f"The {cadence} digests for {period.key} were not posted: {err.message}", file=sys.stderr)
+            return 1
+        if outcome.posted:
+            print(
+                f"posted the {cadence} digests for {period.key} ({', '.join(outcome.posted)}) "
+                f"to {settings.digest_channel}"
+            )
+        if outcome.skipped:
+            print(
+                f"the {cadence} {', '.join(outcome.skipped)} for {period.key} had been posted already "
+                "(--force posts them again)"
+            )
+    return 0
+
+
+def cmd_migrate(settings: Settings) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage import schema
+    from storage.engine import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        before, after = schema.upgrade(engine)
+    except schema.SchemaError as err:
+        print(f"Cannot migrate: {err}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        print(f"Cannot migrate DATABASE_URL: {type(err).__name__}: {reason}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    if before.current == after.current:
+        print(f"The database is up to date (revision {after.current}).")
+    else:
+        print(f"The database was migrated from {before.current or 'empty'} to revision {after.current}.")
+    return 0
+
+
 COMMANDS = {
+    "migrate": cmd_migrate,
     "run": cmd_run,
     "web": cmd_web,
     "worker": cmd_worker,

@@ -12,6 +12,7 @@ QUIET = {
     "waitress": logging.INFO,
     "apscheduler": logging.WARNING,
     "sqlalchemy": logging.WARNING,
+    "alembic": logging.WARNING,  # its INFO lines repeat on every start; `migrate` says what it did itself
 }
 
 

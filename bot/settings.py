@@ -3,7 +3,11 @@
 import os
 from dataclasses import dataclass, field
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from bot.sources_file import SourcesFile
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_X_API_URL = "https://api.twitter.com"
@@ -55,6 +59,12 @@ class Settings:
     allowed_agents: frozenset[str] = field(default_factory=frozenset)
     agent_usergroup: str | None = None
     log_level: str = "INFO"
+    accounts_file: str | None = None
+    sources: "SourcesFile | None" = None  # ACCOUNTS_FILE, read: the accounts and terms it lists, and its problems
+    alert_mention: str | None = None
+    alert_warning_percent: float = 80.0
+    reply_delay_seconds: float = 0.0
+    reassign_by_anyone: bool = False
 
     @property
     def tz(self) -> ZoneInfo:
@@ -62,7 +72,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Every secret value set, for the log filter."""
-        return [v for v in (getattr(self, n.lower()) for n in SECRET_NAMES) if v]
+        named = [v for v in (getattr(self, n.lower()) for n in SECRET_NAMES) if v]
+        return named + (self.sources.secrets() if self.sources else [])
 
     def has_slack(self) -> bool:
         return bool(self.slack_bot_token)
@@ -85,6 +96,9 @@ class Settings:
             "poll-once": ("SLACK_BOT_TOKEN", "SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
             "digest": ("SLACK_BOT_TOKEN",),
         }.get(mode, ())
+        if self.sources is not None:
+            # ACCOUNTS_FILE lists the accounts, their credentials and channels instead.
+            needs = tuple(n for n in needs if n not in X_USER_CREDENTIALS and n != "SLACK_INBOX_CHANNEL")
         self.require(*needs)
         if mode == "digest" and not (self.slack_digest_channel or self.slack_inbox_channel):
             raise ConfigError("SLACK_DIGEST_CHANNEL is not set (nor SLACK_INBOX_CHANNEL to fall back on)")
@@ -113,6 +127,13 @@ def _number(env, name: str, default: float, *, minimum: float = 0.0, integer: bo
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum:g}, not {raw!r}")
     return value
+
+
+def _flag(env, name: str) -> bool:
+    raw = (_text(env, name) or "false").lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, not {raw!r}")
+    return raw in ("true", "1", "yes")
 
 
 def _url(env, name: str, default: str) -> str:
@@ -161,6 +182,15 @@ def from_env(env=None) -> Settings:
     if settle <= x_timeout:
         # A reply still in flight must never be taken for an interrupted one and sent again.
         raise ConfigError(f"REPLY_SETTLE_SECONDS ({settle:g}) must be longer than X_TIMEOUT_SECONDS ({x_timeout:g})")
+    accounts_file = _text(env, "ACCOUNTS_FILE")
+    sources = None
+    if accounts_file:
+        from bot.sources_file import SourcesFileError, load
+
+        try:
+            sources = load(accounts_file, env)
+        except SourcesFileError as err:
+            raise ConfigError(f"ACCOUNTS_FILE: {err}") from None
     return Settings(
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
@@ -189,4 +219,10 @@ def from_env(env=None) -> Settings:
         allowed_agents=frozenset(a for a in (_text(env, "ALLOWED_AGENTS") or "").replace(",", " ").split()),
         agent_usergroup=_text(env, "AGENT_USERGROUP"),
         log_level=(_text(env, "LOG_LEVEL") or "INFO").upper(),
+        accounts_file=accounts_file,
+        sources=sources,
+        alert_mention=_text(env, "ALERT_MENTION"),
+        alert_warning_percent=_number(env, "ALERT_WARNING_PERCENT", 80.0, minimum=1),
+        reply_delay_seconds=_number(env, "REPLY_DELAY_SECONDS", 0.0),
+        reassign_by_anyone=_flag(env, "REASSIGN_BY_ANYONE"),
     )

@@ -8,11 +8,13 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import blocks
+from bot import blocks, digest_blocks
 from bot.domain.errors import ChatError
 from bot.domain.types import CardView, ThreadPost
 
 log = logging.getLogger(__name__)
+
+USER_NAMES_TTL_SECONDS = 3600
 
 PLAIN_ERRORS = {
     "channel_not_found": "the channel does not exist or the bot cannot see it: check SLACK_INBOX_CHANNEL "
@@ -61,9 +63,12 @@ class SlackChat:
     def __init__(self, client: WebClient, *, rate_per_channel: float = 1.0):
         self.client = client
         self.pacer = ChannelPacer(rate_per_channel)
+        self._team_url: str | None = None
+        self._user_names: dict[str, tuple[float, frozenset[str]]] = {}
+        self._lookup_lock = threading.Lock()
 
     def _call(self, method: str, **kwargs):
-        if method == "chat_postMessage":
+        if method in ("chat_postMessage", "files_upload_v2"):
             self.pacer.wait(kwargs["channel"])
         try:
             return getattr(self.client, method)(**kwargs)
@@ -132,5 +137,88 @@ class SlackChat:
     def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
 
+    def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: str) -> str:
+        response = self._call(
+            "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=blocks.notice(text, reply_id)
+        )
+        return response["ts"]
+
+    def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
+        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks.notice(text, undo_reply_id))
+
+    def ask(self, channel: str, user: str, text: str, choices, thread_ts=None) -> None:
+        self._call(
+            "chat_postEphemeral",
+            channel=channel,
+            user=user,
+            text=text,
+            blocks=blocks.question(text, choices),
+            thread_ts=thread_ts,
+        )
+
     def group_members(self, group: str) -> list[str]:
         return list(self._call("usergroups_users_list", usergroup=group).get("users", []))
+
+    def post_digest(self, channel: str, digest) -> str:
+        text, digest_blocks_ = digest_blocks.digest(digest)
+        response = self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=text,
+            blocks=digest_blocks_,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return response["ts"]
+
+    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
+        self._call(
+            "files_upload_v2",
+            channel=channel,
+            content=content,
+            filename=filename,
+            title=title,
+            initial_comment=initial_comment,
+        )
+
+    def thread_link(self, channel: str, thread_ts: str) -> str | None:
+        """The thread's permalink, built as Slack builds it from the workspace's URL (asked once, auth.test),
+        rather than one chat.getPermalink call per case."""
+        if self._team_url is None:
+            try:
+                self._team_url = self._call("auth_test").get("url") or ""
+            except ChatError as err:
+                log.warning("no links to threads: %s", err.message)
+                return None
+        if not self._team_url:
+            return None
+        return f"{self._team_url.rstrip('/')}/archives/{channel}/p{thread_ts.replace('.', '')}"
+
+    def find_user(self, name: str, candidates: list[str]) -> str | None:
+        """Match `name` (without @, any case) to a candidate's handle, display name or real name; each user is
+        read once an hour (users.info, Tier 4), never the whole workspace (users.list)."""
+        wanted = name.strip().lstrip("@").casefold()
+        for user in candidates:
+            if wanted in self._names(user):
+                return user
+        return None
+
+    def _names(self, user: str) -> frozenset[str]:
+        with self._lookup_lock:
+            cached = self._user_names.get(user)
+        if cached and time.monotonic() - cached[0] < USER_NAMES_TTL_SECONDS:
+            return cached[1]
+        try:
+            info = self._call("users_info", user=user)["user"]
+        except ChatError as err:
+            log.warning("could not read user %s: %s", user, err.message)
+            return frozenset()
+        profile = info.get("profile") or {}
+        names = frozenset(
+            n.casefold()
+            for n in (info.get("name"), info.get("real_name"), profile.get("display_name"), profile.get("real_name"))
+            if n
+        )
+        with self._lookup_lock:
+            self._user_names[user] = (time.monotonic(), names)
+        return names

@@ -20,4 +20,6 @@ def _plain_link(match: re.Match) -> str:
 
 def to_plain(text: str) -> str:
     text = LINK.sub(_plain_link, text or "")
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    # No post carries a NUL, and PostgreSQL cannot store one in a text column.
+    return text.replace("\x00", "")

@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.bridge import Bridge, BridgeConfig
-from bot.settings import Settings
+from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings
 from bot.slack_chat import SlackChat
 from bot.x_network import XNetwork
-from storage.engine import create_schema, make_engine
+from storage import schema
+from storage.engine import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +44,42 @@ def build_network(settings: Settings) -> XNetwork:
 
 def build_engine(settings: Settings):
     engine = make_engine(settings.database_url)
-    create_schema(engine)
+    check_schema(engine, settings)
     return engine
+
+
+def check_schema(engine, settings: Settings) -> None:
+    """Refuse to start on a database that is behind the code; only the default SQLite file is migrated here."""
+    try:
+        state = schema.status(engine)
+        if state.up_to_date:
+            return
+        if not state.known:
+            log.warning(
+                "the database is at revision %s, which this version does not know (head %s): "
+                "it was migrated by a newer version",
+                state.current,
+                state.head,
+            )
+            return
+        if settings.database_url == DEFAULT_DATABASE_URL:
+            before, after = schema.upgrade(engine)
+            log.info(
+                "migrated the default SQLite database (%s) from %s to revision %s",
+                engine.url.database,
+                before.current or "empty",
+                after.current,
+            )
+            return
+    except schema.SchemaError as err:
+        raise ConfigError(f"DATABASE_URL: {err}") from None
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+        raise ConfigError(f"DATABASE_URL: the database could not be used ({type(err).__name__}: {reason})") from None
+    raise ConfigError(
+        f"the database (DATABASE_URL) is at revision {state.current or 'none (empty)'} and this version needs "
+        f"{state.head}: run `python -m bot migrate` first"
+    )
 
 
 def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = None) -> Bridge:
@@ -55,6 +91,14 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         allowed_agents=settings.allowed_agents,
         agent_usergroup=settings.agent_usergroup,
         timezone=settings.timezone,
+        digest_channel=settings.digest_channel,
+        sla_minutes=settings.sla_first_response_minutes,
+        business_hours=settings.business_hours,
+        digest_time=settings.digest_time,
+        alert_mention=settings.alert_mention,
+        alert_warning_ratio=settings.alert_warning_percent / 100,
+        reply_delay_seconds=settings.reply_delay_seconds,
+        reassign_by_anyone=settings.reassign_by_anyone,
     )
     chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
     return Bridge(engine or build_engine(settings), chat, build_network(settings), config)

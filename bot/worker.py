@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 LEASE_NAME = "worker-leader"
 LEASE_TTL = timedelta(seconds=20)
 HEARTBEAT_SECONDS = 5
+ALERTS_SECONDS = 60
+DUE_REPLIES_SECONDS = 1
 # The leader counts its lease as lost this long before the database would let another worker take it over.
 LEASE_MARGIN = timedelta(seconds=2)
 DIGEST_GRACE_SECONDS = 3600  # a digest job that could not start on time (a busy or paused process) still runs
@@ -30,7 +32,7 @@ class Worker:
     def __init__(self, bridge, settings, *, extra_jobs=()):
         self.bridge = bridge
         self.settings = settings
-        self.identity = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.identity = f"{socket.gethostname()}:{os.getpid()}:{_pid_namespace()}:{uuid.uuid4().hex[:6]}"
         self._held = False
         self._valid_until = 0.0  # time.monotonic() until which the lease is surely still ours
         self._cycle_lock = threading.Lock()
@@ -69,9 +71,11 @@ class Worker:
         """A leader killed on this very host (a crash, a restart) is known dead at once: its successor takes over
         now rather than after the lease's TTL. Holders on other hosts are only ever outlived."""
         holder = leases.holder_of(session, name=LEASE_NAME)
-        host, _, rest = (holder or "").partition(":")
-        pid = rest.partition(":")[0]
-        if host != socket.gethostname() or not pid.isdigit() or _alive(int(pid)):
+        host, pid, namespace = ((holder or "").split(":") + ["", ""])[:3]
+        # Containers may share a host name (host networking) but never a PID namespace: a PID is only
+        # meaningful in our own.
+        local = host == socket.gethostname() and namespace == _pid_namespace()
+        if not local or not pid.isdigit() or _alive(int(pid)):
             return False
         log.info("the previous leader (%s) is no longer running on this host: taking over", holder)
         return leases.take_over(session, name=LEASE_NAME, from_holder=holder, holder=self.identity, ttl=LEASE_TTL)
@@ -95,6 +99,15 @@ class Worker:
             self.bridge.digests.post_due()
         except ChatError as err:
             log.error("digests not posted: %s", err.message)
+
+    def alerts(self) -> None:
+        if self.is_leader:
+            self.bridge.alerts.run_once()
+
+    def send_due_replies(self) -> None:
+        """Replies whose undo window closed, or whose rate limit reset, go out within a second or two."""
+        if self.is_leader:
+            self.bridge.replies.send_due()
 
     def poll(self) -> None:
         if not self.is_leader:
@@ -147,6 +160,10 @@ class Worker:
             max_instances=1,
             coalesce=True,
         )
+        for job, seconds in ((self.alerts, ALERTS_SECONDS), (self.send_due_replies, DUE_REPLIES_SECONDS)):
+            self.scheduler.add_job(
+                job, "interval", seconds=seconds, id=job.__name__, replace_existing=True, max_instances=1, coalesce=True
+            )
         for job in self.extra_jobs:
             job(self)
         self.scheduler.start()
@@ -159,6 +176,13 @@ class Worker:
         if held:
             with self.bridge.session() as s:
                 leases.release(s, name=LEASE_NAME, holder=self.identity)
+
+
+def _pid_namespace() -> str:
+    try:
+        return str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        return "-"
 
 
 def _alive(pid: int) -> bool:

@@ -8,7 +8,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from bot.domain.clock import to_utc
-from bot.domain.errors import BadCredentials, OutcomeUnknown, RateLimited, ReplyRejected
+from bot.domain.errors import BadCredentials, NetworkError, OutcomeUnknown, RateLimited, ReplyRejected
 from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
 from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
@@ -29,6 +29,9 @@ TWEET_FIELDS = [
     "lang",
 ]
 USER_FIELDS = ["username", "name", "public_metrics", "location"]
+DM_EVENT_FIELDS = ["id", "text", "event_type", "created_at", "dm_conversation_id", "sender_id", "participant_ids"]
+DM_MAX_LENGTH = 10_000  # characters of a direct message (not the weighted 280 of a post)
+DM_PAGES = 10  # dm_events has no since_id: a poll reads back until it meets a stored event, at most this far
 
 
 class RebasedTransport(HTTPAdapter):
@@ -96,6 +99,7 @@ FORBIDDEN_REASONS = (
 class XNetwork:
     name = "x"
     max_length = MAX_WEIGHTED_LENGTH
+    dm_max_length = DM_MAX_LENGTH
     reachable_mentions = REACHABLE_MENTIONS
 
     def __init__(
@@ -108,7 +112,9 @@ class XNetwork:
         access_token,
         access_token_secret,
         timeout: float = 30.0,
+        credentials_message: str = CREDENTIALS_MESSAGE,
     ):
+        self.credentials_message = credentials_message  # which settings to check when X refuses them
         self.client = tweepy.Client(
             bearer_token=bearer_token,
             consumer_key=consumer_key,
@@ -128,7 +134,7 @@ class XNetwork:
         except tweepy.TooManyRequests as err:
             raise RateLimited(_reset_at(err), "X's rate limit is reached") from err
         except tweepy.Unauthorized as err:
-            raise BadCredentials(CREDENTIALS_MESSAGE) from err
+            raise BadCredentials(self.credentials_message) from err
         except tweepy.TwitterServerError as err:
             raise OutcomeUnknown(f"X answered {err.response.status_code}: {_first_message(err)}") from err
         except requests.RequestException as err:
@@ -202,6 +208,7 @@ class XNetwork:
         created_at = (
             to_utc(datetime.fromisoformat(created.replace("Z", "+00:00"))) if created else post_time(data["id"])
         )
+        mentions = ((data.get("note_tweet") or {}).get("entities") or data.get("entities") or {}).get("mentions", [])
         return InboundPost(
             id=str(data["id"]),
             conversation_id=str(data.get("conversation_id") or data["id"]),
@@ -209,6 +216,7 @@ class XNetwork:
             text=(data.get("note_tweet") or {}).get("text") or data["text"],
             created_at=created_at,
             in_reply_to_user_id=data.get("in_reply_to_user_id"),
+            mentioned=frozenset(m["username"].lower() for m in mentions if m.get("username")),
         )
 
     def reply(self, account: BrandAccount, in_reply_to: str, text: str) -> PostedReply:
@@ -218,7 +226,7 @@ class XNetwork:
             message = _first_message(err)
             lowered = message.lower()
             if "authenticat" in lowered:
-                raise BadCredentials(CREDENTIALS_MESSAGE) from err
+                raise BadCredentials(self.credentials_message) from err
             for words, reason, plain in FORBIDDEN_REASONS:
                 if words in lowered:
                     raise ReplyRejected(reason, plain) from err
@@ -231,6 +239,14 @@ class XNetwork:
             raise OutcomeUnknown(f"X answered {err.response.status_code}") from err
         post_id = str(response.data["id"])
         return PostedReply(id=post_id, url=self.post_url(account.handle, post_id))
+
+    def delete_post(self, account: BrandAccount, post_id: str) -> None:
+        try:
+            self._call(self.client.delete_tweet, post_id, user_auth=True)
+        except tweepy.NotFound:
+            return  # already gone: what was asked is true
+        except tweepy.HTTPException as err:
+            raise ReplyRejected("delete_refused", f"X refused to delete it: {_first_message(err)}") from err
 
     def recent_posts(self, account: BrandAccount, since_id: str | None) -> list[OwnPost]:
         response = self._call(
@@ -247,6 +263,133 @@ class XNetwork:
             parent = next((str(r["id"]) for r in refs if r.get("type") == "replied_to"), None)
             found.append(OwnPost(id=str(tweet.id), text=tweet.text, in_reply_to=parent))
         return found
+
+    def search(self, account: BrandAccount, query: str, since_id: str | None, *, max_pages: int | None = None):
+        """Recent search (the last 7 days): every page newer than since_id, 100 at a time, authors by expansion,
+        with the account's token. A page that fails after the first leaves the result incomplete (newest_id None)."""
+        posts: list[InboundPost] = []
+        newest_id = token = None
+        pages = 0
+        while max_pages is None or pages < max_pages:
+            try:
+                response = self._call(
+                    self.client.search_recent_tweets,
+                    query,
+                    max_results=PAGE_SIZE,
+                    since_id=since_id,
+                    next_token=token,
+                    expansions=["author_id"],
+                    tweet_fields=TWEET_FIELDS,
+                    user_fields=USER_FIELDS,
+                    user_auth=True,
+                )
+            except (RateLimited, OutcomeUnknown) as err:
+                if not posts:
+                    raise
+                log.warning("search paging interrupted after %d posts: %s", len(posts), err.message)
+                return FetchResult(posts, None, pages)
+            except tweepy.HTTPException as err:
+                raise NetworkError(f"X refused the search for {query!r}: {_first_message(err)}") from err
+            pages += 1
+            meta = response.meta or {}
+            newest_id = newest_id or meta.get("newest_id")
+            users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+            posts.extend(self._inbound(t, users) for t in response.data or [])
+            token = meta.get("next_token")
+            if not token:
+                break
+        return FetchResult(posts, newest_id, pages)
+
+    def dm_pages(self, account: BrandAccount):
+        """The account's direct messages, newest first, a page (of InboundPost) at a time; the caller stops when
+        it meets what it has. X keeps only the last 30 days and offers no since_id."""
+        token = None
+        for _ in range(DM_PAGES):
+            try:
+                response = self._call(
+                    self.client.get_direct_message_events,
+                    event_types="MessageCreate",
+                    max_results=100,
+                    dm_event_fields=DM_EVENT_FIELDS,
+                    expansions=["sender_id"],
+                    user_fields=USER_FIELDS,
+                    pagination_token=token,
+                    user_auth=True,
+                )
+            except tweepy.HTTPException as err:
+                raise NetworkError(
+                    f"X refused to list the direct messages of @{account.handle} ({_first_message(err)}): its token "
+                    "needs the Direct Messages permission (read and write)"
+                ) from err
+            users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
+            page = [self._dm(event, users) for event in response.data or []]
+            if not page:
+                return
+            yield page
+            token = (response.meta or {}).get("next_token")
+            if not token:
+                return
+
+    def _dm(self, event, users) -> InboundPost:
+        data = event.data
+        sender = str(data.get("sender_id") or "")
+        user = users.get(sender)
+        metrics = (user.public_metrics or {}) if user else {}
+        created = data.get("created_at")
+        created_at = to_utc(datetime.fromisoformat(created.replace("Z", "+00:00"))) if created else None
+        return InboundPost(
+            id=str(data["id"]),
+            conversation_id=str(data.get("dm_conversation_id") or sender),
+            author=Author(
+                id=sender,
+                handle=user.username if user else sender,
+                name=user.name if user else "",
+                followers=metrics.get("followers_count"),
+                location=getattr(user, "location", None) if user else None,
+            ),
+            text=data.get("text") or "",
+            created_at=created_at or post_time(data["id"]),
+        )
+
+    def send_dm(self, account: BrandAccount, to_user_id: str, text: str) -> PostedReply:
+        try:
+            response = self._call(
+                self.client.create_direct_message, participant_id=to_user_id, text=text, user_auth=True
+            )
+        except tweepy.Forbidden as err:
+            message = _first_message(err)
+            if "authenticat" in message.lower():
+                raise BadCredentials(self.credentials_message) from err
+            raise ReplyRejected(
+                "dm_refused",
+                f"X refused the direct message ({message}): the customer may not accept messages from @{account.handle}"
+                ", or the app lacks the Direct Messages permission.",
+            ) from err
+        except (tweepy.BadRequest, tweepy.NotFound) as err:
+            raise ReplyRejected("dm_refused", f"X refused the direct message: {_first_message(err)}") from err
+        except tweepy.HTTPException as err:
+            raise OutcomeUnknown(f"X answered {err.response.status_code}") from err
+        return PostedReply(id=str(response.data["dm_event_id"]), url="")
+
+    def sent_dms(self, account: BrandAccount, to_user_id: str, since_id: str | None) -> list[OwnPost]:
+        """The account's latest direct messages to one person, newer than since_id: to settle an interrupted send."""
+        try:
+            response = self._call(
+                self.client.get_direct_message_events,
+                participant_id=to_user_id,
+                event_types="MessageCreate",
+                max_results=100,
+                dm_event_fields=DM_EVENT_FIELDS,
+                user_auth=True,
+            )
+        except tweepy.HTTPException as err:
+            raise OutcomeUnknown(f"X did not list the direct messages: {_first_message(err)}") from err
+        return [
+            OwnPost(id=str(e.data["id"]), text=e.data.get("text") or "", in_reply_to=None)
+            for e in response.data or []
+            if str(e.data.get("sender_id")) == account.account_id
+            and (since_id is None or int(e.data["id"]) > int(since_id))
+        ]
 
     def post_url(self, handle: str, post_id: str) -> str:
         return f"https://x.com/{handle}/status/{post_id}"

@@ -2,7 +2,7 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events
+from handlers import actions, commands, errors, events, reply_actions, saved_replies
 
 
 def register(app: App, bridge) -> None:
@@ -10,3 +10,5 @@ def register(app: App, bridge) -> None:
     events.register(app, bridge)
     actions.register(app, bridge)
     commands.register(app, bridge)
+    reply_actions.register(app, bridge)
+    saved_replies.register(app, bridge)

@@ -1,4 +1,4 @@
-"""Card buttons: Claim, Unclaim, Resolve, Reopen."""
+"""Card controls: Claim, Unclaim, Resolve, Reopen buttons, the Reassign picker and the Saved reply menu."""
 
 import logging
 
@@ -45,3 +45,35 @@ def register(app: App, bridge) -> None:
 
     for action_id in verbs:
         app.action(action_id)(on_button)
+
+    @app.action("case_reassign")
+    def on_reassign(ack: Ack, body: dict, respond: Respond):
+        ack()
+        case_id, user = card_case_id(body), user_of(body)
+        to = body["actions"][0].get("selected_user")
+        if case_id is None or not user or not isinstance(to, str):
+            respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
+            return
+        outcome = bridge.cases.reassign(case_id, user, to)
+        if outcome.notice:
+            respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+
+    @app.action("case_saved_reply")
+    def on_saved_reply(ack: Ack, body: dict, respond: Respond):
+        ack()
+        case_id, user = card_case_id(body), user_of(body)
+        action = body["actions"][0]
+        name = (action.get("selected_option") or {}).get("value")
+        if case_id is None or not user or not isinstance(name, str):
+            respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
+            return
+        outcome = bridge.changes.use_saved(case_id, name, user, key=str(action.get("action_ts") or ""))
+        if outcome.notice:
+            respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+
+
+def card_case_id(body: dict) -> int | None:
+    """A picker carries no value of its own: the case is the one named in the card's metadata."""
+    payload = ((body.get("message") or {}).get("metadata") or {}).get("event_payload") or {}
+    case_id = payload.get("case_id")
+    return case_id if isinstance(case_id, int) and not isinstance(case_id, bool) else None

@@ -25,7 +25,7 @@ def register(app: App, bridge) -> None:
             ack(**answer(args, args.agent_id))
             return
         # A name needs Slack's user directory, which may take longer than an ack can wait: answer by response_url.
-        ack()
+        ack(text=f"Looking up @{args.agent_name}…")
         agent = bridge.metrics.find_agent(args.agent_name)
         if agent is None:
             problem = f"I know no agent called @{args.agent_name}: mention them (type @ and pick them from the list)."

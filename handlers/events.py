@@ -44,6 +44,22 @@ def chat_message(event: dict, body: dict) -> ChatMessage | None:
     )
 
 
+def edited_message(event: dict) -> tuple[str, str, str, str] | None:
+    """(channel, ts, user, new text) of an edit to a person's thread message."""
+    message = event.get("message")
+    if not isinstance(message, dict) or not isinstance(event.get("channel"), str):
+        return None
+    fields = [message.get(k) for k in ("ts", "user", "text")]
+    if not all(isinstance(f, str) for f in fields) or message.get("bot_id"):
+        return None
+    return event["channel"], fields[0], fields[1], to_plain(fields[2])
+
+
+def deleted_message(event: dict) -> tuple[str, str] | None:
+    channel, ts = event.get("channel"), event.get("deleted_ts")
+    return (channel, ts) if isinstance(channel, str) and isinstance(ts, str) else None
+
+
 def register(app: App, bridge) -> None:
     # Listener middleware runs before Bolt acknowledges the event: the message is recorded (milliseconds)
     # before Slack hears 200, so a crash right after the ack cannot lose an agent's reply; if recording
@@ -55,7 +71,17 @@ def register(app: App, bridge) -> None:
         next()
 
     @app.event("message", middleware=[record])
-    def on_message(context: BoltContext):
+    def on_message(event: dict, context: BoltContext):
+        if event.get("subtype") == "message_changed":
+            edit = edited_message(event)
+            if edit:
+                bridge.changes.edited(*edit)
+            return
+        if event.get("subtype") == "message_deleted":
+            deleted = deleted_message(event)
+            if deleted:
+                bridge.changes.slack_deleted(*deleted)
+            return
         received = context.get("received")
         if received is not None:
             bridge.replies.follow_up(received)

@@ -5,15 +5,15 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from storage.models import Account
+from storage.upsert import insert_ignoring_duplicates
 
 
 def ensure_account(session: Session, *, network: str, account_id: str, handle: str, campaign: str) -> Account:
-    account = session.exec(select(Account).where(Account.network == network, Account.account_id == account_id)).first()
-    if account is None:
-        account = Account(network=network, account_id=account_id, handle=handle, campaign=campaign)
-        session.add(account)
-        session.flush()
-    elif (account.handle, account.campaign) != (handle, campaign):
+    # Several processes starting at once on a new database all get here: the unique key picks the one row.
+    row = {"network": network, "account_id": account_id, "handle": handle, "campaign": campaign}
+    insert_ignoring_duplicates(session, Account, [row])
+    account = get_account(session, network=network, account_id=account_id)
+    if (account.handle, account.campaign) != (handle, campaign):
         account.handle, account.campaign = handle, campaign
         session.add(account)
     return account

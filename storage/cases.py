@@ -99,8 +99,22 @@ def unmirrored_messages(session: Session, *, limit: int) -> list[tuple[Message, 
     return list(rows)
 
 
-def mark_mirror_started(session: Session, *, message_id: int, at: datetime) -> None:
-    session.exec(update(Message).where(Message.id == message_id).values(mirror_started_at=at))
+def claim_mirror(
+    session: Session, *, message_id: int, seen: datetime | None, at: datetime, stale_before: datetime | None
+) -> bool:
+    """Start an attempt to mirror the message, for one process at a time: True for the one that may go on.
+
+    `seen` is the attempt the caller read (None: none); another's attempt is taken over only once it started
+    before `stale_before` (None: the caller's own attempt, taken over at once)."""
+    conditions = [Message.id == message_id, Message.mirror_ts.is_(None)]
+    if seen is None:
+        conditions.append(Message.mirror_started_at.is_(None))
+    else:
+        conditions.append(Message.mirror_started_at == seen)
+        if stale_before is not None:
+            conditions.append(Message.mirror_started_at < stale_before)
+    result = session.exec(update(Message).where(*conditions).values(mirror_started_at=at))
+    return result.rowcount == 1
 
 
 def set_mirrored(session: Session, *, message_id: int, ts: str) -> None:
@@ -160,3 +174,21 @@ def last_event(session: Session, *, case_id: int) -> Event | None:
         .where(Event.case_id == case_id, Event.kind.in_(("claim", "unclaim", "resolve", "reopen", "reassign")))
         .order_by(Event.id.desc())
     ).first()
+
+
+def unanswered_cases(session: Session) -> list[Case]:
+    """Open or claimed cases in Slack with no public reply sent yet: the ones an SLA clock still runs for."""
+    answered = select(Message.case_id).where(Message.direction == "out", Message.state == "sent")
+    return list(
+        session.exec(
+            select(Case).where(
+                Case.status.in_(("open", "claimed")), Case.thread_ts.is_not(None), Case.id.not_in(answered)
+            )
+        )
+    )
+
+
+def claimed_by(session: Session, *, owner: str, channel: str) -> list[Case]:
+    return list(
+        session.exec(select(Case).where(Case.owner == owner, Case.status == "claimed", Case.channel == channel))
+    )

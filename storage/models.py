@@ -37,6 +37,8 @@ class Case(SQLModel, table=True):
     customer_handle: str = ""
     customer_name: str = ""
     campaign: str = ""
+    # mention; term (a tracked term: read-only, account_id ""); dm (private; its messages' network is "x-dm")
+    kind: str = Field(default="mention", sa_column_kwargs={"server_default": "mention"})
     status: str = "open"
     owner: str | None = None
     opened_at: datetime = Field(index=True)
@@ -57,6 +59,9 @@ class Message(SQLModel, table=True):
         Index("ix_message_case_direction", "case_id", "direction"),
         Index("ix_message_unmirrored", "direction", "mirror_ts"),
         Index("ix_message_state", "state"),
+        # metrics: a case's first public reply and its message count; customer posts in a period
+        Index("ix_message_case_reply", "case_id", "direction", "state", "posted_at"),
+        Index("ix_message_direction_posted", "direction", "posted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -80,11 +85,25 @@ class Message(SQLModel, table=True):
     slack_ts: str | None = None
     agent: str | None = None
     in_reply_to: str | None = None
-    state: str | None = None  # queued -> sending -> sent | failed
+    state: str | None = None  # queued -> sending -> sent | failed; queued -> cancelled
     not_before: datetime | None = None
     sending_since: datetime | None = None
     attempts: int = 0
     error: str | None = None
+    # the thread message that shows the reply's fate ("sending in N s" with Undo, then the link)
+    notice_ts: str | None = None
+    deleted_at: datetime | None = None  # a sent reply later deleted on the network: it still was the answer
+    # an edit made in Slack after the reply went out, kept until the owner chooses delete-and-repost
+    edited_text: str | None = Field(default=None, sa_column=Column(Text))
+
+
+class TermCursor(SQLModel, table=True):
+    """The search cursor of a tracked term: the newest post id already stored."""
+
+    network: str = Field(default="x", primary_key=True)
+    term: str = Field(primary_key=True)
+    since_id: str | None = None
+    cursor_updated_at: datetime | None = None
 
 
 class Event(SQLModel, table=True):
@@ -128,3 +147,12 @@ class Notice(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     said_at: datetime
+
+
+class SavedReply(SQLModel, table=True):
+    """A reply the team wrote once and sends often: /social-replies add NAME TEXT."""
+
+    name: str = Field(primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_by: str
+    created_at: datetime

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from storage.models import Message
@@ -87,3 +87,42 @@ def claim_unsettled(session: Session, *, message_id: int, started_before: dateti
         .values(sending_since=now)
     )
     return result.rowcount == 1
+
+
+def set_notice(session: Session, *, message_id: int, ts: str) -> None:
+    session.exec(update(Message).where(Message.id == message_id).values(notice_ts=ts))
+
+
+def cancel(session: Session, *, message_id: int, reason: str) -> bool:
+    """queued -> cancelled, only while nothing has been sent."""
+    result = session.exec(
+        update(Message)
+        .where(Message.id == message_id, Message.state == "queued")
+        .values(state="cancelled", error=reason)
+    )
+    return result.rowcount == 1
+
+
+def change_queued_text(session: Session, *, message_id: int, text: str) -> bool:
+    result = session.exec(update(Message).where(Message.id == message_id, Message.state == "queued").values(text=text))
+    return result.rowcount == 1
+
+
+def keep_edit(session: Session, *, message_id: int, text: str | None) -> None:
+    session.exec(update(Message).where(Message.id == message_id).values(edited_text=text))
+
+
+def mark_deleted(session: Session, *, message_id: int, at: datetime) -> bool:
+    result = session.exec(
+        update(Message)
+        .where(Message.id == message_id, Message.state == "sent", Message.deleted_at.is_(None))
+        .values(deleted_at=at)
+    )
+    return result.rowcount == 1
+
+
+def count_for_slack_message(session: Session, *, channel: str, ts: str) -> int:
+    """Replies keyed by a Slack message, its reposts included (keys `ts`, `ts:edit1`, ...)."""
+    return session.exec(
+        select(func.count()).where(Message.slack_channel == channel, Message.slack_ts.startswith(ts))
+    ).one()

@@ -10,5 +10,6 @@ def insert_ignoring_duplicates(session: Session, model, rows: list[dict]) -> int
         return 0
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    result = session.exec(insert(model).values(rows).on_conflict_do_nothing())
-    return result.rowcount or 0
+    # Without preserve_rowcount SQLAlchemy 2.1 reports -1 for an INSERT on psycopg.
+    statement = insert(model).values(rows).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    return max(session.exec(statement).rowcount or 0, 0)

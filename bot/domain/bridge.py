@@ -1,7 +1,6 @@
 """The bridge: the domain's services wired to one database, one chat and one network."""
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -11,6 +10,7 @@ from sqlalchemy.engine import Engine
 from bot.domain.clock import utcnow
 from bot.domain.errors import ChatError, NetworkError
 from bot.domain.ports import Chat, Network
+from bot.domain.sources import NO_ACCOUNT, AccountSource, Sources, fatal
 from bot.domain.types import BrandAccount
 from storage import accounts, deliveries
 from storage.engine import session_scope
@@ -33,6 +33,10 @@ class BridgeConfig:
     sla_minutes: float = 60.0
     business_hours: str | None = None  # a BUSINESS_HOURS spec: SLA clocks count business time only
     digest_time: time = time(9, 0)  # local time (timezone) after which the day's digests are due
+    alert_mention: str | None = None  # who a breach alert calls: @here, a user group id, a user id
+    alert_warning_ratio: float = 0.8  # share of the SLA target at which a case is flagged as nearing it
+    reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
+    reassign_by_anyone: bool = False
 
 
 class Bridge:
@@ -43,22 +47,27 @@ class Bridge:
         network: Network,
         config: BridgeConfig,
         clock: Callable[[], datetime] = utcnow,
+        *,
+        sources: Sources | None = None,
     ):
         self.engine = engine
         self.chat = chat
-        self.network = network
+        self.network = network  # the first account's: for what is the same for every account (links, lengths)
         self.config = config
         self.clock = clock
-        self._account: BrandAccount | None = None
-        self._account_lock = threading.Lock()
+        # Without ACCOUNTS_FILE: one account, the network's own, in the inbox channel.
+        self.sources = sources or Sources([AccountSource("default", network, config.inbox_channel, config.campaign)])
 
         from bot.domain.agents import Agents
+        from bot.domain.alerts import Alerts
         from bot.domain.casework import Casework
         from bot.domain.digests import Digests
         from bot.domain.ingest import Ingest
         from bot.domain.metrics import Metrics
         from bot.domain.mirror import Mirror
         from bot.domain.replies import Replies
+        from bot.domain.reply_changes import ReplyChanges
+        from bot.domain.saved import SavedReplies
         from bot.domain.stats import Stats
 
         self.agents = Agents(self)
@@ -67,27 +76,49 @@ class Bridge:
         self.cases = Casework(self)
         self.replies = Replies(self)
         self.stats = Stats(self)
+        self.alerts = Alerts(self)
+        self.saved = SavedReplies(self)
+        self.changes = ReplyChanges(self)
         self.metrics = Metrics(self)
         self.digests = Digests(self)
 
     def session(self):
         return session_scope(self.engine)
 
+    def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
+        """The brand accounts we serve, each asked of its network once per process and stored; and the entries
+        that could not be asked this time, with why."""
+        failures = self.sources.resolve(self._store_account)
+        return self.sources.ready_accounts(), failures
+
+    def _store_account(self, source: AccountSource) -> None:
+        me = source.account
+        with self.session() as s:
+            accounts.ensure_account(
+                s, network=me.network, account_id=me.account_id, handle=me.handle, campaign=source.campaign_name()
+            )
+
     def account(self) -> BrandAccount:
-        """The brand account we serve, asked of the network once per process and stored."""
-        with self._account_lock:
-            if self._account is None:
-                me = self.network.me()
-                with self.session() as s:
-                    accounts.ensure_account(
-                        s,
-                        network=me.network,
-                        account_id=me.account_id,
-                        handle=me.handle,
-                        campaign=self.config.campaign or me.handle,
-                    )
-                self._account = me
-            return self._account
+        """The first brand account we serve (the only one without ACCOUNTS_FILE)."""
+        ready, failures = self.accounts()
+        if not ready:
+            raise fatal(failures) or NetworkError("no brand account can be served: see the configuration problems")
+        return ready[0].account
+
+    def source_for(self, case) -> AccountSource | None:
+        """The account a case belongs to (None for a tracked term, or an account not served now)."""
+        self.accounts()
+        return self.sources.for_account(case.account_id) if case.account_id != NO_ACCOUNT else None
+
+    def handle_for(self, case) -> str:
+        source = self.source_for(case)
+        if source is not None:
+            return source.account.handle
+        if case.account_id == NO_ACCOUNT:
+            return ""
+        with self.session() as s:
+            row = accounts.get_account(s, network=case.network, account_id=case.account_id)
+        return row.handle if row else ""
 
     def campaign(self) -> str:
         return self.config.campaign or self.account().handle
@@ -114,7 +145,7 @@ class Bridge:
             try:
                 report[name] = step()
             except (NetworkError, ChatError) as err:
-                report[name] = 0
+                report[name] = getattr(err, "done", 0)  # a step may fail for one source and succeed for others
                 report["errors"].append(f"{name}: {err.message}")
                 log.warning("%s step failed: %s", name, err.message)
         return report

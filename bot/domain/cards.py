@@ -1,7 +1,7 @@
 """What a case card and a thread post show, read from the stored case."""
 
 from bot.domain.types import Author, CardView, ThreadPost
-from storage import cases
+from storage import cases, saved_replies
 from storage.models import Case, Message
 
 
@@ -37,6 +37,7 @@ def card_view(session, network, case: Case, account_handle: str) -> CardView:
         last_actor=last.actor if last else None,
         last_action=last.kind if last else None,
         first_message_id=first.id,
+        saved_replies=tuple(saved_replies.all_names(session)) if case.status == "claimed" else (),
     )
 
 

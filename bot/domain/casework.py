@@ -2,6 +2,7 @@
 
 import logging
 
+from bot.domain.errors import ChatError
 from bot.domain.types import Outcome
 from storage import cases
 
@@ -34,7 +35,36 @@ class Casework:
     def reopen(self, case_id: int, user: str) -> Outcome:
         return self._act(case_id, user, "reopen", "resolved", "open")
 
-    def _act(self, case_id, user, kind, from_status, to_status, *, owner_is=None, new_owner=None) -> Outcome:
+    def reassign(self, case_id: int, user: str, to: str) -> Outcome:
+        """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE)."""
+        if not self.bridge.agents.is_agent(to):
+            return Outcome(False, f"{mention(to)} is not one of the team's agents. Nothing was changed.")
+        if to == user:
+            return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
+        owner_is = None if self.bridge.config.reassign_by_anyone else user
+        outcome = self._act(case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to)
+        if outcome.changed:
+            with self.bridge.session() as s:
+                case = cases.get_case(s, case_id=case_id)
+            try:
+                self.bridge.chat.tell(
+                    case.channel,
+                    to,
+                    f"{mention(user)} handed you the case of @{case.customer_handle}: it is yours now. "
+                    "Reply in its thread to answer on X.",
+                    thread_ts=case.thread_ts,
+                )
+            except ChatError as err:
+                log.warning("case %s: new owner not told: %s", case_id, err)
+        return outcome
+
+    def owned_in(self, user: str, channel: str) -> list[int]:
+        with self.bridge.session() as s:
+            return [case.id for case in cases.claimed_by(s, owner=user, channel=channel)]
+
+    def _act(
+        self, case_id, user, kind, from_status, to_status, *, owner_is=None, new_owner=None, detail=None
+    ) -> Outcome:
         if not self.bridge.agents.is_agent(user):
             return Outcome(False, self.bridge.agents.refusal())
         now = self.bridge.clock()
@@ -49,7 +79,7 @@ class Casework:
                 resolved_at=now if to_status == "resolved" else None,
             )
             if won:
-                cases.add_event(s, case_id=case_id, kind=kind, actor=user, at=now)
+                cases.add_event(s, case_id=case_id, kind=kind, actor=user, at=now, detail=detail)
             case = cases.get_case(s, case_id=case_id)
         if case is None:
             return Outcome(False, UNKNOWN_CASE)
@@ -64,6 +94,8 @@ class Casework:
         owner = mention(case.owner)
         if case.status == "claimed" and case.owner == user:
             return {"claim": "You already own this case."}.get(kind, "Nothing changed.")
+        if case.status == "claimed" and kind == "reassign":
+            return f"Only the owner, {owner}, can hand this case to someone else. Nothing was changed."
         if case.status == "claimed":
             return f"This case is already claimed by {owner}. Nothing was changed."
         if case.status == "resolved":
@@ -71,8 +103,10 @@ class Casework:
                 "claim": "This case is resolved. Reopen it first if it needs more work.",
                 "unclaim": "This case is resolved; there is nothing to unclaim.",
                 "resolve": "This case is already resolved.",
+                "reassign": "This case is resolved. Reopen it first if it needs more work.",
             }.get(kind, "Nothing changed.")
         return {
             "unclaim": "This case is not claimed; there is nothing to unclaim.",
+            "reassign": "This case is not claimed: the new agent can simply claim it.",
             "reopen": "This case is already open.",
         }.get(kind, "Nothing changed.")

@@ -41,3 +41,11 @@ class ChatError(Exception):
         self.code = code
         self.message = message
         self.retry_after = retry_after
+
+
+class PartlyDone(NetworkError):
+    """A step that worked for some sources and failed for others: `done` is what it did, `message` what failed."""
+
+    def __init__(self, done: int, message: str):
+        super().__init__(message)
+        self.done = done

@@ -2,11 +2,14 @@
 
 Works only from stored rows, so whatever a failed chat call left undone is done by the next cycle. Before
 posting, the attempt is recorded; a message found with an attempt but no ts is first looked for in the
-channel (by its metadata) so that a crash between posting and recording never posts it twice.
+channel (by its metadata) so that a crash between posting and recording never posts it twice. The attempt is
+taken with a conditional update, so two processes (a worker that lost its lease, `poll-once`) never post the
+same message at once.
 """
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
@@ -17,45 +20,63 @@ from storage.upsert import insert_ignoring_duplicates
 log = logging.getLogger(__name__)
 
 LOOKBACK = timedelta(minutes=10)
+# An attempt that another process started less than this ago may still be under way: it is left to that process.
+IN_FLIGHT = timedelta(seconds=60)
 
 
 class Mirror:
     def __init__(self, bridge):
         self.bridge = bridge
+        self._attempts: dict[int, datetime] = {}  # message id -> when this process last started mirroring it
 
-    def run_once(self, limit: int = 500) -> int:
+    def run_once(self, limit: int = 500, proceed: Callable[[], bool] = lambda: True) -> int:
+        """Mirror what is not yet in Slack; stops early once `proceed()` turns False (the worker lost its lease)."""
         with self.bridge.session() as s:
             rows = cases.unmirrored_messages(s, limit=limit)
         threads: dict[int, tuple[str, str]] = {}
         blocked: set[int] = set()
         mirrored = 0
         for message, case in rows:
+            if not proceed():
+                return mirrored
             if case.id in blocked:
                 continue
             if case.thread_ts and case.id not in threads:
                 threads[case.id] = (case.channel, case.thread_ts)
             try:
-                self._mirror(message, case, threads)
-                mirrored += 1
+                if self._mirror(message, case, threads):
+                    mirrored += 1
+                else:
+                    blocked.add(case.id)
             except ChatError as err:
                 blocked.add(case.id)
                 log.warning("case %s: could not mirror message %s: %s", case.id, message.id, err)
         self.refresh_stale_cards()
         return mirrored
 
-    def _mirror(self, message, case, threads) -> None:
+    def _mirror(self, message, case, threads) -> bool:
+        """Mirror one message; False when another process is mirroring it (its case waits for the next cycle)."""
         chat = self.bridge.chat
-        thread = threads.get(case.id)
-        channel = thread[0] if thread else (case.channel or self.bridge.config.inbox_channel)
-        if message.mirror_started_at is not None:
-            ts = chat.find_mirror(
-                channel, thread[1] if thread else None, message.id, message.mirror_started_at - LOOKBACK
+        now = self.bridge.clock()
+        seen = message.mirror_started_at
+        mine = seen is not None and self._attempts.get(message.id) == seen
+        with self.bridge.session() as s:
+            claimed = cases.claim_mirror(
+                s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
             )
+            fresh = cases.get_case(s, case_id=case.id) if claimed else None
+        if not claimed:
+            return False
+        self._attempts[message.id] = now
+        if fresh.thread_ts and case.id not in threads:
+            threads[case.id] = (fresh.channel, fresh.thread_ts)
+        thread = threads.get(case.id)
+        channel = thread[0] if thread else (fresh.channel or self.bridge.config.inbox_channel)
+        if seen is not None:
+            ts = chat.find_mirror(channel, thread[1] if thread else None, message.id, seen - LOOKBACK)
             if ts is not None:
                 self._record(message, case, channel, ts, thread, threads)
-                return
-        with self.bridge.session() as s:
-            cases.mark_mirror_started(s, message_id=message.id, at=self.bridge.clock())
+                return True
         if thread:
             ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message))
         else:
@@ -65,6 +86,7 @@ class Mirror:
             channel, ts = chat.post_card(channel, view)
             case.card_rev = fresh.card_rev
         self._record(message, case, channel, ts, thread, threads)
+        return True
 
     def _record(self, message, case, channel, ts, thread, threads) -> None:
         with self.bridge.session() as s:
@@ -72,6 +94,7 @@ class Mirror:
                 cases.set_case_thread(s, case_id=case.id, channel=channel, thread_ts=ts, synced_rev=case.card_rev)
                 threads[case.id] = (channel, ts)
             cases.set_mirrored(s, message_id=message.id, ts=ts)
+        self._attempts.pop(message.id, None)
 
     def refresh_card(self, case_id: int) -> bool:
         """Redraw one case's card; False when the chat refused (the next cycle tries again)."""

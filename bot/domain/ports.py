@@ -1,5 +1,6 @@
 """The two ports the domain talks through. Slack and X implement them; Teams or another network may."""
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -7,6 +8,7 @@ from bot.domain.types import (
     BrandAccount,
     CardView,
     FetchResult,
+    InboundPost,
     OwnPost,
     PostedReply,
     ThreadPost,
@@ -32,9 +34,24 @@ class Network(Protocol):
 
     def invalid_characters(self, text: str) -> bool: ...
 
+    def delete_post(self, account: BrandAccount, post_id: str) -> None: ...
+
     def post_time(self, post_id: str) -> datetime: ...
 
+    def search(
+        self, account: BrandAccount, query: str, since_id: str | None, *, max_pages: int | None = None
+    ) -> FetchResult:
+        """Recent posts matching a query (a tracked term), newer than since_id, read with the account's token."""
+
+    def dm_pages(self, account: BrandAccount) -> Iterator[list[InboundPost]]:
+        """The account's direct messages, newest first, a page at a time (no since_id: the caller stops)."""
+
+    def send_dm(self, account: BrandAccount, to_user_id: str, text: str) -> PostedReply: ...
+
+    def sent_dms(self, account: BrandAccount, to_user_id: str, since_id: str | None) -> list[OwnPost]: ...
+
     max_length: int
+    dm_max_length: int
     reachable_mentions: int
 
 
@@ -57,3 +74,24 @@ class Chat(Protocol):
     def say_in_channel(self, channel: str, text: str) -> None: ...
 
     def group_members(self, group: str) -> list[str]: ...
+
+    def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: str) -> str:
+        """A thread message showing a reply waiting in its undo window, with an Undo button; return its ts."""
+
+    def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
+        """Rewrite a reply's notice (the link once posted, or why not); keep Undo when undo_reply_id is given."""
+
+    def ask(self, channel: str, user: str, text: str, choices: list[tuple[str, str, int]], thread_ts=None) -> None:
+        """Ask one person privately, with buttons (label, action, value)."""
+
+    def post_digest(self, channel: str, digest) -> str:
+        """Post a digest (bot.domain.digests.Digest); return its ts."""
+
+    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
+        """Share a file (the digest's chart) in a channel."""
+
+    def thread_link(self, channel: str, thread_ts: str) -> str | None:
+        """A link that opens a case's thread, if the chat has one."""
+
+    def find_user(self, name: str, candidates: list[str]) -> str | None:
+        """The id, among `candidates`, of the user whose name or display name is `name`."""

@@ -12,6 +12,7 @@ from storage import cases, deliveries, replies
 
 log = logging.getLogger(__name__)
 
+SAVED_PREFIX = "saved:"
 NOTE_PREFIX = re.compile(r"^\s*note\s*:", re.IGNORECASE)
 CREDENTIALS_RETRY = timedelta(minutes=10)
 
@@ -71,17 +72,40 @@ class Replies:
                     agent=msg.user,
                     in_reply_to=target.post_id,
                     state="queued",
+                    not_before=self._undo_window_end(now),
                 ).id
             elif verdict == "note":
                 cases.add_event(s, case_id=case.id, kind="note", actor=msg.user, at=now, detail=msg.text[:2000])
         return Received(verdict, msg, notice, reply_id)
 
     def follow_up(self, received: "Received") -> None:
-        """The slow part, after Slack got its answer: tell the author, send the reply."""
+        """The slow part, after Slack got its answer: tell the author, then send the reply, or, with an undo
+        window, show it as pending with an Undo button (the worker sends it when the window closes)."""
         if received.notice:
             self._tell(received.message, received.notice)
-        if received.reply_id is not None:
+        if received.reply_id is None:
+            return
+        delay = self.bridge.config.reply_delay_seconds
+        if delay <= 0:
             self.send(received.reply_id)
+            return
+        msg = received.message
+        text = f"Sending on X in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
+        try:
+            ts = self.bridge.chat.post_pending(msg.channel, msg.thread_ts, received.reply_id, text)
+        except ChatError as err:
+            log.warning("reply %s: pending notice not shown: %s", received.reply_id, err)
+            return
+        with self.bridge.session() as s:
+            replies.set_notice(s, message_id=received.reply_id, ts=ts)
+
+    def _undo_window_end(self, now):
+        delay = self.bridge.config.reply_delay_seconds
+        return now + timedelta(seconds=delay) if delay > 0 else None
+
+    @staticmethod
+    def _saved_note(msg: ChatMessage) -> str:
+        return f" (saved reply: “{msg.text}”)" if msg.ts.startswith(SAVED_PREFIX) else ""
 
     def _judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
         """('reply' | 'note' | 'refused', what to tell the author privately)."""
@@ -101,22 +125,27 @@ class Replies:
             return "note", None
         if is_note(msg.text):
             return "note", None
-        text = msg.text.strip()
+        problem = self.text_problem(msg.text)
+        return ("refused", problem) if problem else ("reply", None)
+
+    def text_problem(self, text: str) -> str | None:
+        """Why a text cannot be posted as it is, in words for the agent; None when it can."""
+        text = text.strip()
         if not text:
-            return "refused", "There is no text to post: nothing was sent."
+            return "There is no text to post: nothing was sent."
         network = self.bridge.network
         length = network.weighted_length(text)
         if length > network.max_length:
-            return "refused", (
+            return (
                 f"Not posted: your reply is {length} characters as X counts them, over the limit of "
                 f"{network.max_length} by {length - network.max_length}. Shorten it and send it again."
             )
         if network.invalid_characters(text):
-            return "refused", (
+            return (
                 "Not posted: your reply contains characters X does not accept (such as U+FFFE or text-direction "
                 "overrides). Retype it without them."
             )
-        return "reply", None
+        return None
 
     def send(self, reply_id: int) -> str:
         """Send a queued reply if it is due; exactly one caller gets to send it."""
@@ -133,18 +162,18 @@ class Replies:
             with self.bridge.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=err.reset_at, error="rate limited")
             when = err.reset_at.strftime("%H:%M UTC") if err.reset_at else "in a few minutes"
-            self._say(case, f"X's rate limit is reached: this reply is queued and will go out at {when}.")
+            self._report(reply, case, f"X's rate limit is reached: this reply is queued and will go out at {when}.")
             return "rate-limited"
         except ReplyRejected as err:
             with self.bridge.session() as s:
                 replies.mark_failed(s, message_id=reply_id, error=err.reason)
-            self._say(case, f"Not posted on X: {err.message}")
+            self._report(reply, case, f"Not posted on X: {err.message}")
             return f"rejected:{err.reason}"
         except BadCredentials as err:
             with self.bridge.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=now + CREDENTIALS_RETRY, error="credentials")
             if reply.attempts <= 1:
-                self._say(case, f"Not posted yet: {err.message} The reply is kept and will be tried again.")
+                self._report(reply, case, f"Not posted yet: {err.message} The reply is kept and will be tried again.")
             log.error("X refused the brand's credentials: %s", err.message)
             return "bad-credentials"
         except OutcomeUnknown as err:
@@ -161,7 +190,8 @@ class Replies:
             cases.add_event(s, case_id=case.id, kind="reply", actor=reply.agent or "", at=now, detail=post_id)
             cases.touch_card(s, case_id=case.id)
         log.info("case %s: reply %s posted as %s", case.id, reply.id, post_id)
-        self._say(case, f"Posted on X by {mention(reply.agent)}: {url}")
+        quoted = f"\n> {reply.text}" if (reply.slack_ts or "").startswith(SAVED_PREFIX) else ""
+        self._report(reply, case, f"Posted on X by {mention(reply.agent)}: {url}{quoted}")
         self.bridge.mirror.refresh_card(case.id)
 
     def send_due(self) -> int:
@@ -203,6 +233,16 @@ class Replies:
                 self.send(reply.id)
             settled += 1
         return settled
+
+    def _report(self, reply, case, text: str) -> None:
+        """A reply's fate: in its pending notice when it has one, else as a new thread message."""
+        if reply.notice_ts:
+            try:
+                self.bridge.chat.update_notice(case.channel, reply.notice_ts, text)
+                return
+            except ChatError as err:
+                log.warning("reply %s: notice not updated: %s", reply.id, err)
+        self._say(case, text)
 
     def _say(self, case, text: str) -> None:
         try:

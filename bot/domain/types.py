@@ -23,6 +23,7 @@ class InboundPost:
     text: str
     created_at: datetime
     in_reply_to_user_id: str | None = None
+    mentioned: frozenset[str] = frozenset()  # the handles it mentions, lowercase
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ class CardView:
     last_actor: str | None = None
     last_action: str | None = None
     first_message_id: int = 0
+    kind: str = "mention"  # mention | term (read-only) | dm (private: no public link)
+    read_only: str | None = None  # why the case cannot be answered from the chat
+    saved_replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

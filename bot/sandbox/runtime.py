@@ -5,7 +5,6 @@ by bot/web.py on a free port and has the worker's cycle running; everything a pe
 it the way Slack and X would deliver it: signed requests from the SlackDriver, posts on FakeX.
 """
 
-import json
 import logging
 import re
 import secrets
@@ -16,12 +15,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from waitress import wasyncore
+
 from bot import logs, manifest, preflight, web, wiring
+from bot.sandbox import state
 from bot.settings import Settings, from_env
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_driver import Delivery, SlackDriver
 from bot.standins.x_api import FakeX
-from bot.sandbox import state
+from storage import schema
+from storage.engine import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ BRAND_HANDLE = "AcmeSupport"
 BRAND_NAME = "Acme Support"
 DATABASE_FILE = "sandbox.db"
 STATE_FILE = "standins.json"
+UNMATCHED_PATIENCE = 10.0  # seconds a response_url nobody here asked for may hold up the ones after it
 HANDLE = re.compile(r"^@?(\w{1,15})$")
 # Settings a person may still choose for the sandbox; credentials and addresses are always the sandbox's own.
 PASSED_THROUGH = (
@@ -62,6 +66,8 @@ class Notice:
     anchor_ts: str | None = None  # the message whose button was clicked
     blocks: list = field(default_factory=list)
     title: str | None = None
+    id: int = -1  # its place in Sandbox.notices
+    hidden: bool = False  # deleted by the bot (respond(delete_original=True) from one of its buttons)
 
 
 class Sandbox:
@@ -94,11 +100,14 @@ class Sandbox:
         self.customers: list[str] = []  # handles, in the order they first posted
         self.notices: list[Notice] = []
         self.seeded = False
-        self.url = ""
+        self.url = self.bot_url = ""
+        self._started = False
         self._lock = threading.RLock()
-        self._response_urls: dict[str, tuple[str, str, str | None, str | None]] = {}
+        # response_url of each forwarded click or command -> who did it where, for the bot's answers to it
+        self._response_urls: dict[str, dict] = {}
         self._seen_ephemerals = 0
         self._seen_responses = 0
+        self._unmatched_since: float | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._servers = []
@@ -163,6 +172,7 @@ class Sandbox:
             self.stop()
             raise
         self._spawn(self._watch_notices, "sandbox-notices")
+        self._started = True
         return self
 
     def _start_bot(self) -> None:
@@ -172,10 +182,13 @@ class Sandbox:
         if self.configure_logging:
             logs.configure(self.settings.log_level, self.settings.secrets())
         self.settings.require_for("run")
+        self._migrate()
         # What `python -m bot run` does, on 127.0.0.1 and a free port.
         self.bridge = wiring.build_bridge(self.settings)
         preflight.check_slack(
-            self.bridge.chat.client, self.settings, channels=[("SLACK_INBOX_CHANNEL", self.settings.slack_inbox_channel)]
+            self.bridge.chat.client,
+            self.settings,
+            channels=[("SLACK_INBOX_CHANNEL", self.settings.slack_inbox_channel)],
         )
         preflight.check_x(self.bridge, self.settings)
         app = wiring.build_app(self.settings, self.bridge)
@@ -183,15 +196,36 @@ class Sandbox:
         self._serve(server, "sandbox-bot")
         self.bot_url = f"http://127.0.0.1:{server.effective_port}"
         self.driver = SlackDriver(self.slack, self.bot_url + web.EVENTS_PATH, self.signing_secret)
-        self.worker = Worker(self.bridge, self.settings, **self._worker_extras())
+        self.worker = Worker(self.bridge, self.settings)
         self.worker.start()
         self.digests = self._digest_poster()
 
-    def _worker_extras(self) -> dict:
-        return {}
+    def _migrate(self) -> None:
+        """What `python -m bot migrate` does before a real install's first start."""
+        engine = make_engine(self.settings.database_url)
+        try:
+            schema.upgrade(engine)
+        finally:
+            engine.dispose()
 
     def _digest_poster(self):
-        return None
+        digests = self.bridge.digests
+
+        def post_now() -> str:
+            """`python -m bot digest --date <today> --weekly --force`: today's so far, so the page has something to
+            show; a real install reports finished days, each once."""
+            from bot.domain.digests import DAILY, WEEKLY
+            from bot.domain.errors import ChatError
+
+            today = self.bridge.metrics.today()
+            try:
+                digests.post(DAILY, digests.daily(today), force=True)
+                digests.post(WEEKLY, digests.weekly(today), force=True)
+            except ChatError as err:
+                raise SandboxError(f"The digests could not be posted: {err.message}") from None
+            return f"Today's and this week's digests are in #{CHANNELS[DIGESTS]}."
+
+        return post_now
 
     def _start_page(self) -> None:
         from waitress.server import create_server
@@ -203,25 +237,32 @@ class Sandbox:
         self.url = f"http://127.0.0.1:{server.effective_port}/"
 
     def _serve(self, server, name: str) -> None:
-        self._servers.append(server)
-        self._spawn(server.run, name)
+        self._servers.append((server, self._spawn(server.run, name)))
 
-    def _spawn(self, target, name: str) -> None:
+    def _spawn(self, target, name: str) -> threading.Thread:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+        return thread
+
+    @staticmethod
+    def _close(server, thread: threading.Thread) -> None:
+        # Closed from inside its own loop: closing the sockets from here would pull them from under its select().
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=5)
 
     def stop(self) -> None:
         self._stop.set()
-        for server in reversed(self._servers):
-            server.close()
+        for server, thread in reversed(self._servers):
+            self._close(server, thread)
         self._servers.clear()
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
         if self.bridge is not None:
             self.bridge.engine.dispose()
-        if not self._own_dir:
+        if self._started and not self._own_dir:
             self._save()
         self.x.stop()
         self.slack.stop()
@@ -249,7 +290,7 @@ class Sandbox:
         extra = state.load(path, self.slack, self.x)
         self.customers = list(extra.get("customers") or [])
         self.notices = [Notice(**n) for n in extra.get("notices") or []]
-        self._response_urls = {k: tuple(v) for k, v in (extra.get("response_urls") or {}).items()}
+        self._response_urls = dict(extra.get("response_urls") or {})
         self._seen_ephemerals = len(self.slack.ephemerals)
         self._seen_responses = len(self.slack.responses)
         return True
@@ -308,13 +349,73 @@ class Sandbox:
             raise SandboxError(f"Unknown agent {agent!r}.")
         return agent
 
+    @staticmethod
+    def _channel(channel: str) -> str:
+        if channel not in CHANNELS:
+            raise SandboxError(f"Unknown channel {channel!r}.")
+        return channel
+
     def click(self, agent: str, channel: str, ts: str, action_id: str, value: str) -> Delivery:
+        message = self.slack.message(self._channel(channel), ts)
+        if message is None:
+            raise SandboxError("That message is gone.")
         delivery = self.driver.click(self._agent(agent), channel, ts, action_id, value)
-        message = self.slack.message(channel, ts) or {}
-        thread_ts = message.get("thread_ts") if message.get("thread_ts") != ts else None
-        with self._lock:
-            self._response_urls[delivery.payload["response_url"]] = (agent, channel, ts, thread_ts)
+        self._answers_to(delivery, agent, channel, anchor_ts=ts, thread_ts=self._thread_of(message))
         return delivery
+
+    def select(self, agent: str, channel: str, ts: str, action_id: str, value: str) -> Delivery:
+        """A choice in a menu of a message: a user (users_select) or an option (static_select)."""
+        message = self.slack.message(self._channel(channel), ts)
+        if message is None:
+            raise SandboxError("That message is gone.")
+        menu = next(
+            (
+                e
+                for b in message.get("blocks") or []
+                for e in [*(b.get("elements") or []), b.get("accessory") or {}]
+                if e.get("action_id") == action_id
+            ),
+            {},
+        )
+        if menu.get("type") == "users_select":
+            delivery = self.driver.select_user(self._agent(agent), channel, ts, action_id, value)
+        elif menu.get("type") == "static_select":
+            delivery = self.driver.select_option(self._agent(agent), channel, ts, action_id, value)
+        else:
+            raise SandboxError("That menu is not on the message any more.")
+        self._answers_to(delivery, agent, channel, anchor_ts=ts, thread_ts=self._thread_of(message))
+        return delivery
+
+    def click_notice(self, agent: str, notice_id: int, action_id: str) -> Delivery:
+        """A button on a private notice (an ephemeral message): Slack sends it without the message."""
+        with self._lock:
+            notice = self.notices[notice_id] if 0 <= notice_id < len(self.notices) else None
+        if notice is None or notice.user != agent or notice.hidden:
+            raise SandboxError("That notice is gone.")
+        for block in notice.blocks:
+            for element in block.get("elements") or []:
+                if element.get("type") == "button" and element.get("action_id") == action_id:
+                    delivery = self.driver.click_ephemeral(
+                        agent, notice.channel, element, block_id=block.get("block_id") or "", thread_ts=notice.thread_ts
+                    )
+                    self._answers_to(
+                        delivery,
+                        agent,
+                        notice.channel,
+                        anchor_ts=notice.anchor_ts,
+                        thread_ts=notice.thread_ts,
+                        notice=notice_id,
+                    )
+                    return delivery
+        raise SandboxError("That button is not on the notice.")
+
+    @staticmethod
+    def _thread_of(message: dict) -> str | None:
+        return message.get("thread_ts") if message.get("thread_ts") != message.get("ts") else None
+
+    def _answers_to(self, delivery: Delivery, agent: str, channel: str, **where) -> None:
+        with self._lock:
+            self._response_urls[delivery.payload["response_url"]] = {"user": agent, "channel": channel, **where}
 
     def say(self, agent: str, channel: str, text: str, thread_ts: str | None = None) -> Delivery | None:
         text = (text or "").strip()
@@ -323,7 +424,9 @@ class Sandbox:
         if text.startswith("/"):
             command, _, rest = text.partition(" ")
             return self.command(agent, command, rest, channel=channel, thread_ts=thread_ts)
-        return self.driver.say(self._agent(agent), channel, text, thread_ts)
+        if thread_ts and self.slack.message(self._channel(channel), thread_ts) is None:
+            raise SandboxError("That thread is gone.")
+        return self.driver.say(self._agent(agent), self._channel(channel), text, thread_ts)
 
     def slash_commands(self) -> list[str]:
         try:
@@ -334,13 +437,12 @@ class Sandbox:
     def command(
         self, agent: str, command: str, text: str = "", *, channel: str = INBOX, thread_ts: str | None = None
     ) -> Delivery | None:
-        agent = self._agent(agent)
+        agent, channel = self._agent(agent), self._channel(channel)
         if command not in self.slash_commands():
             self._notice(agent, channel, f"{command} is not a valid command. Try /social-stats.", thread_ts=thread_ts)
             return None
         delivery = self.driver.command(agent, command, text, channel=channel)
-        with self._lock:
-            self._response_urls[delivery.payload["response_url"]] = (agent, channel, None, thread_ts)
+        self._answers_to(delivery, agent, channel, thread_ts=thread_ts)
         answer = delivery.json if isinstance(delivery.json, dict) else {"text": delivery.body}
         if delivery.status != 200:
             answer = {"text": f"The bot answered HTTP {delivery.status}: {delivery.body[:200]}"}
@@ -364,27 +466,49 @@ class Sandbox:
 
     def _notice(self, user: str, channel: str, text: str, **extra) -> None:
         with self._lock:
-            self.notices.append(Notice(user=user, channel=channel, text=text, at=time.time(), **extra))
+            notice = Notice(user=user, channel=channel, text=text, at=time.time(), id=len(self.notices), **extra)
+            self.notices.append(notice)
 
     def sync_notices(self) -> None:
         """Take in the ephemerals and responses FakeSlack received since last time, stamped when first seen."""
         with self._lock:
             ephemerals = self.slack.ephemerals[self._seen_ephemerals :]
             for e in ephemerals:
-                self._notice(e["user"], e["channel"], e.get("text") or "", thread_ts=e.get("thread_ts"),
-                             blocks=e.get("blocks") or [])
+                self._notice(
+                    e["user"],
+                    e["channel"],
+                    e.get("text") or "",
+                    thread_ts=e.get("thread_ts"),
+                    blocks=e.get("blocks") or [],
+                )
             self._seen_ephemerals += len(ephemerals)
             responses = self.slack.responses[self._seen_responses :]
             for r in responses:
                 target = self._response_urls.get(r.get("url"))
-                if target is None:  # the click's delivery has not returned yet: take it in next time
-                    break
-                self._seen_responses += 1
-                if r.get("delete_original") or r.get("replace_original") is True:
+                if target is None:
+                    # The click's delivery has not returned yet: take it in next time (not someone else's forever).
+                    self._unmatched_since = self._unmatched_since or time.monotonic()
+                    if time.monotonic() - self._unmatched_since < UNMATCHED_PATIENCE:
+                        break
+                    self._seen_responses += 1
                     continue
-                user, channel, anchor_ts, thread_ts = target
+                self._unmatched_since = None
+                self._seen_responses += 1
+                clicked = self.notices[target["notice"]] if target.get("notice") is not None else None
+                if r.get("delete_original"):
+                    if clicked is not None:
+                        clicked.hidden = True
+                    continue
+                if r.get("replace_original") is True:
+                    if clicked is not None:  # a message's own replacement arrives by chat.update instead
+                        clicked.text, clicked.blocks = r.get("text") or "", r.get("blocks") or []
+                    continue
                 self._notice(
-                    user, channel, r.get("text") or "", thread_ts=thread_ts, anchor_ts=anchor_ts,
+                    target["user"],
+                    target["channel"],
+                    r.get("text") or "",
+                    thread_ts=target.get("thread_ts"),
+                    anchor_ts=target.get("anchor_ts"),
                     blocks=r.get("blocks") or [],
                 )
 
@@ -398,7 +522,7 @@ class Sandbox:
     def notices_for(self, user: str, channel: str) -> list[Notice]:
         self.sync_notices()
         with self._lock:
-            return [n for n in self.notices if n.user == user and n.channel == channel]
+            return [n for n in self.notices if n.user == user and n.channel == channel and not n.hidden]
 
     # -- reading the world back -----------------------------------------------------------------------------
 
@@ -426,7 +550,3 @@ class Sandbox:
             "x_api": self.x.url,
             "data": str(self.data_dir),
         }
-
-    def dump_env(self) -> str:
-        """The bot's settings, secrets included (they are the stand-ins' own): for `python -m bot doctor`."""
-        return json.dumps(self.env(), indent=2)

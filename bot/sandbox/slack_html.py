@@ -54,6 +54,7 @@ BOLD = re.compile(r"(?<![\w*])\*(?!\s)([^*\n]+?)(?<!\s)\*(?![\w*])")
 ITALIC = re.compile(r"(?<![\w_])_(?!\s)([^_\n]+?)(?<!\s)_(?![\w_])")
 STRIKE = re.compile(r"(?<![\w~])~(?!\s)([^~\n]+?)(?<!\s)~(?![\w~])")
 CODE = re.compile(r"`([^`\n]+)`")
+BARE_URL = re.compile(r"https?://[^\s<>]*[^\s<>.,;:!?)\]'\"]")  # Slack links bare addresses too
 
 UserName = Callable[[str], str]
 
@@ -76,8 +77,12 @@ def _link(match: re.Match, user_name: UserName) -> str:
     if target.startswith("!"):
         word = label or target[1:].split("^")[0]
         return f'<span class="mention">@{html.escape(word)}</span>'
-    text = html.escape(unescape(label) if label else unescape(target))
-    return f'<a href="{html.escape(unescape(target), quote=True)}" target="_blank" rel="noopener">{text}</a>'
+    return _anchor(unescape(target), unescape(label) if label else None)
+
+
+def _anchor(target: str, label: str | None = None) -> str:
+    text = html.escape(label or target)
+    return f'<a href="{html.escape(target, quote=True)}" target="_blank" rel="noopener">{text}</a>'
 
 
 def _inline(text: str, user_name: UserName) -> str:
@@ -90,6 +95,7 @@ def _inline(text: str, user_name: UserName) -> str:
 
     text = LINK.sub(lambda m: keep(_link(m, user_name)), text)
     text = CODE.sub(lambda m: keep(f"<code>{html.escape(unescape(m.group(1)))}</code>"), text)
+    text = BARE_URL.sub(lambda m: keep(_anchor(unescape(m.group(0)))), text)
     text = html.escape(emoji(unescape(text)), quote=False)
     text = BOLD.sub(r"<b>\1</b>", text)
     text = ITALIC.sub(r"<i>\1</i>", text)
@@ -130,13 +136,17 @@ def text_object(obj: dict | None, user_name: UserName) -> str:
     return html.escape(emoji(obj.get("text", ""))).replace("\n", "<br>")
 
 
-Button = Callable[[dict, str | None], str]
+# Renders an interactive element (button, menu) as the page wants it, or None for the generic rendering.
+Control = Callable[[dict, str | None], str | None]
 
 
-def _element(element: dict, block_id: str | None, user_name: UserName, button: Button) -> str:
+def _element(element: dict, block_id: str | None, user_name: UserName, control: Control) -> str:
+    rendered = control(element, block_id)
+    if rendered is not None:
+        return rendered
     kind = element.get("type")
     if kind == "button":
-        return button(element, block_id)
+        return f'<span class="btn disabled">{text_object(element.get("text"), user_name)}</span>'
     if kind == "image":
         src = html.escape(element.get("image_url", ""), quote=True)
         alt = html.escape(element.get("alt_text", ""), quote=True)
@@ -166,7 +176,7 @@ def _rich_text(block: dict, user_name: UserName) -> str:
     return f'<div class="b-rich">{"".join(pieces)}</div>'
 
 
-def block(block: dict, user_name: UserName, button: Button) -> str:
+def block(block: dict, user_name: UserName, control: Control) -> str:
     kind = block.get("type")
     block_id = block.get("block_id")
     if kind == "section":
@@ -177,13 +187,13 @@ def block(block: dict, user_name: UserName, button: Button) -> str:
             inner += f'<div class="b-fields">{cells}</div>'
         accessory = block.get("accessory")
         if accessory:
-            inner += f'<div class="b-accessory">{_element(accessory, block_id, user_name, button)}</div>'
+            inner += f'<div class="b-accessory">{_element(accessory, block_id, user_name, control)}</div>'
         return f'<div class="b-section">{inner}</div>'
     if kind == "context":
-        elements = "".join(_element(e, block_id, user_name, button) for e in block.get("elements") or [])
+        elements = "".join(_element(e, block_id, user_name, control) for e in block.get("elements") or [])
         return f'<div class="b-context">{elements}</div>'
     if kind == "actions":
-        elements = "".join(_element(e, block_id, user_name, button) for e in block.get("elements") or [])
+        elements = "".join(_element(e, block_id, user_name, control) for e in block.get("elements") or [])
         return f'<div class="b-actions">{elements}</div>'
     if kind == "header":
         return f'<div class="b-header">{text_object(block.get("text"), user_name)}</div>'
@@ -200,5 +210,5 @@ def block(block: dict, user_name: UserName, button: Button) -> str:
     return f'<div class="unsupported">[a {html.escape(str(kind))} block]</div>'
 
 
-def blocks(items: list[dict], user_name: UserName, button: Button) -> str:
-    return "".join(block(b, user_name, button) for b in items if isinstance(b, dict))
+def blocks(items: list[dict], user_name: UserName, control: Control) -> str:
+    return "".join(block(b, user_name, control) for b in items if isinstance(b, dict))

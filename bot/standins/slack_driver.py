@@ -230,19 +230,24 @@ class SlackDriver:
     def _trigger_id() -> str:
         return f"{int(time.time())}.{secrets.randbelow(10**10)}.{secrets.token_hex(16)}"
 
-    def _block_action(self, user: str, channel: str, message_ts: str, action: dict) -> Delivery:
+    def _block_action(
+        self, user: str, channel: str, message_ts: str, action: dict, *, ephemeral_in: str | None = None
+    ) -> Delivery:
+        """``ephemeral_in``: the action is on an ephemeral message (in that thread, or "" for the channel), which
+        Slack does not store: the payload then carries no ``message`` and its container says so."""
         chan = self._channel(channel)
-        message = self.fake.message(chan["id"], message_ts)
-        if message is None:
+        message = self.fake.message(chan["id"], message_ts) if ephemeral_in is None else None
+        if message is None and ephemeral_in is None:
             raise KeyError(f"no message {message_ts} in {chan['id']}")
         container = {
             "type": "message",
             "message_ts": message_ts,
             "channel_id": chan["id"],
-            "is_ephemeral": False,
+            "is_ephemeral": ephemeral_in is not None,
         }
-        if message.get("thread_ts") and message["thread_ts"] != message_ts:
-            container["thread_ts"] = message["thread_ts"]
+        thread_ts = ephemeral_in if message is None else message.get("thread_ts")
+        if thread_ts and thread_ts != message_ts:
+            container["thread_ts"] = thread_ts
         payload = {
             "type": "block_actions",
             "user": self._user(user),
@@ -259,6 +264,8 @@ class SlackDriver:
             "response_url": self.fake.response_url_base + uuid.uuid4().hex,
             "actions": [{**action, "action_ts": self.fake.next_ts()}],
         }
+        if message is None:
+            del payload["message"]
         delivery = self._send_form({"payload": json.dumps(payload)})
         delivery.ts = message_ts
         return delivery
@@ -313,6 +320,48 @@ class SlackDriver:
             "selected_user": selected_user,
         }
         return self._block_action(user, channel, message_ts, action)
+
+    def select_option(
+        self,
+        user: str,
+        channel: str,
+        message_ts: str,
+        action_id: str,
+        value: str,
+        *,
+        block_id: str | None = None,
+    ) -> Delivery:
+        """A choice in a static_select menu of a stored message; the option (text and value) comes from the menu."""
+        found_block, menu = self._find_element(self.fake.message(channel, message_ts), action_id)
+        option = next((o for o in menu.get("options") or [] if o.get("value") == value), None)
+        action = {
+            "type": "static_select",
+            "action_id": action_id,
+            "block_id": block_id or found_block or "case_actions",
+            "selected_option": option or {"text": {"type": "plain_text", "text": value}, "value": value},
+        }
+        return self._block_action(user, channel, message_ts, action)
+
+    def click_ephemeral(
+        self,
+        user: str,
+        channel: str,
+        button: dict,
+        *,
+        block_id: str,
+        thread_ts: str | None = None,
+        message_ts: str | None = None,
+    ) -> Delivery:
+        """A click on a button (an element of its blocks) of an ephemeral message shown to ``user``."""
+        action = {
+            "action_id": button.get("action_id"),
+            "block_id": block_id,
+            "value": button.get("value", ""),
+            "type": "button",
+            "text": button.get("text") or {"type": "plain_text", "text": button.get("action_id"), "emoji": True},
+        }
+        ts = message_ts or self.fake.next_ts()
+        return self._block_action(user, channel, ts, action, ephemeral_in=thread_ts or "")
 
     def command(self, user: str, command: str, text: str = "", channel: str = "C_INBOX") -> Delivery:
         chan = self._channel(channel)

@@ -7,6 +7,9 @@ an unmodified ``tweepy.Client`` whose session rewrites ``https://api.twitter.com
 Deliberate choices where X is vague: an over-long post is a 400 invalid-request (what X answers to
 v2 writes today); the brand may always reply to its own posts; ``post()`` stores the text as given
 (an X-app reply starts with the customer's ``@handle`` only if the test writes it).
+
+One fake may serve several brand accounts of one X app (``add_brand``): each has its own access token,
+``/2/users/me``, posts, replies and DMs answer for the user whose token signed the request, as on X.
 """
 
 from __future__ import annotations
@@ -298,6 +301,7 @@ class _Req:
     groups: tuple
     q: dict
     body: dict | None
+    actor: str = ""  # the brand whose user token signed the request (the first brand for app-only calls)
 
     def csv(self, name: str) -> list[str]:
         return [v for v in self.q.get(name, "").split(",") if v]
@@ -419,6 +423,7 @@ class FakeX:
         self._stopped = False
         self.brand_id = brand_id
         self.add_user(brand_username, brand_name, user_id=brand_id)
+        self._tokens: dict[str, tuple[str, str]] = {access_token: (access_token_secret, brand_id)}
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -487,6 +492,23 @@ class FakeX:
             self._users[uid] = self._by_name[username.lower()] = user
             return _public(user)
 
+    def add_brand(
+        self,
+        username: str,
+        name: str | None = None,
+        *,
+        access_token: str | None = None,
+        access_token_secret: str = "ats-test",
+        user_id: str | None = None,
+    ) -> dict:
+        """Another brand account of the same app: a user whose own access token (default ``<id>-at-test``) signs
+        its requests. Returns the user with its ``access_token`` and ``access_token_secret``."""
+        with self._lock:
+            user = self.add_user(username, name, user_id=user_id)
+            token = access_token or f"{user['id']}-at-test"
+            self._tokens[token] = (access_token_secret, user["id"])
+            return {**user, "access_token": token, "access_token_secret": access_token_secret}
+
     def post(
         self,
         author: str,
@@ -526,13 +548,14 @@ class FakeX:
             uid = self._user(user)["id"]
             return [_public(p) for p in self._sorted(self._posts.values()) if p["author_id"] == uid][::-1]
 
-    def brand_posts(self) -> list[dict]:
-        return self.posts_by(self.brand_id)
+    def brand_posts(self, brand: str | None = None) -> list[dict]:
+        """The posts of the first brand, or of ``brand`` (id or username)."""
+        return self.posts_by(brand or self.brand_id)
 
     def send_dm(
         self, sender: str, text: str, *, to: str | None = None, created_at: datetime | str | None = None
     ) -> dict:
-        """A DM from ``sender`` to the brand, or from the brand to ``to``."""
+        """A DM from ``sender`` to the brand (or to ``to``, another brand), or from a brand to ``to``."""
         with self._lock:
             sender_id = self._user(sender)["id"]
             if to is None and sender_id == self.brand_id:
@@ -668,27 +691,27 @@ class FakeX:
     def _full_text(self, post: dict) -> str:
         return post["note_tweet"]["text"] if post["note_tweet"] else post["text"]
 
-    def _engaged_brand(self, post: dict) -> bool:
+    def _engaged_brand(self, post: dict, brand_id: str) -> bool:
         """The Feb-2026 reply rule: the author mentioned the brand in that post or quoted a brand post."""
-        if post["author_id"] == self.brand_id or self.brand_id in post["_mention_ids"]:
+        if post["author_id"] == brand_id or brand_id in post["_mention_ids"]:
             return True
         quoted = [self._posts.get(r["id"]) for r in post["referenced_tweets"] or () if r["type"] == "quoted"]
-        return any(q and q["author_id"] == self.brand_id for q in quoted)
+        return any(q and q["author_id"] == brand_id for q in quoted)
 
     # --- HTTP dispatch ---------------------------------------------------------------------------
 
-    def _auth(self, header: str | None) -> tuple[str | None, bool]:
+    def _auth(self, header: str | None) -> tuple[str | None, bool, str]:
+        """(kind, valid, the acting brand's id)."""
         if not header:
-            return None, False
+            return None, False, self.brand_id
         if header.startswith("Bearer "):
-            return "app", header[7:] == self.bearer_token
+            return "app", header[7:] == self.bearer_token, self.brand_id
         if header.startswith("OAuth "):
             params = {k: unquote(v) for k, v in _OAUTH_PARAM_RE.findall(header)}
-            ok = (
-                params.get("oauth_consumer_key") == self.consumer_key and params.get("oauth_token") == self.access_token
-            )
-            return "user", ok
-        return None, False
+            brand = self._tokens.get(params.get("oauth_token", ""), (None, None))[1]
+            ok = params.get("oauth_consumer_key") == self.consumer_key and brand is not None
+            return "user", ok, brand or self.brand_id
+        return None, False, self.brand_id
 
     def _window(self, key: str) -> _Window:
         if key not in self._windows:
@@ -725,7 +748,7 @@ class FakeX:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
-        kind, valid = self._auth(authz)
+        kind, valid, actor = self._auth(authz)
         with self._lock:
             entry = {"method": method, "path": split.path, "params": q, "json": body, "auth": kind}
             self.requests.append(entry)
@@ -734,7 +757,7 @@ class FakeX:
                 entry["status"] = 404
                 return 404, _problem(404, "Not Found Error", f"No route {method} {split.path}."), {}
             self._counts[route.key] += 1
-            answer = self._answer(_Req(route, groups, q, body), kind, valid)
+            answer = self._answer(_Req(route, groups, q, body, actor), kind, valid)
             entry["status"] = answer[0] if answer else "dropped"
             return answer
 
@@ -997,7 +1020,7 @@ class FakeX:
     # --- endpoint handlers -----------------------------------------------------------------------
 
     def _h_me(self, req: _Req):
-        return 200, self._body(req, users=[self._users[self.brand_id]], single=True)
+        return 200, self._body(req, users=[self._users[req.actor]], single=True)
 
     def _lookup_users(self, req: _Req, refs: list[str], parameter: str, by_name: bool):
         if not refs:
@@ -1121,21 +1144,21 @@ class FakeX:
         quoted = self._posts.get(str(quote_of)) if quote_of is not None else None
         if reply_to is not None and (target is None or target["deleted"]):
             forbidden = MSG_DELETED_TARGET
-        elif target is not None and self.reply_rule and not self._engaged_brand(target):
+        elif target is not None and self.reply_rule and not self._engaged_brand(target, req.actor):
             forbidden = MSG_REPLY_NOT_ALLOWED
         elif quote_of is not None and (quoted is None or quoted["deleted"]):
             forbidden = MSG_DELETED_QUOTE
-        elif self._is_duplicate(text):
+        elif self._is_duplicate(text, req.actor):
             forbidden = MSG_DUPLICATE
         if forbidden:
             raise _ApiError(403, _problem(403, "Forbidden", forbidden))
-        post = self._add_post(self.brand_id, text, in_reply_to=reply_to, quote_of=quote_of)
+        post = self._add_post(req.actor, text, in_reply_to=reply_to, quote_of=quote_of)
         return 201, {"data": {"id": post["id"], "text": post["text"], "edit_history_tweet_ids": [post["id"]]}}
 
-    def _is_duplicate(self, text: str) -> bool:
+    def _is_duplicate(self, text: str, brand_id: str) -> bool:
         since_ms = _to_ms(self.clock()) - DAY_S * 1000
         return any(
-            p["author_id"] == self.brand_id
+            p["author_id"] == brand_id
             and not p["deleted"]
             and _id_ms(p["id"]) >= since_ms
             and self._full_text(p) == text
@@ -1149,7 +1172,7 @@ class FakeX:
                 404,
                 _problem(404, "Not Found Error", f"Could not find tweet with id: [{req.groups[0]}].", NOT_FOUND),
             )
-        if post["author_id"] != self.brand_id:
+        if post["author_id"] != req.actor:
             raise _ApiError(403, _problem(403, "Forbidden", MSG_NOT_YOURS))
         if post["deleted"]:
             return 200, {"data": {"deleted": False}}
@@ -1160,12 +1183,12 @@ class FakeX:
         oldest_ms = _to_ms(self.clock()) - DM_DAYS * DAY_S * 1000
         conversation = None
         if req.groups:
-            conversation = "-".join(sorted((self.brand_id, req.groups[0]), key=int))
+            conversation = "-".join(sorted((req.actor, req.groups[0]), key=int))
         types = set(req.csv("event_types")) or {"MessageCreate", "ParticipantsJoin", "ParticipantsLeave"}
         events = self._sorted(
             e
             for e in self._dms.values()
-            if self.brand_id in e["participant_ids"]
+            if req.actor in e["participant_ids"]
             and _id_ms(e["id"]) >= oldest_ms
             and e["event_type"] in types
             and conversation in (None, e["dm_conversation_id"])
@@ -1176,11 +1199,11 @@ class FakeX:
     def _h_dm_send(self, req: _Req):
         participant = req.groups[0]
         text = (req.body or {}).get("text") if isinstance(req.body, dict) else None
-        if participant not in self._users or participant == self.brand_id:
+        if participant not in self._users or participant == req.actor:
             raise _invalid("participant_id", participant, f"The `participant_id` [{participant}] is not valid")
         if not isinstance(text, str) or not text:
             raise _invalid("text", str(text), "The `text` field can not be empty")
-        event = self._add_dm(self.brand_id, participant, text, None)
+        event = self._add_dm(req.actor, participant, text, None)
         return 201, {"data": {"dm_conversation_id": event["dm_conversation_id"], "dm_event_id": event["id"]}}
 
 

@@ -309,6 +309,26 @@ def test_direct_messages(fake, client):
     assert fake.count("dm_events") == 3 and fake.count("dm_send") == 1
 
 
+def test_a_second_brand_answers_for_its_own_token(fake, client):
+    shop = fake.add_brand("AcmeShop", "Acme Shop")
+    other = make_client(fake, access_token=shop["access_token"], access_token_secret=shop["access_token_secret"])
+    assert other.get_me(user_auth=True).data.username == "AcmeShop"
+    assert client.get_me(user_auth=True).data.username == "AcmeSupport"
+
+    ask = fake.post("alice", "@AcmeShop is the blue one back?")
+    with pytest.raises(tweepy.Forbidden):
+        client.create_tweet(text="Not ours to answer", in_reply_to_tweet_id=ask["id"])
+    other.create_tweet(text="Back on Monday!", in_reply_to_tweet_id=ask["id"])
+    assert [p["text"] for p in fake.brand_posts("AcmeShop")] == ["Back on Monday!"] and fake.brand_posts() == []
+
+    fake.send_dm("bob", "hello shop", to="AcmeShop")
+    fake.send_dm("bob", "hello support")
+    assert [e.text for e in other.get_direct_message_events().data] == ["hello shop"]
+    assert [e.text for e in client.get_direct_message_events().data] == ["hello support"]
+    other.create_direct_message(participant_id=fake.user("bob")["id"], text="Hi Bob")
+    assert fake.dms[-1]["sender_id"] == shop["id"]
+
+
 def test_user_tweets_lookups_and_delete(fake, client):
     ask = fake.post("alice", "@AcmeSupport hi")
     posted = client.create_tweet(text="Hello Alice", in_reply_to_tweet_id=ask["id"])

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 13:50:12.978532
+Create Date: 2026-11-23 14:08:23.160125
 """
 
 from collections.abc import Sequence
@@ -78,6 +78,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key"),
     )
     op.create_table(
+        "savedreply",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "seendelivery",
         sa.Column("key", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("seen_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -130,6 +138,9 @@ def upgrade() -> None:
         sa.Column("sending_since", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("notice_ts", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("deleted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+        sa.Column("edited_text", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["case.id"],
@@ -140,6 +151,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.create_index("ix_message_case_direction", ["case_id", "direction"], unique=False)
+        batch_op.create_index("ix_message_case_reply", ["case_id", "direction", "state", "posted_at"], unique=False)
+        batch_op.create_index("ix_message_direction_posted", ["direction", "posted_at"], unique=False)
         batch_op.create_index("ix_message_state", ["state"], unique=False)
         batch_op.create_index("ix_message_unmirrored", ["direction", "mirror_ts"], unique=False)
 
@@ -151,6 +164,8 @@ def downgrade() -> None:
     with op.batch_alter_table("message", schema=None) as batch_op:
         batch_op.drop_index("ix_message_unmirrored")
         batch_op.drop_index("ix_message_state")
+        batch_op.drop_index("ix_message_direction_posted")
+        batch_op.drop_index("ix_message_case_reply")
         batch_op.drop_index("ix_message_case_direction")
 
     op.drop_table("message")
@@ -163,6 +178,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_seendelivery_seen_at"))
 
     op.drop_table("seendelivery")
+    op.drop_table("savedreply")
     op.drop_table("notice")
     op.drop_table("lease")
     op.drop_table("digestrun")

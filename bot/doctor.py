@@ -1,0 +1,421 @@
+"""`python -m bot doctor`: check each thing a real install needs, one line each, and name what is wrong.
+
+Nothing is changed and nothing is posted: the checks only read (auth.test, conversations.info, the brand's
+profile and mentions, the database's schema revision). What cannot be proven without posting is said so.
+"""
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+import tweepy
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot import manifest
+from bot.settings import DEFAULT_DATABASE_URL, X_USER_CREDENTIALS, ConfigError, Settings, from_env
+from bot.slack_chat import PLAIN_ERRORS
+from bot.x_network import RebasedTransport
+from storage import schema
+from storage.engine import make_engine
+
+OK, FAIL, SKIP = "ok", "FAIL", "skip"
+WRITE_LEVELS = ("read-write", "read-write-directmessages")
+REINSTALL = "reinstall the app to the workspace (api.slack.com/apps → your app → Install App) and copy the new token"
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str | None = None
+
+    def line(self) -> str:
+        text = f"{self.status:<4}  {self.name}: {self.detail}"
+        return text + (f" → fix: {self.fix}" if self.fix and self.status == FAIL else "")
+
+
+def _header(headers, name: str) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value[0] if isinstance(value, list) else value
+    return None
+
+
+def _slack_error(err: Exception, settings: Settings) -> tuple[str, str]:
+    """(detail, fix) for a failed Slack call."""
+    if isinstance(err, SlackApiError):
+        code = err.response.get("error", "error") if err.response is not None else "error"
+        if code in ("invalid_auth", "token_revoked", "account_inactive", "not_authed"):
+            return f"Slack refused the token ({code}): {PLAIN_ERRORS.get(code, code)}", REINSTALL
+        return f"Slack answered {code}: {PLAIN_ERRORS.get(code, code)}", "see the Slack app's settings"
+    return (
+        f"Slack could not be reached at SLACK_API_URL={settings.slack_api_url} ({type(err).__name__})",
+        "check the network, a proxy, or SLACK_API_URL (leave it unset for Slack itself)",
+    )
+
+
+class Doctor:
+    def __init__(self, env: Mapping[str, str], *, manifest_path: Path | None = None):
+        self.env = env
+        self.manifest_path = manifest_path
+        self.checks: list[Check] = []
+
+    def add(self, name: str, status: str, detail: str, fix: str | None = None) -> Check:
+        check = Check(name, status, detail, fix)
+        self.checks.append(check)
+        return check
+
+    def run(self) -> list[Check]:
+        try:
+            settings = from_env(self.env)
+        except ConfigError as err:
+            self.add("Settings", FAIL, str(err), "correct that setting in the environment or the .env file")
+            return self.checks
+        self.add("Settings", OK, "read from the environment")
+        self.slack(settings)
+        self.x(settings)
+        self.database(settings)
+        return self.checks
+
+    # -- Slack --------------------------------------------------------------------------------------------
+
+    def slack(self, settings: Settings) -> None:
+        if not settings.slack_bot_token:
+            self.add(
+                "Slack token",
+                FAIL,
+                "SLACK_BOT_TOKEN is not set",
+                "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page",
+            )
+            for name in ("Slack scopes", "Inbox channel", "Digest channel"):
+                self.add(name, SKIP, "not checked without a Slack token")
+        else:
+            client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
+            auth = self.slack_token(client, settings)
+            if auth is None:
+                for name in ("Slack scopes", "Inbox channel", "Digest channel"):
+                    self.add(name, SKIP, "not checked without a valid Slack token")
+            else:
+                self.slack_scopes(auth.headers)
+                self.channels(client, settings)
+        self.slack_front(settings)
+
+    def slack_token(self, client: WebClient, settings: Settings):
+        try:
+            auth = client.auth_test()
+        except (SlackApiError, SlackClientError, OSError) as err:
+            self.add("Slack token", FAIL, *_slack_error(err, settings))
+            return None
+        self.add(
+            "Slack token",
+            OK,
+            f"valid: bot @{auth.get('user')} ({auth.get('user_id')}) in {auth.get('team')} ({auth.get('team_id')})",
+        )
+        return auth
+
+    def slack_scopes(self, headers) -> None:
+        try:
+            wanted = manifest.bot_scopes(manifest.load(self.manifest_path))
+        except (OSError, ValueError) as err:
+            self.add("Slack scopes", SKIP, f"manifest.yml could not be read ({err}): nothing to compare with")
+            return
+        granted_header = _header(headers, "x-oauth-scopes")
+        if granted_header is None:
+            self.add("Slack scopes", SKIP, "Slack did not say which scopes the token has (no x-oauth-scopes header)")
+            return
+        granted = {s.strip() for s in granted_header.split(",") if s.strip()}
+        missing = [s for s in wanted if s not in granted]
+        if missing:
+            self.add(
+                "Slack scopes",
+                FAIL,
+                f"missing {', '.join(missing)} (manifest.yml asks for {len(wanted)})",
+                "add them under OAuth & Permissions → Bot Token Scopes (or recreate the app from manifest.yml), "
+                "then reinstall the app: the token keeps its value",
+            )
+        else:
+            self.add("Slack scopes", OK, f"all {len(wanted)} that manifest.yml asks for are granted")
+
+    def channels(self, client: WebClient, settings: Settings) -> None:
+        inbox = settings.slack_inbox_channel
+        if not inbox:
+            self.add(
+                "Inbox channel",
+                FAIL,
+                "SLACK_INBOX_CHANNEL is not set",
+                "set it to the channel's ID (channel details → About → bottom, C0…)",
+            )
+        else:
+            self.channel(client, settings, "Inbox channel", "SLACK_INBOX_CHANNEL", inbox)
+        digest = settings.slack_digest_channel
+        if not digest or digest == inbox:
+            where = f"the inbox channel {inbox}" if inbox else "the inbox channel"
+            self.add("Digest channel", OK, f"SLACK_DIGEST_CHANNEL not set apart: the digests go to {where}")
+        else:
+            self.channel(client, settings, "Digest channel", "SLACK_DIGEST_CHANNEL", digest)
+
+    def channel(self, client: WebClient, settings: Settings, name: str, setting: str, channel: str) -> None:
+        try:
+            info = client.conversations_info(channel=channel)["channel"]
+        except SlackApiError as err:
+            code = err.response.get("error", "error") if err.response is not None else "error"
+            if code == "channel_not_found":
+                self.add(
+                    name,
+                    FAIL,
+                    f"{setting}={channel}: no such channel, or the bot cannot see it (a private one it is not in)",
+                    "use the channel's ID (C0…), not its name; for a private channel, invite the bot first",
+                )
+            else:
+                self.add(name, FAIL, f"{setting}={channel}: {PLAIN_ERRORS.get(code, code)}", "see the Slack app")
+            return
+        except (SlackClientError, OSError) as err:
+            self.add(name, FAIL, *_slack_error(err, settings))
+            return
+        label = f"#{info.get('name', channel)} ({channel})"
+        if info.get("is_archived"):
+            self.add(name, FAIL, f"{label} is archived", f"unarchive it or point {setting} at another channel")
+        elif info.get("is_member") is False:
+            self.add(
+                name,
+                FAIL,
+                f"the bot is not a member of {label}",
+                f"invite it: type /invite @{self.bot_name()} in #{info.get('name', channel)}",
+            )
+        else:
+            self.add(name, OK, f"the bot is a member of {label}")
+
+    def bot_name(self) -> str:
+        try:
+            return manifest.load(self.manifest_path)["features"]["bot_user"]["display_name"]
+        except (OSError, ValueError, KeyError, TypeError):
+            return "your-bot"
+
+    def slack_front(self, settings: Settings) -> None:
+        if settings.slack_app_token:
+            self.add("Signing secret", OK, "not needed: SLACK_APP_TOKEN is set, so the bot connects in Socket Mode")
+            try:
+                WebClient(base_url=settings.slack_api_url, timeout=15).apps_connections_open(
+                    app_token=settings.slack_app_token
+                )
+            except (SlackApiError, SlackClientError, OSError) as err:
+                detail, _ = _slack_error(err, settings)
+                self.add(
+                    "Socket Mode",
+                    FAIL,
+                    detail.replace("the token", "SLACK_APP_TOKEN"),
+                    "create an app-level token with connections:write (Basic Information → App-Level Tokens) and "
+                    "turn Socket Mode on",
+                )
+            else:
+                self.add("Socket Mode", OK, "SLACK_APP_TOKEN may open a Socket Mode connection")
+            return
+        secret = settings.slack_signing_secret
+        if not secret:
+            self.add(
+                "Signing secret",
+                FAIL,
+                "SLACK_SIGNING_SECRET is not set: in HTTP mode (no SLACK_APP_TOKEN) every request from Slack is "
+                "verified with it",
+                "copy it from the app's Basic Information → App Credentials → Signing Secret",
+            )
+            return
+        shape = (
+            ""
+            if len(secret) == 32 and all(c in "0123456789abcdef" for c in secret)
+            else (" (it does not look like Slack's: 32 hexadecimal characters)")
+        )
+        self.add(
+            "Signing secret",
+            OK,
+            f"set{shape}; only Slack's own requests can prove its value: with a wrong one, every request "
+            "from Slack is refused with 401",
+        )
+
+    # -- X ------------------------------------------------------------------------------------------------
+
+    def x_client(self, settings: Settings, *, user: bool) -> tweepy.Client:
+        if user:
+            client = tweepy.Client(
+                consumer_key=settings.x_api_key,
+                consumer_secret=settings.x_api_secret,
+                access_token=settings.x_access_token,
+                access_token_secret=settings.x_access_token_secret,
+                return_type=requests.Response,
+            )
+        else:
+            client = tweepy.Client(bearer_token=settings.x_bearer_token, return_type=requests.Response)
+        client.session.mount("https://", RebasedTransport(settings.x_api_url, timeout=(5, 15)))
+        return client
+
+    def x_failure(self, name: str, err: Exception, settings: Settings, credentials: str) -> None:
+        if isinstance(err, tweepy.Unauthorized):
+            self.add(
+                name,
+                FAIL,
+                f"X refused {credentials} (401 Unauthorized)",
+                "in the developer portal (your app → Keys and tokens) regenerate them and copy them again",
+            )
+        elif isinstance(err, tweepy.TooManyRequests):
+            self.add(name, SKIP, "X's rate limit is reached for now: try again in 15 minutes")
+        elif isinstance(err, tweepy.HTTPException):
+            messages = "; ".join(str(m) for m in err.api_messages) or str(err)
+            self.add(
+                name,
+                FAIL,
+                f"X answered {err.response.status_code}: {messages}",
+                "check the app's access level and its Project in the developer portal",
+            )
+        else:
+            self.add(
+                name,
+                FAIL,
+                f"X could not be reached at X_API_URL={settings.x_api_url} ({type(err).__name__})",
+                "check the network, a proxy, or X_API_URL (leave it unset for X itself)",
+            )
+
+    def x(self, settings: Settings) -> None:
+        missing = [n for n in X_USER_CREDENTIALS if not getattr(settings, n.lower())]
+        if missing:
+            self.add(
+                "X reading mentions",
+                FAIL,
+                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set",
+                "generate the brand account's user-context keys and tokens in the developer portal",
+            )
+            self.add("X posting as the brand", SKIP, "not checked without the brand's credentials")
+        else:
+            self.x_user(settings)
+        if settings.x_bearer_token:
+            self.x_bearer(settings)
+
+    def x_user(self, settings: Settings) -> None:
+        client = self.x_client(settings, user=True)
+        credentials = (
+            "the brand's user-context credentials (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET)"
+        )
+        try:
+            me = client.get_me(user_auth=True)
+            brand = me.json()["data"]
+            client.get_users_mentions(brand["id"], max_results=5, user_auth=True)
+        except (tweepy.TweepyException, requests.RequestException, ValueError, KeyError) as err:
+            self.x_failure("X reading mentions", err, settings, credentials)
+            self.add("X posting as the brand", SKIP, "not checked: the credentials do not work for reading")
+            return
+        self.add(
+            "X reading mentions", OK, f"signed in as @{brand['username']} ({brand['id']}); its mentions can be read"
+        )
+        level = _header(me.headers, "x-access-level")
+        if level is None:
+            self.add(
+                "X posting as the brand",
+                SKIP,
+                "not provable without posting, and the doctor never posts: make sure the app's permissions are "
+                "'Read and write' and the access token was generated after they were set; the first reply will tell",
+            )
+        elif level in WRITE_LEVELS:
+            self.add(
+                "X posting as the brand",
+                OK,
+                f"the access token may post (x-access-level: {level}); nothing was posted to prove it",
+            )
+        else:
+            self.add(
+                "X posting as the brand",
+                FAIL,
+                f"the access token may only read (x-access-level: {level})",
+                "set the app's User authentication settings to 'Read and write', then regenerate the access token "
+                "and secret (a token keeps the permissions it was made with)",
+            )
+
+    def x_bearer(self, settings: Settings) -> None:
+        try:
+            self.x_client(settings, user=False).get_user(username="XDevelopers")
+        except tweepy.NotFound:
+            pass  # the token was accepted; the account does not matter
+        except (tweepy.TweepyException, requests.RequestException) as err:
+            self.x_failure("X bearer token", err, settings, "X_BEARER_TOKEN")
+            return
+        self.add(
+            "X bearer token", OK, "accepted for app-only reads (optional: the bridge reads with the brand's tokens)"
+        )
+
+    # -- database -----------------------------------------------------------------------------------------
+
+    def database(self, settings: Settings) -> None:
+        url = settings.database_url
+        default = url == DEFAULT_DATABASE_URL
+        if url.startswith("sqlite") and not _sqlite_exists(url):
+            if default:
+                self.add("Database", OK, "the default SQLite file does not exist yet: `run` creates and migrates it")
+            else:
+                self.add(
+                    "Database",
+                    FAIL,
+                    f"the SQLite file of DATABASE_URL does not exist ({url})",
+                    "run `python -m bot migrate` to create it, or correct DATABASE_URL",
+                )
+            return
+        engine = make_engine(url)
+        try:
+            state = schema.status(engine)
+        except SQLAlchemyError as err:
+            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
+            self.add(
+                "Database",
+                FAIL,
+                f"cannot be used ({type(err).__name__}: {reason})",
+                "check DATABASE_URL, that the server runs and that the user may connect",
+            )
+            return
+        finally:
+            engine.dispose()
+        self.add("Database", OK, f"reachable ({engine.url.render_as_string(hide_password=True)})")
+        if state.up_to_date:
+            self.add("Database schema", OK, f"migrated (revision {state.head})")
+        elif not state.known:
+            self.add(
+                "Database schema",
+                FAIL,
+                f"at revision {state.current}, which this version does not know (its newest is {state.head})",
+                "a newer version of the bridge migrated it: run that version",
+            )
+        elif default:
+            self.add(
+                "Database schema",
+                OK,
+                f"at {state.current or 'no revision'}, needs {state.head}: `run` migrates the default SQLite file",
+            )
+        else:
+            self.add(
+                "Database schema",
+                FAIL,
+                f"at {state.current or 'no revision (empty)'}, this version needs {state.head}",
+                "run `python -m bot migrate`",
+            )
+
+
+def _sqlite_exists(url: str) -> bool:
+    path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    return path in ("", ":memory:") or Path(path).exists()
+
+
+def main(env: Mapping[str, str], *, out=None, manifest_path: Path | None = None) -> int:
+    out = out or sys.stdout
+    print("Checking what a real install needs (nothing is changed, nothing is posted):", file=out)
+    checks = Doctor(env, manifest_path=manifest_path).run()
+    for check in checks:
+        print(check.line(), file=out)
+    failed = [c for c in checks if c.status == FAIL]
+    if failed:
+        print(f"{len(failed)} of {len(checks)} checks failed.", file=out)
+        return 1
+    skipped = sum(c.status == SKIP for c in checks)
+    print(f"All checks passed{f' ({skipped} could not be checked)' if skipped else ''}.", file=out)
+    return 0

@@ -1,0 +1,128 @@
+"""The digests: every morning the SLA and resolution digests of the day before, with a chart; on Mondays the
+same over the week before. Each part is recorded (kind, period) before it is posted, so it is posted at most
+once, whichever worker or restart gets there first."""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot.domain.clock import to_utc
+from bot.domain.errors import ChatError
+from bot.domain.metrics import Period, Report, Trend
+from storage import digest_runs
+
+log = logging.getLogger(__name__)
+
+DAILY, WEEKLY = "daily", "weekly"
+PARTS = ("sla", "resolution", "chart")
+TREND = {DAILY: ("day", 14), WEEKLY: ("week", 12)}
+# Errors after which Slack may have posted after all: the claim stays, so nothing is posted twice.
+UNCERTAIN = frozenset({"unreachable", "ratelimited", "internal_error", "fatal_error", "request_timeout"})
+
+
+@dataclass(frozen=True)
+class Digest:
+    """One digest message, as the chat renders it."""
+
+    part: str  # "sla" or "resolution"
+    cadence: str  # "daily" or "weekly"
+    report: Report
+
+
+@dataclass
+class Outcome:
+    cadence: str
+    period: Period
+    posted: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # already posted earlier
+
+
+def run_kind(cadence: str, part: str) -> str:
+    return f"{cadence}-{part}"
+
+
+class Digests:
+    def __init__(self, bridge):
+        self.bridge = bridge
+
+    @property
+    def channel(self) -> str | None:
+        return self.bridge.config.digest_channel or self.bridge.config.inbox_channel
+
+    def latest_due_day(self, now: datetime | None = None) -> date:
+        """The last day whose daily digest is due: yesterday once the local clock passed DIGEST_TIME, else the
+        day before."""
+        local = to_utc(now or self.bridge.clock()).astimezone(self.bridge.metrics.tz)
+        back = 1 if local.time().replace(tzinfo=None) >= self.bridge.config.digest_time else 2
+        return local.date() - timedelta(days=back)
+
+    def due(self, now: datetime | None = None) -> list[tuple[str, Period]]:
+        day = self.latest_due_day(now)
+        metrics = self.bridge.metrics
+        due = [(DAILY, metrics.days(day, day))]
+        if day.weekday() == 6:  # a Sunday: the week Monday..Sunday is complete
+            due.append((WEEKLY, metrics.days(day - timedelta(days=6), day)))
+        return due
+
+    def post_due(self) -> list[Outcome]:
+        """What the scheduler runs: the digests due now that nobody posted yet."""
+        return [self.post(cadence, period) for cadence, period in self.due()]
+
+    def daily(self, day: date) -> Period:
+        return self.bridge.metrics.days(day, day)
+
+    def weekly(self, last: date) -> Period:
+        return self.bridge.metrics.days(last - timedelta(days=6), last)
+
+    def post(self, cadence: str, period: Period, *, force: bool = False) -> Outcome:
+        """Post the digests of a period that are not recorded yet (all of them with `force`). A ChatError is
+        raised after releasing the claim of a part Slack surely refused, so a later run may post it."""
+        outcome = Outcome(cadence, period)
+        with self.bridge.session() as s:
+            pending = [
+                p
+                for p in PARTS
+                if force or digest_runs.get_run(s, kind=run_kind(cadence, p), period=period.key) is None
+            ]
+        outcome.skipped = [p for p in PARTS if p not in pending]
+        if not pending:
+            return outcome
+        report = self.bridge.metrics.report(period)
+        unit, count = TREND[cadence]
+        trend = self.bridge.metrics.trend(period.last, unit=unit, count=count)
+        channel = self.channel
+        for part in pending:
+            kind = run_kind(cadence, part)
+            with self.bridge.session() as s:
+                claimed = digest_runs.claim_run(s, kind=kind, period=period.key, at=self.bridge.clock())
+            if not claimed and not force:
+                outcome.skipped.append(part)
+                continue
+            try:
+                self._send(channel, cadence, part, report, trend)
+            except ChatError as err:
+                if claimed and err.code not in UNCERTAIN:
+                    with self.bridge.session() as s:
+                        digest_runs.release_run(s, kind=kind, period=period.key)
+                log.error("%s %s digest for %s not posted: %s", cadence, part, period.key, err.message)
+                raise
+            outcome.posted.append(part)
+            log.info("posted the %s %s digest for %s", cadence, part, period.key)
+        return outcome
+
+    def _send(self, channel: str, cadence: str, part: str, report: Report, trend: Trend) -> None:
+        chat = self.bridge.chat
+        if part != "chart":
+            chat.post_digest(channel, Digest(part, cadence, report))
+            return
+        from bot.chart import trend_png
+
+        what = "Last 12 weeks" if trend.unit == "week" else "Last 14 days"
+        chat.upload_file(
+            channel,
+            trend_png(trend),
+            f"social-trend-{cadence}-{report.period.key}.png",
+            f"{what}: volume, median first response, SLA attainment",
+            f"{what} to {report.period.last:%a %d %b %Y} ({trend.timezone}): cases opened, median first response "
+            f"and share answered within {trend.sla_minutes:g} min.",
+        )

@@ -1,0 +1,177 @@
+"""After an owner typed a reply: undo it in the window, edit it, delete it, or send a saved reply instead.
+
+X does not let a post be edited: once a reply went out, an edit or a deletion in Slack only offers to delete
+the post (and to post the new text instead); nothing happens on X without the owner's click.
+"""
+
+import logging
+
+from bot.domain.casework import UNKNOWN_CASE, mention
+from bot.domain.errors import ChatError, NetworkError
+from bot.domain.replies import SAVED_PREFIX
+from bot.domain.types import ChatMessage, Outcome
+from storage import cases, replies
+
+log = logging.getLogger(__name__)
+
+TOO_LATE = "Too late: the reply has already gone out (or is going out right now)."
+
+
+class ReplyChanges:
+    def __init__(self, bridge):
+        self.bridge = bridge
+
+    def use_saved(self, case_id: int, name: str, user: str, key: str) -> Outcome:
+        """Send a saved reply in a case, as if its owner had typed it in the thread; `key` makes it once-only."""
+        text = self.bridge.saved.text(name)
+        if text is None:
+            return Outcome(False, f"There is no saved reply named “{name}”. See /social-replies list.")
+        with self.bridge.session() as s:
+            case = cases.get_case(s, case_id=case_id)
+        if case is None or case.thread_ts is None:
+            return Outcome(False, UNKNOWN_CASE)
+        message = ChatMessage(case.channel, f"{SAVED_PREFIX}{key}", case.thread_ts, user, text)
+        received = self.bridge.replies.record(message)
+        self.bridge.replies.follow_up(received)
+        return Outcome(received.verdict == "reply", None)
+
+    def undo(self, reply_id: int, user: str) -> Outcome:
+        reply, case = self._load(reply_id)
+        if reply is None:
+            return Outcome(False, "That reply is not known. Nothing was changed.")
+        if user != reply.agent:
+            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can undo this reply.")
+        with self.bridge.session() as s:
+            cancelled = replies.cancel(s, message_id=reply_id, reason=f"undone by {user}")
+        if not cancelled:
+            return Outcome(False, TOO_LATE)
+        self._notice(reply, case, f"Undone by {mention(user)}: not posted on X.")
+        return Outcome(True)
+
+    def edited(self, channel: str, ts: str, user: str, new_text: str) -> str:
+        """The author edited a thread message that was a reply."""
+        with self.bridge.session() as s:
+            reply = replies.reply_for_slack_message(s, channel=channel, ts=ts)
+        if reply is None or reply.agent != user:
+            return "not-a-reply"
+        _, case = self._load(reply.id)
+        text = new_text.strip()
+        if reply.state == "queued":
+            problem = self.bridge.replies.text_problem(text)
+            if problem:
+                self._tell(case, user, f"{problem} The earlier text is still queued; undo it if it should not go.")
+                return "refused"
+            with self.bridge.session() as s:
+                changed = replies.change_queued_text(s, message_id=reply.id, text=text)
+            if changed:
+                self._notice(reply, case, "Edited: the new text will go out when the undo window closes.", undo=True)
+                return "changed"
+        if reply.state in ("sending", "sent", "queued") and reply.deleted_at is None:
+            with self.bridge.session() as s:
+                replies.keep_edit(s, message_id=reply.id, text=text)
+            self._ask(
+                case,
+                user,
+                "X does not allow editing a post, and your reply is already public. Delete it on X and post "
+                "the new text instead?",
+                [("Delete and post the new text", "reply_repost", reply.id), ("Keep the post", "reply_keep", reply.id)],
+            )
+            return "asked"
+        return "ignored"
+
+    def slack_deleted(self, channel: str, ts: str) -> str:
+        """The author deleted their Slack message: stop it if it has not gone, else ask about the post."""
+        with self.bridge.session() as s:
+            reply = replies.reply_for_slack_message(s, channel=channel, ts=ts)
+        if reply is None:
+            return "not-a-reply"
+        _, case = self._load(reply.id)
+        with self.bridge.session() as s:
+            cancelled = replies.cancel(s, message_id=reply.id, reason="slack message deleted")
+        if cancelled:
+            self._notice(reply, case, "Not posted on X: the Slack message was deleted before it went out.")
+            return "cancelled"
+        if reply.state in ("sending", "sent") and reply.deleted_at is None:
+            self._ask(
+                case,
+                reply.agent,
+                "You deleted your Slack message, but the reply is still public on X. Delete it on X too?",
+                [("Delete it on X", "reply_delete", reply.id), ("Keep it on X", "reply_keep", reply.id)],
+            )
+            return "asked"
+        return "ignored"
+
+    def delete_on_network(self, reply_id: int, user: str) -> Outcome:
+        reply, case = self._load(reply_id)
+        if reply is None:
+            return Outcome(False, "That reply is not known. Nothing was changed.")
+        if user != reply.agent:
+            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can delete this reply.")
+        if reply.state != "sent" or reply.deleted_at is not None:
+            return Outcome(False, "That reply is not public on X (any more): nothing to delete.")
+        try:
+            self.bridge.network.delete_post(self.bridge.account(), reply.post_id)
+        except NetworkError as err:
+            return Outcome(False, f"X did not delete it: {err.message}")
+        now = self.bridge.clock()
+        with self.bridge.session() as s:
+            replies.mark_deleted(s, message_id=reply_id, at=now)
+            cases.add_event(s, case_id=case.id, kind="delete", actor=user, at=now, detail=reply.post_id)
+        self._say(case, f"Deleted on X by {mention(user)}.")
+        return Outcome(True)
+
+    def repost(self, reply_id: int, user: str) -> Outcome:
+        reply, case = self._load(reply_id)
+        if reply is None or not reply.edited_text:
+            return Outcome(False, "There is no edited text to post. Nothing was changed.")
+        deleted = self.delete_on_network(reply_id, user)
+        if not deleted.changed:
+            return deleted
+        with self.bridge.session() as s:
+            n = replies.count_for_slack_message(s, channel=reply.slack_channel, ts=reply.slack_ts)
+            replies.keep_edit(s, message_id=reply_id, text=None)
+        message = ChatMessage(reply.slack_channel, f"{reply.slack_ts}:edit{n}", case.thread_ts, user, reply.edited_text)
+        received = self.bridge.replies.record(message)
+        self.bridge.replies.follow_up(received)
+        return Outcome(received.verdict == "reply")
+
+    def keep(self, reply_id: int, user: str) -> Outcome:
+        with self.bridge.session() as s:
+            replies.keep_edit(s, message_id=reply_id, text=None)
+        return Outcome(False, "Kept as it is on X.")
+
+    def _load(self, reply_id: int):
+        with self.bridge.session() as s:
+            reply = replies.get_reply(s, message_id=reply_id)
+            if reply is None or reply.direction != "out":
+                return None, None
+            return reply, cases.get_case(s, case_id=reply.case_id)
+
+    def _notice(self, reply, case, text: str, *, undo: bool = False) -> None:
+        try:
+            if reply.notice_ts:
+                self.bridge.chat.update_notice(
+                    case.channel, reply.notice_ts, text, undo_reply_id=reply.id if undo else None
+                )
+            else:
+                self.bridge.chat.say_in_thread(case.channel, case.thread_ts, text)
+        except ChatError as err:
+            log.warning("reply %s: notice not shown: %s", reply.id, err)
+
+    def _say(self, case, text: str) -> None:
+        try:
+            self.bridge.chat.say_in_thread(case.channel, case.thread_ts, text)
+        except ChatError as err:
+            log.warning("case %s: %s (%s)", case.id, err, text)
+
+    def _tell(self, case, user: str, text: str) -> None:
+        try:
+            self.bridge.chat.tell(case.channel, user, text, thread_ts=case.thread_ts)
+        except ChatError as err:
+            log.warning("could not tell %s: %s", user, err)
+
+    def _ask(self, case, user: str, text: str, choices) -> None:
+        try:
+            self.bridge.chat.ask(case.channel, user, text, choices, thread_ts=case.thread_ts)
+        except ChatError as err:
+            log.warning("could not ask %s: %s", user, err)

@@ -1,0 +1,57 @@
+"""Saved replies: written once by an agent, sent from any case by its owner with the usual rules."""
+
+import re
+
+from storage import saved_replies
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+NAME_RULE = "a name is 1–40 lowercase letters, digits, - or _ (e.g. refund-delay)"
+
+
+class SavedReplies:
+    def __init__(self, bridge):
+        self.bridge = bridge
+
+    def add(self, name: str, text: str, user: str) -> str:
+        if not self.bridge.agents.is_agent(user):
+            return self.bridge.agents.refusal()
+        name, text = name.lower(), text.strip()
+        if not NAME.match(name):
+            return f"Not saved: {NAME_RULE}."
+        if not text:
+            return f"Not saved: “{name}” needs a text: /social-replies add {name} Your reply text"
+        network = self.bridge.network
+        length = network.weighted_length(text)
+        if length > network.max_length:
+            return (
+                f"Not saved: the text is {length} characters as X counts them, over the limit of "
+                f"{network.max_length}. Shorten it."
+            )
+        with self.bridge.session() as s:
+            added = saved_replies.add(s, name=name, text=text, user=user, at=self.bridge.clock())
+        if not added:
+            return f"Not saved: “{name}” exists. Remove it first: /social-replies remove {name}"
+        return f"Saved “{name}”. Owners can send it from a case card's *Saved reply* menu, or with /reply {name}."
+
+    def remove(self, name: str, user: str) -> str:
+        if not self.bridge.agents.is_agent(user):
+            return self.bridge.agents.refusal()
+        with self.bridge.session() as s:
+            removed = saved_replies.remove(s, name=name.lower())
+        return f"Removed “{name}”." if removed else f"There is no saved reply named “{name}”."
+
+    def listing(self) -> str:
+        with self.bridge.session() as s:
+            rows = saved_replies.all_replies(s)
+        if not rows:
+            return "No saved replies yet. Add one: /social-replies add NAME TEXT"
+        return "Saved replies:\n" + "\n".join(f"• *{r.name}*: {r.text}" for r in rows)
+
+    def names(self) -> list[str]:
+        with self.bridge.session() as s:
+            return saved_replies.all_names(s)
+
+    def text(self, name: str) -> str | None:
+        with self.bridge.session() as s:
+            saved = saved_replies.get(s, name=name.lower())
+            return saved.text if saved else None

@@ -1,0 +1,41 @@
+"""Bulk loading (seeding, benchmarks): many rows per statement, COPY on PostgreSQL, no ORM objects."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import insert, text
+from sqlmodel import Session
+
+
+def insert_rows(session: Session, model, rows: Iterable[dict], *, columns: list[str]) -> int:
+    """Insert rows (dicts holding `columns`; datetimes naive UTC); return how many."""
+    table = model.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        driver = session.connection().connection.driver_connection
+        names = ", ".join(f'"{c}"' for c in columns)
+        count = 0
+        with driver.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+                count += 1
+        return count
+    rows = list(rows)
+    if rows:
+        session.execute(insert(table), rows)
+    return len(rows)
+
+
+def reset_id_sequence(session: Session, model) -> None:
+    """After rows were inserted with explicit ids, move PostgreSQL's id sequence past them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    name = model.__table__.name
+    session.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence('\"{name}\"', 'id'), COALESCE((SELECT MAX(id) FROM \"{name}\"), 1))"
+        )
+    )
+
+
+def analyze(session: Session) -> None:
+    """Refresh the planner's statistics after a bulk load (PostgreSQL's autovacuum would, in time; SQLite never)."""
+    session.execute(text("ANALYZE"))

@@ -1,0 +1,257 @@
+"""The sandbox over HTTP: the page, its actions reaching the real bot through the stand-ins, restarts, the CLI."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from slack_sdk import WebClient
+
+from bot import cli
+from bot.sandbox import Sandbox
+from bot.sandbox.runtime import INBOX
+from bot.settings import SECRET_NAMES
+from tests.harness import buttons, card_text, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+LUCIA, SAM = "U0LUCIA", "U0SAM"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    with Sandbox(tmp_path_factory.mktemp("sandbox")) as running:
+        yield running
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
+
+
+def act(sandbox: Sandbox, action: str, **fields) -> tuple[int, dict]:
+    request = urllib.request.Request(
+        sandbox.url + "act/" + action,
+        data=urlencode(fields).encode(),
+        headers={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def fragments(sandbox: Sandbox, agent: str = LUCIA, channel: str = INBOX) -> dict:
+    status, body = get(sandbox.url + "fragments?" + urlencode({"agent": agent, "channel": channel}))
+    assert status == 200
+    return json.loads(body)
+
+
+def card_of(sandbox: Sandbox, handle: str) -> dict:
+    return next((m for m in sandbox.slack.messages(INBOX) if f"|@{handle}>" in card_text(m)), {})
+
+
+def test_the_page_shows_the_seeded_cases_in_spanish_and_english(sandbox):
+    status, page = get(sandbox.url)
+
+    assert status == 200
+    assert "# social-inbox" in page and "Acme Support" in page
+    for words in ("María García", "mi pedido #A1234", "James O&#x27;Connor", "logging me out", "Carlos Ruiz"):
+        assert words in page, words
+    assert "Lucía Ortega" in page and "Sam Carter" in page
+    assert page.count('data-action="case_claim"') == 2, "James's and Laura's cases are still open"
+
+
+def test_the_seeded_cases_are_in_every_state(sandbox):
+    states = {h: card_text(card_of(sandbox, h)) for h in ("maria_g", "priya_shah", "cruiz_mx", "jamesoc", "lauraben")}
+
+    assert "*Claimed* by <@U0LUCIA>" in states["maria_g"] and "1 public reply" in states["maria_g"]
+    assert "*Claimed* by <@U0SAM>" in states["priya_shah"]
+    assert "*Resolved* by <@U0SAM>" in states["cruiz_mx"]
+    assert "*Open*" in states["jamesoc"] and "*Open*" in states["lauraben"]
+    public = [p["text"] for p in sandbox.x.brand_posts()]
+    assert any("Hola María" in t for t in public) and any("Hola Carlos" in t for t in public)
+    assert not any("billing" in t for t in public), "a note: stays in Slack"
+    thread = sandbox.slack.replies(INBOX, card_of(sandbox, "maria_g")["ts"])
+    assert any("Quedo atenta" in m["text"] for m in thread), "the customer's follow-up is in the thread"
+
+
+def test_a_mention_posted_on_the_page_becomes_a_card_and_an_agent_answers_it(sandbox):
+    status, answer = act(sandbox, "mention", handle="@tomas_r", name="Tomás Romero", text="¿Dónde está mi reembolso?")
+    assert (status, answer["ok"]) == (200, True)
+
+    card = wait_until(lambda: card_of(sandbox, "tomas_r"), timeout=15)
+    assert "@AcmeSupport ¿Dónde está mi reembolso?" in card_text(card), "the brand's handle is added, as X's box does"
+    assert "Tomás Romero" in fragments(sandbox)["slack"]
+
+    status, answer = act(
+        sandbox,
+        "click",
+        agent=LUCIA,
+        channel=INBOX,
+        ts=card["ts"],
+        action_id="case_claim",
+        value=buttons(card)["case_claim"],
+    )
+    assert (status, answer["ok"]) == (200, True)
+    wait_until(lambda: "*Claimed* by <@U0LUCIA>" in card_text(card_of(sandbox, "tomas_r")))
+    assert 'Claimed</b> by <span class="mention">@Lucía Ortega</span>' in fragments(sandbox)["slack"]
+
+    status, answer = act(
+        sandbox, "say", agent=LUCIA, channel=INBOX, thread_ts=card["ts"], text="Hola Tomás, ya está en camino"
+    )
+    assert (status, answer["ok"]) == (200, True)
+    wait_until(lambda: any(p["text"] == "Hola Tomás, ya está en camino" for p in sandbox.x.brand_posts()))
+    wait_until(lambda: "Hola Tomás, ya está en camino" in fragments(sandbox)["x"])
+
+
+def test_private_notices_are_shown_only_to_their_agent(sandbox):
+    card = card_of(sandbox, "jamesoc")
+    act(sandbox, "say", agent=SAM, channel=INBOX, thread_ts=card["ts"], text="Looking at it")
+
+    wait_until(lambda: "Claim it first" in fragments(sandbox, SAM)["slack"])
+    assert "Claim it first" not in fragments(sandbox, LUCIA)["slack"]
+
+    maria = card_of(sandbox, "maria_g")
+    act(
+        sandbox,
+        "click",
+        agent=SAM,
+        channel=INBOX,
+        ts=maria["ts"],
+        action_id="case_resolve",
+        value=buttons(maria)["case_resolve"],
+    )
+    wait_until(lambda: "already claimed by" in fragments(sandbox, SAM)["slack"])
+    assert "Only visible to you" in fragments(sandbox, SAM)["slack"]
+    assert "already claimed by" not in fragments(sandbox, LUCIA)["slack"]
+
+
+def test_social_stats_from_the_composer_answers_privately(sandbox):
+    status, answer = act(sandbox, "say", agent=SAM, channel=INBOX, text="/social-stats")
+
+    assert (status, answer["ok"]) == (200, True)
+    slack = fragments(sandbox, SAM)["slack"]
+    assert "/social-stats" in slack and "<b>Today</b>" in slack
+    assert "<b>Today</b>" not in fragments(sandbox, LUCIA)["slack"]
+
+    status, answer = act(sandbox, "say", agent=SAM, channel=INBOX, text="/nope")
+    assert status == 200 and "/nope is not a valid command" in fragments(sandbox, SAM)["slack"]
+
+
+def test_bad_input_gets_a_plain_answer(sandbox):
+    assert act(sandbox, "say", agent="U0NOBODY", channel=INBOX, text="hi")[1]["error"].startswith("Choose who you are")
+    assert act(sandbox, "mention", handle="@@ no", text="hello")[1]["error"].startswith("An X handle")
+    assert act(sandbox, "mention", handle="@AcmeSupport", text="hello")[1]["error"].startswith(
+        "@AcmeSupport is the brand"
+    )
+    status, answer = act(sandbox, "mention", handle="@someone", text="  ")
+    assert status == 400 and answer["ok"] is False
+
+    request = urllib.request.Request(sandbox.url + "act/say", data=b"agent=U0SAM&text=", method="POST")
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as redirect:
+        opener.open(request, timeout=10)
+    assert redirect.value.code == 303 and "error=Type+a+message" in redirect.value.headers["Location"]
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_files_the_bot_uploads_are_shown_and_served(sandbox):
+    client = WebClient(token=sandbox.slack.bot_token, base_url=sandbox.slack.url)
+    png = b"\x89PNG\r\n\x1a\n" + b"chart" * 20
+    client.files_upload_v2(channel="C0DIGESTS", content=png, filename="sla.png", title="SLA this week")
+
+    feed = fragments(sandbox, channel="C0DIGESTS")["slack"]
+
+    upload = sandbox.slack.files[-1]
+    assert f'<img src="/files/{upload["id"]}"' in feed and "SLA this week" in feed
+    with urllib.request.urlopen(sandbox.url + f"files/{upload['id']}", timeout=10) as response:
+        assert response.headers["Content-Type"] == "image/png" and response.read() == png
+
+
+def test_the_digests_are_posted_on_demand_with_their_charts(sandbox):
+    before = len(sandbox.slack.messages("C0DIGESTS"))
+
+    status, answer = act(sandbox, "digest", agent=LUCIA)
+
+    assert (status, answer["ok"]) == (200, True) and "#social-digests" in answer["message"]
+    assert len(sandbox.slack.messages("C0DIGESTS")) >= before + 6, "the day's and the week's, each with a chart"
+    feed = fragments(sandbox, channel="C0DIGESTS")["slack"]
+    assert "digest" in feed.lower() and '<img src="/files/' in feed
+    assert 'action="/act/digest"' in get(sandbox.url)[1]
+
+
+def test_two_sandboxes_run_at_once_without_touching_the_environment():
+    before = dict(os.environ)
+    with Sandbox(seed=False) as one, Sandbox(seed=False) as two:
+        assert len({one.url, two.url, one.bot_url, two.bot_url, one.slack.url, two.slack.url}) == 6
+        assert get(one.url)[0] == get(two.url)[0] == 200
+        assert one.data_dir != two.data_dir
+        data_dir = one.data_dir
+    assert dict(os.environ) == before
+    assert not data_dir.exists(), "a temporary sandbox leaves nothing behind"
+
+
+def test_a_data_folder_keeps_the_world_across_restarts(tmp_path):
+    with Sandbox(tmp_path / "data", seed=False) as first:
+        post = first.post_as_customer("ana_p", "hola, ¿abrís el domingo?", name="Ana Pérez")
+        wait_until(lambda: len(first.slack.messages(INBOX)) == 1)
+
+    with Sandbox(tmp_path / "data") as second:
+        assert not second.seeded, "only a new world is seeded"
+        assert [m["text"] for m in second.slack.messages(INBOX)][0].startswith("Mention from @ana_p")
+        assert second.customers == ["ana_p"]
+        second.post_as_customer("ana_p", "¿y el lunes?", in_reply_to=post["id"])
+        wait_until(lambda: len(second.slack.replies(INBOX, second.slack.messages(INBOX)[0]["ts"])) == 1)
+        assert len(second.slack.messages(INBOX)) == 1, "the same conversation: a follow-up in the thread"
+
+
+def test_run_without_any_credentials_starts_the_sandbox(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES}
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("No Slack or X credentials are set: starting the sandbox"), first
+        deadline = time.monotonic() + 60
+        line = ""
+        while "Sandbox ready" not in line and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            assert line, "the sandbox stopped before it was ready"
+        url = line.split("open ", 1)[1].strip()
+        status, page = get(url)
+        assert status == 200 and "María García" in page
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+
+
+def test_run_with_some_credentials_still_names_the_missing_ones(monkeypatch, capsys):
+    for name in SECRET_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-only-this")
+
+    assert cli.main(["run"]) == 2
+    assert "SLACK_SIGNING_SECRET" in capsys.readouterr().err

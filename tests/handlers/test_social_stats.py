@@ -1,0 +1,108 @@
+"""/social-stats: today, `7d`, a date range, an agent (mention, id or @name), combinations; bad input gets the
+usage, privately, never a trace; the answer comes in the acknowledgement, well under a second."""
+
+import json
+
+import pytest
+
+from tests.harness import cards, click, wait_until
+
+
+@pytest.fixture
+def worked_case(bot, slack, x, customer):
+    """A case opened today, claimed and answered by Ana."""
+    slack.add_user("UANA", "ana", "Ana López")
+    x.post(customer["id"], "@AcmeSupport my #refund never arrived")
+    bot.cycle()
+    card = cards(slack)[-1]
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "Claimed" in json.dumps(slack.message("C_INBOX", card["ts"])["blocks"]))
+    bot.slack.say("UANA", "C_INBOX", "Sorry! Your refund is on its way.", thread_ts=card["ts"])
+    wait_until(lambda: x.brand_posts())
+    wait_until(lambda: "Posted on X" in json.dumps(slack.replies("C_INBOX", card["ts"])))
+    return card
+
+
+def shown(delivery) -> str:
+    """What the person reads: the ack's text and its blocks."""
+    assert delivery.status == 200
+    answer = delivery.json
+    assert isinstance(answer, dict), delivery.body
+    assert answer.get("response_type", "ephemeral") == "ephemeral"
+    return answer["text"] + "\n" + json.dumps(answer["blocks"], ensure_ascii=False)
+
+
+def test_no_argument_gives_todays_figures_privately_and_fast(bot, worked_case):
+    delivery = bot.slack.command("UBEN", "/social-stats", "")
+
+    text = shown(delivery)
+    assert delivery.elapsed_ms < 1000
+    assert "*Today*" in text and "*Cases opened*\\n1" in text and "100% (1 of 1)" in text
+    assert "<@UANA> · 1 claim · 1 public reply · 0 resolved" in text
+    assert "#refund (1)" in text and "Madrid (1)" in text
+
+
+def test_the_last_n_days(bot, worked_case):
+    text = shown(bot.slack.command("UBEN", "/social-stats", "7d"))
+    assert "*Last 7 days*" in text and "*Cases opened*\\n1" in text
+
+
+def test_a_date_range(bot, worked_case):
+    text = shown(bot.slack.command("UBEN", "/social-stats", "2026-11-01..2026-11-15"))
+    assert "01 Nov – 15 Nov 2026" in text
+    assert "No cases were opened from 01 Nov – 15 Nov 2026." in text
+    assert "Nothing happened from 01 Nov – 15 Nov 2026" in text
+
+
+@pytest.mark.parametrize("argument", ["<@UANA|ana>", "<@UANA>", "UANA", "7d <@UANA|ana>", "<@UANA> today"])
+def test_an_agent_by_mention_or_id(bot, worked_case, argument):
+    text = shown(bot.slack.command("UBEN", "/social-stats", argument))
+    assert "for <@UANA>" in text
+    assert "<@UANA> · 1 claim · 1 public reply · 0 resolved" in text
+    assert "*Cases opened*\\n1" in text  # the case Ana answered first
+
+
+def test_an_agent_with_no_activity(bot, worked_case):
+    text = shown(bot.slack.command("UANA", "/social-stats", "<@UZED|zed>"))
+    assert "<@UZED> · 0 claims · 0 public replies · 0 resolved · median handle —" in text
+    assert "No cases were opened" in text
+
+
+def test_an_agent_by_name_is_looked_up_and_answered_by_response_url(bot, slack, worked_case):
+    delivery = bot.slack.command("UBEN", "/social-stats", "@ana 7d")
+
+    assert delivery.status == 200 and delivery.body == "Looking up @ana…"
+    [answer] = wait_until(lambda: [r for r in slack.responses if "for <@UANA>" in r.get("text", "")])
+    assert answer["response_type"] == "ephemeral"
+    assert "<@UANA> · 1 claim" in json.dumps(answer["blocks"], ensure_ascii=False)
+
+
+def test_an_unknown_name_gets_the_usage(bot, slack, worked_case):
+    bot.slack.command("UBEN", "/social-stats", "@nobody")
+
+    [answer] = wait_until(lambda: [r for r in slack.responses if "nobody" in r.get("text", "")])
+    assert "I know no agent called @nobody" in answer["text"] and "Usage" in answer["text"]
+
+
+@pytest.mark.parametrize(
+    "argument, reason",
+    [
+        ("last week", "Give one period"),
+        ("foo", "`foo` is not a period I know"),
+        ("0d", "between 1d and 366d"),
+        ("400d", "between 1d and 366d"),
+        ("2026-11-15..2026-11-01", "ends before it starts"),
+        ("2026-02-30", "`2026-02-30` is not a date"),
+        ("2025-01-01..2026-11-01", "longer than 366 days"),
+        ("7d 30d", "Give one period"),
+        ("<@UANA> <@UBEN>", "one agent at a time"),
+        ("help", ""),
+    ],
+)
+def test_malformed_arguments_get_the_usage(bot, argument, reason):
+    delivery = bot.slack.command("UBEN", "/social-stats", argument)
+
+    assert delivery.status == 200
+    assert "Usage:" in delivery.body and "/social-stats [period] [@agent]" in delivery.body
+    assert reason in delivery.body
+    assert "Traceback" not in delivery.body and "Error" not in delivery.body
