@@ -255,7 +255,7 @@ def seed(url: str, *, cases: int, messages: int, days: int) -> dict:
         with session_scope(engine) as s:
             for model in (Case, Message, Event):
                 bulk.reset_id_sequence(s, model)
-            bulk.analyze(s)
+        bulk.analyze(engine)
         counts["seconds"] = time.perf_counter() - started
         return counts
     finally:

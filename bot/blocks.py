@@ -103,7 +103,11 @@ def status_line(card: CardView) -> str:
 
 def case_card(card: CardView) -> tuple[str, list[dict], dict]:
     c = card.customer
-    text = clip(f"Mention from @{c.handle} to @{card.account_handle}: {card.first_post_text}", 300)
+    what = {
+        "term": f"Post from @{c.handle} matching a tracked term ({card.campaign})",
+        "dm": f"Direct message from @{c.handle} to @{card.account_handle}",
+    }.get(card.kind, f"Mention from @{c.handle} to @{card.account_handle}")
+    text = clip(f"{what}: {card.first_post_text}", 300)
     blocks = [
         {
             "type": "section",
@@ -113,16 +117,12 @@ def case_card(card: CardView) -> tuple[str, list[dict], dict]:
             },
         },
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(quote(card.first_post_text))}},
-        {
-            "type": "context",
-            "elements": [
-                {
-                    "type": "mrkdwn",
-                    "text": f"<{card.post_url}|View on {card.network.upper()}> · {when(card.first_post_at)} · "
-                    f"to @{escape(card.account_handle)} · {escape(card.campaign)}",
-                }
-            ],
-        },
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": source_line(card)}]},
+        *(
+            [{"type": "context", "elements": [{"type": "mrkdwn", "text": read_only_line(card)}]}]
+            if card.read_only
+            else []
+        ),
         {"type": "context", "elements": [{"type": "mrkdwn", "text": status_line(card)}]},
         {"type": "actions", "block_id": ACTIONS_BLOCK, "elements": case_buttons(card)},
     ]
@@ -131,6 +131,24 @@ def case_card(card: CardView) -> tuple[str, list[dict], dict]:
         "event_payload": {"case_id": card.case_id, "message_id": card.first_message_id},
     }
     return text, blocks, metadata
+
+
+def source_line(card: CardView) -> str:
+    """Where the case comes from: a public post (linked), a tracked term, or a private message (never linked)."""
+    moment, campaign = when(card.first_post_at), escape(card.campaign)
+    if card.kind == "dm":
+        return f":lock: *Private* · direct message to @{escape(card.account_handle)} · {moment} · {campaign}"
+    link = f"<{card.post_url}|View on {card.network.upper()}>"
+    if card.kind == "term":
+        return f"{link} · {moment} · tracked term · {campaign}"
+    return f"{link} · {moment} · to @{escape(card.account_handle)} · {campaign}"
+
+
+def read_only_line(card: CardView) -> str:
+    network = card.network.upper()
+    return (
+        f":eyes: *Read-only* · {escape(card.read_only)} Answer it on {network} if needed: <{card.post_url}|the post>."
+    )
 
 
 def thread_post(post: ThreadPost) -> tuple[str, list[dict], dict]:
@@ -146,7 +164,13 @@ def thread_post(post: ThreadPost) -> tuple[str, list[dict], dict]:
         },
         {
             "type": "context",
-            "elements": [{"type": "mrkdwn", "text": f"<{post.post_url}|View post> · {when(post.posted_at)}"}],
+            "elements": [
+                {
+                    "type": "mrkdwn",
+                    "text": (f"<{post.post_url}|View post>" if post.post_url else ":lock: Direct message")
+                    + f" · {when(post.posted_at)}",
+                }
+            ],
         },
     ]
     metadata = {

@@ -71,6 +71,8 @@ def _bridge(settings: Settings, *, check_channels: bool):
     bridge = wiring.build_bridge(settings)
     channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
     preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
+    if check_channels:
+        preflight.check_source_channels(bridge, settings)
     preflight.check_x(bridge, settings)
     return bridge
 

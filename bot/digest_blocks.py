@@ -146,7 +146,7 @@ def agent_line(row) -> str:
 def campaign_line(row) -> str:
     return (
         f"*{escape(row.campaign or DASH)}* · {row.opened:,} opened · {percent(row.attainment)} within target · "
-        f"{count(row.posts, 'post')} in · {count(row.replies, 'reply', 'replies')} out · {row.resolved} resolved · "
+        f"{count(row.posts, 'post')} and {count(row.replies, 'reply', 'replies')} on them · {row.resolved} resolved · "
         f"median handle {duration(row.median_handle)}"
     )
 
@@ -166,6 +166,10 @@ def context_blocks(report: Report) -> list[dict]:
         lines.append("Hashtags: " + ", ".join(f"{escape(t)} ({n})" for t, n in c.hashtags))
     if c.terms:
         lines.append("Frequent terms: " + ", ".join(f"{escape(t)} ({n})" for t, n in c.terms))
+    if c.hashtags or c.terms:
+        lines.append(
+            "_What customers ask most is what a saved reply answers fastest: `/social-replies add NAME TEXT`._"
+        )
     return [_section("\n".join(lines))]
 
 

@@ -100,12 +100,13 @@ class Settings:
             # ACCOUNTS_FILE lists the accounts, their credentials and channels instead.
             needs = tuple(n for n in needs if n not in X_USER_CREDENTIALS and n != "SLACK_INBOX_CHANNEL")
         self.require(*needs)
-        if mode == "digest" and not (self.slack_digest_channel or self.slack_inbox_channel):
+        if mode == "digest" and not self.digest_channel:
             raise ConfigError("SLACK_DIGEST_CHANNEL is not set (nor SLACK_INBOX_CHANNEL to fall back on)")
 
     @property
     def digest_channel(self) -> str | None:
-        return self.slack_digest_channel or self.slack_inbox_channel
+        first_account = self.sources.accounts[0].channel if self.sources else None
+        return self.slack_digest_channel or self.slack_inbox_channel or first_account
 
 
 def _text(env, name: str) -> str | None:

@@ -33,20 +33,37 @@ PLAIN_ERRORS = {
 
 
 class ChannelPacer:
-    """Keeps chat.postMessage to about `rate` per second per channel (Slack allows ~1), without a thread."""
+    """Keeps chat.postMessage to about `rate` per second per channel (Slack allows ~1), without a thread.
+
+    Posts are spaced by the interval from when the previous one was sent, which Slack's short bursts absorb. A post
+    answered later than an interval after it was sent was held back (a 429 that slack_sdk's retry handler waited
+    out, or a Slack that slow): spaced from its sending, the next post would go at once and be refused in turn. So
+    that channel's posts are spaced from the previous answer from then on, which no network jitter can bring under
+    Slack's limit."""
 
     def __init__(self, rate: float):
         self.interval = 1.0 / rate
         self._next: dict[str, float] = {}
+        self._from_answers: set[str] = set()
         self._lock = threading.Lock()
 
-    def wait(self, channel: str) -> None:
+    def wait(self, channel: str) -> float:
+        """Sleep until the channel's next slot; returns when the post goes out (monotonic)."""
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next.get(channel, now))
             self._next[channel] = slot + self.interval
         if slot > now:
             time.sleep(slot - now)
+        return max(slot, now)
+
+    def answered(self, channel: str, sent_at: float) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - sent_at > self.interval:
+                self._from_answers.add(channel)
+            if channel in self._from_answers:
+                self._next[channel] = max(self._next.get(channel, now), now + self.interval)
 
 
 def _chat_error(err: Exception) -> ChatError:
@@ -68,12 +85,15 @@ class SlackChat:
         self._lookup_lock = threading.Lock()
 
     def _call(self, method: str, **kwargs):
-        if method in ("chat_postMessage", "files_upload_v2"):
-            self.pacer.wait(kwargs["channel"])
+        paced = method in ("chat_postMessage", "files_upload_v2")
+        sent_at = self.pacer.wait(kwargs["channel"]) if paced else 0.0
         try:
             return getattr(self.client, method)(**kwargs)
         except (SlackApiError, SlackClientError, OSError) as err:
             raise _chat_error(err) from err
+        finally:
+            if paced:
+                self.pacer.answered(kwargs["channel"], sent_at)
 
     def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
         text, card_blocks, metadata = blocks.case_card(card)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
 
 from slack_bolt import App
@@ -10,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.bridge import Bridge, BridgeConfig
+from bot.domain.sources import AccountSource, Sources, TermSource
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings
 from bot.slack_chat import SlackChat
 from bot.x_network import XNetwork
@@ -40,6 +42,35 @@ def build_network(settings: Settings) -> XNetwork:
         access_token_secret=settings.x_access_token_secret,
         timeout=settings.x_timeout_seconds,
     )
+
+
+def build_sources(settings: Settings) -> Sources | None:
+    """ACCOUNTS_FILE's accounts, one X client each (replies go out from the account written to), and its tracked
+    terms; None without the file: then the X_* settings are the one account."""
+    listed = settings.sources
+    if listed is None:
+        return None
+    accounts = [
+        AccountSource(
+            entry.name,
+            XNetwork(
+                api_url=settings.x_api_url,
+                bearer_token=entry.credentials["bearer_token"],
+                consumer_key=entry.credentials["api_key"],
+                consumer_secret=entry.credentials["api_secret"],
+                access_token=entry.credentials["access_token"],
+                access_token_secret=entry.credentials["access_token_secret"],
+                timeout=settings.x_timeout_seconds,
+                credentials_message=f'X rejected the credentials of account "{entry.name}" ({listed.path}).',
+            ),
+            entry.channel,
+            entry.campaign,
+            entry.dm_channel,
+        )
+        for entry in listed.accounts
+    ]
+    terms = [TermSource(t.term, t.channel, t.campaign, t.account) for t in listed.terms]
+    return Sources(accounts, terms, problems=listed.problems)
 
 
 def build_engine(settings: Settings):
@@ -83,15 +114,18 @@ def check_schema(engine, settings: Settings) -> None:
 
 
 def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = None) -> Bridge:
+    sources = build_sources(settings)
+    # With ACCOUNTS_FILE, the first account's channel stands in where one channel is needed (e.g. the digests).
+    inbox = settings.slack_inbox_channel or (sources.all_accounts[0].channel if sources else None)
     config = BridgeConfig(
-        inbox_channel=settings.slack_inbox_channel,
+        inbox_channel=inbox,
         campaign=settings.campaign,
         overlap_seconds=settings.poll_overlap_seconds,
         settle_seconds=settings.reply_settle_seconds,
         allowed_agents=settings.allowed_agents,
         agent_usergroup=settings.agent_usergroup,
         timezone=settings.timezone,
-        digest_channel=settings.digest_channel,
+        digest_channel=settings.digest_channel or inbox,
         sla_minutes=settings.sla_first_response_minutes,
         business_hours=settings.business_hours,
         digest_time=settings.digest_time,
@@ -101,7 +135,8 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         reassign_by_anyone=settings.reassign_by_anyone,
     )
     chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
-    return Bridge(engine or build_engine(settings), chat, build_network(settings), config)
+    network = sources.all_accounts[0].network if sources else build_network(settings)
+    return Bridge(engine or build_engine(settings), chat, network, config, sources=sources)
 
 
 @contextmanager
@@ -115,7 +150,10 @@ def _without_oauth_env():
         os.environ.update(saved)
 
 
-def build_app(settings: Settings, bridge: Bridge) -> App:
+LISTENER_THREADS = 16  # Bolt's default is 5: a few replies waiting on a slow X would hold up every other click
+
+
+def build_app(settings: Settings, bridge: Bridge, *, executor: Executor | None = None) -> App:
     from handlers import register
 
     with _without_oauth_env():
@@ -124,6 +162,7 @@ def build_app(settings: Settings, bridge: Bridge) -> App:
             signing_secret=settings.slack_signing_secret,
             process_before_response=False,
             request_verification_enabled=True,
+            listener_executor=executor or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
         )
     register(app, bridge)
     return app

@@ -47,7 +47,7 @@ class Worker:
 
     def heartbeat(self) -> bool:
         asked_at = time.monotonic()
-        was_leader = self.is_leader
+        believed, was_leading = self._held, self.is_leader
         try:
             with self.bridge.session() as s:
                 held = leases.try_hold(s, name=LEASE_NAME, holder=self.identity, ttl=LEASE_TTL)
@@ -60,11 +60,11 @@ class Worker:
             if held:
                 self._valid_until = asked_at + (LEASE_TTL - LEASE_MARGIN).total_seconds()
         self._held = held
-        if held != was_leader:
+        if held != believed:
             log.info("%s leadership of the poller and the clock (%s)", "took" if held else "lost", self.identity)
-            if held:
-                self._poll_now()
-                self._digests_now()
+        if held and not was_leading:  # new, or back after a lapse in which the clock's jobs were skipped
+            self._poll_now()
+            self._digests_now()
         return held
 
     def _take_over_from_dead_local_holder(self, session) -> bool:

@@ -36,6 +36,12 @@ def reset_id_sequence(session: Session, model) -> None:
     )
 
 
-def analyze(session: Session) -> None:
-    """Refresh the planner's statistics after a bulk load (PostgreSQL's autovacuum would, in time; SQLite never)."""
-    session.execute(text("ANALYZE"))
+def analyze(engine) -> None:
+    """After a bulk load, what autovacuum would do in time on PostgreSQL (the planner's statistics and the
+    visibility map that index-only scans rely on), and the planner's statistics on SQLite."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+        return
+    with engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")

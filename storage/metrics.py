@@ -9,7 +9,7 @@ ROW_NUMBER() and COUNT() windows.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -17,6 +17,8 @@ from storage.models import Case, Event, Message
 
 STATUS_KINDS = ("claim", "unclaim", "reassign", "resolve", "reopen")
 WORK_KINDS = ("claim", "reply", "resolve")
+SUMMARY = ("bucket", "campaign", "opened", "within", "late", "unanswered", "closed", "pending", "waiting")
+SUMMARY += ("posts", "replies")
 Fraction = tuple[int, int]  # (numerator, denominator): the median is (1, 2)
 OrderStatistics = dict  # group -> (count, {rank: value}) with ranks counted from 1
 
@@ -62,7 +64,25 @@ def _first_reply_agent():
     )
 
 
-def _cohort(bounds: list[datetime], agent: str | None, *extra):
+def _messages(*direction_state):
+    return (
+        select(func.count())
+        .select_from(Message)
+        .where(Message.case_id == Case.id, *direction_state)
+        .correlate(Case)
+        .scalar_subquery()
+    )
+
+
+def _message_counts():
+    """A case's customer posts and public replies (index-only look-ups, never a scan of the messages)."""
+    return (
+        _messages(Message.direction == "in").label("posts"),
+        _messages(Message.direction == "out", Message.state == "sent").label("replies"),
+    )
+
+
+def _cohort(bounds: list[datetime], agent: str | None, *extra, materialized: bool = False):
     """Cases opened within the bounds, with their first public reply; for an agent, the cases whose first
     reply was theirs, and the unanswered cases they own."""
     bounds = [_utc(b) for b in bounds]
@@ -80,14 +100,18 @@ def _cohort(bounds: list[datetime], agent: str | None, *extra):
         query = query.where(
             or_(_first_reply_agent() == agent, and_(_first_reply().is_(None), Case.owner == agent)),
         )
-    return query.subquery("cohort")
+    if not materialized:
+        return query.subquery("cohort")
+    # Materialized, each case's first reply is looked up once, not once per expression that uses it (both
+    # databases would otherwise inline the correlated subquery into every reference).
+    return query.cte("cohort").prefix_with("MATERIALIZED")
 
 
-def _classified(session: Session, bounds, now, target_seconds, agent, *extra):
+def _classified(session: Session, bounds, now, target_seconds, agent, *extra, materialized: bool = False):
     """The cohort with each case's SLA outcome as of `now`:
     within / late (answered in or after the target), unanswered (no reply, and more than the target passed
     before it was resolved or until now), closed (resolved without a reply within the target), pending."""
-    c = _cohort(bounds, agent, *extra)
+    c = _cohort(bounds, agent, *extra, materialized=materialized)
     now = _utc(now)
     frt = _seconds(session, c.c.first_reply_at, c.c.opened_at)
     stop = case((c.c.status == "resolved", func.coalesce(c.c.resolved_at, now)), else_=now)
@@ -103,11 +127,19 @@ def _classified(session: Session, bounds, now, target_seconds, agent, *extra):
     return select(c, frt.label("frt"), waited.label("waited"), outcome.label("outcome")).subquery("classified")
 
 
+def prepare(session: Session) -> None:
+    """Before a report's queries: PostgreSQL's JIT compiler, set off by their cost estimates, spends more time
+    compiling them (a few hundred ms) than they take to run."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
 def first_response_summary(
     session: Session, *, bounds: list[datetime], now: datetime, target_seconds: float, agent: str | None = None
 ) -> list[dict]:
-    """Per bucket and campaign: cases opened, counted by SLA outcome, and those with no reply and not resolved."""
-    k = _classified(session, bounds, now, target_seconds, agent)
+    """Per bucket and campaign: cases opened, counted by SLA outcome; `waiting`, those with no reply and not
+    resolved now; `posts` and `replies`, their customer posts and public replies."""
+    k = _classified(session, bounds, now, target_seconds, agent, *_message_counts(), materialized=True)
     rows = session.exec(
         select(
             k.c.bucket,
@@ -115,9 +147,11 @@ def first_response_summary(
             func.count(),
             *[_count_if(k.c.outcome == o) for o in ("within", "late", "unanswered", "closed", "pending")],
             _count_if(and_(k.c.first_reply_at.is_(None), k.c.status != "resolved")),
+            func.coalesce(func.sum(k.c.posts), 0),
+            func.coalesce(func.sum(k.c.replies), 0),
         ).group_by(k.c.bucket, k.c.campaign)
     )
-    names = ("bucket", "campaign", "opened", "within", "late", "unanswered", "closed", "pending", "waiting")
+    names = SUMMARY
     return [dict(zip(names, (int(v) if i != 1 else v for i, v in enumerate(row)), strict=True)) for row in rows]
 
 
@@ -168,9 +202,9 @@ def breached_cases(
 
 
 def first_response_rows(session: Session, *, bounds: list[datetime], agent: str | None = None) -> list[tuple]:
-    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at) of the cohort: what business-hours
-    SLA clocks need, which the databases cannot count portably."""
-    c = _cohort(bounds, agent)
+    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, posts, replies) of the cohort:
+    what business-hours SLA clocks need, which the databases cannot count portably."""
+    c = _cohort(bounds, agent, *_message_counts())
     return list(
         session.exec(
             select(
@@ -181,6 +215,8 @@ def first_response_rows(session: Session, *, bounds: list[datetime], agent: str 
                 c.c.first_reply_at,
                 c.c.status,
                 c.c.resolved_at,
+                c.c.posts,
+                c.c.replies,
             )
         )
     )
@@ -195,20 +231,27 @@ def case_threads(session: Session, *, case_ids: list[int]) -> dict[int, dict]:
     return {r[0]: {"customer_handle": r[1], "campaign": r[2], "channel": r[3], "thread_ts": r[4]} for r in rows}
 
 
-def order_statistics(session: Session, values, fractions: list[Fraction]) -> OrderStatistics:
-    """For a selectable with columns g (group) and v (value, not null): per group, the count and the values at
-    the ranks around each fraction: floor((n-1)p)+1 and ceil((n-1)p)+1."""
-    n = func.count().over(partition_by=values.c.g)
-    rn = func.row_number().over(partition_by=values.c.g, order_by=values.c.v)
-    ranked = select(values.c.g, values.c.v, rn.label("rn"), n.label("n")).subquery("ranked")
-    wanted = []
-    for num, den in fractions:
-        wanted.append(ranked.c.rn == (ranked.c.n - 1) * num // den + 1)
-        wanted.append(ranked.c.rn == ((ranked.c.n - 1) * num + den - 1) // den + 1)
-    result: OrderStatistics = {}
-    for g, v, rank, count in session.exec(select(ranked).where(or_(*wanted))):
-        result.setdefault(g, (int(count), {}))[1][int(rank)] = float(v)
-    return result
+def order_statistics(session: Session, values, fractions: list[Fraction], keys: tuple[str, ...] = ("g",)):
+    """For a selectable with columns v (value, not null) and group columns `keys`: per group of each key, the
+    count and the values at the ranks around each fraction, floor((n-1)p)+1 and ceil((n-1)p)+1. With one key
+    an OrderStatistics, with several a dict of them by key, from one pass over the values."""
+    columns, wanted = [values.c.v], []
+    for key in keys:
+        group = values.c[key]
+        rn = func.row_number().over(partition_by=group, order_by=values.c.v).label(f"rn_{key}")
+        n = func.count().over(partition_by=group).label(f"n_{key}")
+        columns += [group, rn, n]
+    ranked = select(*columns).subquery("ranked")
+    for key in keys:
+        rn, n = ranked.c[f"rn_{key}"], ranked.c[f"n_{key}"]
+        for num, den in fractions:
+            wanted.append(rn == (n - 1) * num // den + 1)
+            wanted.append(rn == ((n - 1) * num + den - 1) // den + 1)
+    result: dict[str, OrderStatistics] = {key: {} for key in keys}
+    for row in session.exec(select(ranked).where(or_(*wanted))).mappings():
+        for key in keys:
+            result[key].setdefault(row[key], (int(row[f"n_{key}"]), {}))[1][int(row[f"rn_{key}"])] = float(row["v"])
+    return result[keys[0]] if len(keys) == 1 else result
 
 
 def resolution_counts(session: Session, *, start: datetime, end: datetime, agent: str | None = None) -> dict:
@@ -272,59 +315,25 @@ def resolution_time_statistics(
     return order_statistics(session, values, fractions)
 
 
-def cohort_message_count(session: Session, *, start: datetime, end: datetime) -> int:
-    """Customer posts and public replies of the cases opened in [start, end)."""
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Message)
-            .join(Case, Case.id == Message.case_id)
-            .where(
-                Case.opened_at >= _utc(start),
-                Case.opened_at < _utc(end),
-                or_(Message.direction == "in", and_(Message.direction == "out", Message.state == "sent")),
-            )
-        )
+def activity(session: Session, *, start: datetime, end: datetime, agent: str | None = None) -> list[tuple]:
+    """(agent, campaign, claims, public replies, resolutions) in [start, end)."""
+    query = (
+        select(Event.actor, Case.campaign, *[_count_if(Event.kind == kind) for kind in WORK_KINDS])
+        .join(Case, Case.id == Event.case_id)
+        .where(Event.kind.in_(WORK_KINDS), Event.at >= _utc(start), Event.at < _utc(end), Event.actor != "")
+        .group_by(Event.actor, Case.campaign)
     )
-
-
-def activity(session: Session, *, start: datetime, end: datetime, by: str, agent: str | None = None) -> list[tuple]:
-    """(key, claims, public replies, resolutions) in [start, end) per agent (by='agent') or campaign."""
-    key = Event.actor if by == "agent" else Case.campaign
-    query = select(key, *[_count_if(Event.kind == kind) for kind in WORK_KINDS]).where(
-        Event.kind.in_(WORK_KINDS), Event.at >= _utc(start), Event.at < _utc(end), Event.actor != ""
-    )
-    if by != "agent":
-        query = query.join(Case, Case.id == Event.case_id)
     if agent:
         query = query.where(Event.actor == agent)
-    return [(k, int(a), int(b), int(c)) for k, a, b, c in session.exec(query.group_by(key))]
-
-
-def posts_by_campaign(session: Session, *, start: datetime, end: datetime) -> dict[str, int]:
-    """Customer posts received in [start, end), per campaign."""
-    rows = session.exec(
-        select(Case.campaign, func.count())
-        .select_from(Message)
-        .join(Case, Case.id == Message.case_id)
-        .where(Message.direction == "in", Message.posted_at >= _utc(start), Message.posted_at < _utc(end))
-        .group_by(Case.campaign)
-    )
-    return {campaign: int(n) for campaign, n in rows}
+    return [(a, c, int(x), int(y), int(z)) for a, c, x, y, z in session.exec(query)]
 
 
 def handle_time_statistics(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    by: str,
-    fractions: list[Fraction],
-    agent: str | None = None,
-) -> OrderStatistics:
-    """Order statistics of handle times (claim to resolve) of the resolutions in [start, end), per agent (the
-    resolver, by='agent') or per campaign. A resolution counts when the status event before it is the claim
-    (or a reassignment) that made its resolver the owner; a case closed without being claimed has none."""
+    session: Session, *, start: datetime, end: datetime, fractions: list[Fraction], agent: str | None = None
+) -> dict[str, OrderStatistics]:
+    """Order statistics of handle times (claim to resolve) of the resolutions in [start, end), by "agent" (the
+    resolver) and by "campaign". A resolution counts when the status event before it is the claim (or a
+    reassignment) that made its resolver the owner; a case closed without being claimed has none."""
     s, e = _utc(start), _utc(end)
     resolved = select(Event.case_id).where(Event.kind == "resolve", Event.at >= s, Event.at < e).distinct()
     window = {"partition_by": Event.case_id, "order_by": (Event.at, Event.id)}
@@ -340,15 +349,18 @@ def handle_time_statistics(
         .where(Event.case_id.in_(resolved), Event.kind.in_(STATUS_KINDS))
         .subquery("seq")
     )
-    key = seq.c.actor if by == "agent" else Case.campaign
-    values = select(key.label("g"), _seconds(session, seq.c.at, seq.c.prev_at).label("v")).where(
-        seq.c.kind == "resolve", seq.c.at >= s, seq.c.at < e, seq.c.prev_kind.in_(("claim", "reassign"))
+    values = (
+        select(
+            seq.c.actor.label("agent"),
+            Case.campaign.label("campaign"),
+            _seconds(session, seq.c.at, seq.c.prev_at).label("v"),
+        )
+        .join_from(seq, Case, Case.id == seq.c.case_id)
+        .where(seq.c.kind == "resolve", seq.c.at >= s, seq.c.at < e, seq.c.prev_kind.in_(("claim", "reassign")))
     )
-    if by != "agent":
-        values = values.join_from(seq, Case, Case.id == seq.c.case_id)
     if agent:
         values = values.where(seq.c.actor == agent)
-    return order_statistics(session, values.subquery("handle"), fractions)
+    return order_statistics(session, values.subquery("handle"), fractions, keys=("agent", "campaign"))
 
 
 def _inbound(start: datetime, end: datetime):

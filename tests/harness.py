@@ -2,6 +2,7 @@
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from waitress.server import create_server
 
@@ -52,7 +53,8 @@ class RunningBot:
     def __init__(self, env: dict[str, str], slack: FakeSlack):
         self.settings = from_env(env)
         self.bridge = wiring.build_bridge(self.settings)
-        self.app = wiring.build_app(self.settings, self.bridge)
+        self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
+        self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         self.server = create_server(
             make_wsgi(self.app, self.bridge.engine),
             host="127.0.0.1",
@@ -70,7 +72,9 @@ class RunningBot:
         return self.bridge.cycle()
 
     def stop(self) -> None:
+        """Stop serving, then let listeners already at work finish, so nothing of this bot runs into the next test."""
         self.server.close()
+        self.listeners.shutdown(wait=True)
         self.bridge.engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """What a case card and a thread post show, read from the stored case."""
 
+from bot.domain.sources import DM, READ_ONLY_REASON, TERM, dm_network
 from bot.domain.types import Author, CardView, ThreadPost
 from storage import cases, saved_replies
 from storage.models import Case, Message
@@ -29,7 +30,7 @@ def card_view(session, network, case: Case, account_handle: str) -> CardView:
         first_post_id=first.post_id,
         first_post_text=first.text,
         first_post_at=first.posted_at,
-        post_url=network.post_url(first.author_handle, first.post_id),
+        post_url="" if case.kind == DM else network.post_url(first.author_handle, first.post_id),
         profile_url=network.profile_url(first.author_handle),
         campaign=case.campaign,
         messages=inbound,
@@ -37,8 +38,14 @@ def card_view(session, network, case: Case, account_handle: str) -> CardView:
         last_actor=last.actor if last else None,
         last_action=last.kind if last else None,
         first_message_id=first.id,
-        saved_replies=tuple(saved_replies.all_names(session)) if case.status == "claimed" else (),
+        saved_replies=tuple(saved_replies.all_names(session)) if case.status == "claimed" and case.kind != TERM else (),
+        kind=case.kind,
+        read_only=read_only_reason(network) if case.kind == TERM else None,
     )
+
+
+def read_only_reason(network) -> str:
+    return READ_ONLY_REASON.format(network=network.name.upper())
 
 
 def thread_post(network, message: Message) -> ThreadPost:
@@ -48,5 +55,7 @@ def thread_post(network, message: Message) -> ThreadPost:
         customer=author_of(message),
         text=message.text,
         posted_at=message.posted_at,
-        post_url=network.post_url(message.author_handle, message.post_id),
+        post_url=""
+        if message.network == dm_network(network.name)
+        else network.post_url(message.author_handle, message.post_id),
     )

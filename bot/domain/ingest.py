@@ -1,15 +1,26 @@
-"""Ingest: fetch the brand's new mentions and store them with the cursor, in one transaction."""
+"""Ingest: fetch what is new from every source and store it with its cursor, in one transaction per fetch.
+
+The sources: each brand account's mentions (cursor: the account's since_id); its direct messages when it has a DM
+channel (X offers no since_id for them: read back until a stored event, deduped on the event id); and each tracked
+term (X recent search, a cursor per term). A post that mentions one of our accounts is left to that account's
+mentions, so a post both mentioning us and matching a term becomes one case: the mention wins. A source that fails
+(a limit, X down) does not stop the others; after a 429 that source waits for the reset time X gave."""
 
 import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
-from bot.domain.errors import RateLimited
-from bot.domain.types import FetchResult, InboundPost
-from storage import accounts, cases
+from bot.domain.errors import NetworkError, PartlyDone, RateLimited
+from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, TermSource, dm_network
+from bot.domain.types import InboundPost
+from storage import accounts, cases, terms
 
 log = logging.getLogger(__name__)
 
 # X post ids are snowflakes: the creation time in ms sits above the low 22 bits.
 SNOWFLAKE_TIME_SHIFT = 22
+# Recent search reaches back 7 days; an older cursor is dropped rather than refused by X.
+SEARCH_REACH = timedelta(days=6, hours=12)
 
 
 def overlapped_since(since_id: str | None, overlap_seconds: float) -> str | None:
@@ -23,78 +34,167 @@ def overlapped_since(since_id: str | None, overlap_seconds: float) -> str | None
 class Ingest:
     def __init__(self, bridge):
         self.bridge = bridge
-        self.paused_until = None
+        self.paused_until: dict[str, datetime | None] = {}  # per source, after a 429: X's reset time
 
     def poll(self) -> int:
-        """One fetch of the brand's mentions; returns how many new messages were stored. After a 429 the
-        next fetch waits for the reset time X gave: the limit is respected, not discovered again."""
-        if self.paused_until is not None and self.bridge.clock() < self.paused_until:
-            return 0
-        try:
-            return self._poll()
-        except RateLimited as err:
-            self.paused_until = err.reset_at
-            raise
-
-    def _poll(self) -> int:
-        account = self.bridge.account()
-        with self.bridge.session() as s:
-            row = accounts.get_account(s, network=account.network, account_id=account.account_id)
-            cursor = row.since_id
-        result = self.bridge.network.fetch_mentions(
-            account, overlapped_since(cursor, self.bridge.config.overlap_seconds)
-        )
-        stored = self.store(result, cursor)
-        if result.window_full and cursor is not None and int(result.oldest_id) > int(cursor):
-            self.bridge.mirror.announce_gap(account, cursor, result)
+        """One fetch from every source; returns how many new messages were stored. A source that fails is said in
+        the error (PartlyDone, with what the others stored)."""
+        ready, failures = self.bridge.accounts()
+        errors = [f'account "{name}": {err.message}' for name, err in failures.items()]
+        jobs: list[tuple[str, str, Callable[[], int]]] = []
+        for source in ready:
+            jobs.append((f"mentions:{source.name}", f"{source.label} mentions", lambda a=source: self._mentions(a)))
+            if source.dm_channel:
+                jobs.append((f"dms:{source.name}", f"{source.label} direct messages", lambda a=source: self._dms(a)))
+        for term in self.bridge.sources.live_terms():
+            jobs.append((f"term:{term.term}", term.label, lambda t=term: self._term(t)))
+        stored = 0
+        for key, label, job in jobs:
+            until = self.paused_until.get(key)
+            if until is not None and self.bridge.clock() < until:
+                continue
+            try:
+                stored += job()
+            except RateLimited as err:
+                self.paused_until[key] = err.reset_at
+                errors.append(f"{label}: {err.message}")
+            except NetworkError as err:
+                errors.append(f"{label}: {err.message}")
+                log.warning("%s: not polled: %s", label, err.message)
+        if errors:
+            raise PartlyDone(stored, "; ".join(errors))
         return stored
 
-    def store(self, result: FetchResult, cursor: str | None) -> int:
-        account = self.bridge.account()
-        now = self.bridge.clock()
-        posts = sorted(
-            (p for p in result.posts if p.author.id != account.account_id),
-            key=lambda p: int(p.id),
-        )
+    def _mentions(self, source: AccountSource) -> int:
+        account = source.account
         with self.bridge.session() as s:
-            known = cases.existing_post_ids(s, network=account.network, post_ids=[p.id for p in posts])
-            stored = 0
-            for post in posts:
-                if post.id in known:
-                    continue
-                known.add(post.id)
-                self._store_post(s, account, post, now)
-                stored += 1
+            cursor = accounts.get_account(s, network=account.network, account_id=account.account_id).since_id
+        result = source.network.fetch_mentions(account, overlapped_since(cursor, self.bridge.config.overlap_seconds))
+
+        def advance(s) -> None:
             if result.newest_id:
                 accounts.advance_cursor(
                     s,
                     network=account.network,
                     account_id=account.account_id,
                     newest_id=result.newest_id,
-                    at=now,
+                    at=self.bridge.clock(),
                 )
+
+        stored = self._store(
+            result.posts,
+            source,
+            kind=MENTION,
+            channel=source.channel,
+            skip=lambda p: p.author.id == account.account_id,  # the brand's own posts never become cases
+            advance=advance,
+        )
         if stored:
             log.info("stored %d new mention(s) for @%s", stored, account.handle)
+        if result.window_full and cursor is not None and int(result.oldest_id) > int(cursor):
+            self.bridge.mirror.announce_gap(account, cursor, result, channel=source.channel)
         return stored
 
-    def _store_post(self, s, account, post: InboundPost, now) -> None:
-        case = cases.find_case(
-            s,
-            network=account.network,
-            account_id=account.account_id,
-            conversation_id=post.conversation_id,
-            customer_id=post.author.id,
+    def _dms(self, source: AccountSource) -> int:
+        account = source.account
+        network = dm_network(account.network)
+        stored = 0
+        for page in source.network.dm_pages(account):
+            with self.bridge.session() as s:
+                met_stored = bool(cases.existing_post_ids(s, network=network, post_ids=[p.id for p in page]))
+            stored += self._store(
+                page,
+                source,
+                kind=DM,
+                channel=source.dm_channel,
+                skip=lambda p: p.author.id == account.account_id,  # what the brand sent (the replies)
+            )
+            if met_stored:
+                break
+        if stored:
+            log.info("stored %d new direct message(s) to @%s", stored, account.handle)
+        return stored
+
+    def _term(self, term: TermSource) -> int:
+        searcher = self.bridge.sources.searcher(term)
+        if searcher is None:
+            raise NetworkError("no account is available to search with")
+        network = searcher.network
+        with self.bridge.session() as s:
+            cursor = terms.cursor(s, network=network.name, term=term.term)
+        if cursor is not None and self.bridge.clock() - network.post_time(cursor) > SEARCH_REACH:
+            log.warning("%s: the cursor is older than X's recent search reaches; starting from now", term.label)
+            cursor = None
+        since = overlapped_since(cursor, self.bridge.config.overlap_seconds)
+        # A new term starts from its newest page, not from a week of history.
+        result = network.search(searcher.account, term.term, since, max_pages=1 if cursor is None else None)
+        ours = {a.account.account_id for a in self.bridge.sources.ready_accounts()}
+        handles = self.bridge.sources.served_handles()
+
+        def advance(s) -> None:
+            if result.newest_id:
+                terms.advance_cursor(
+                    s, network=network.name, term=term.term, newest_id=result.newest_id, at=self.bridge.clock()
+                )
+
+        stored = self._store(
+            result.posts,
+            term,
+            kind=TERM,
+            channel=term.channel,
+            skip=lambda p: p.author.id in ours or bool(p.mentioned & handles),  # a mention: its account's case
+            advance=advance,
+            network=network.name,
         )
+        if stored:
+            log.info("stored %d new post(s) for %s", stored, term.label)
+        return stored
+
+    def _store(
+        self,
+        posts: list[InboundPost],
+        source: AccountSource | TermSource,
+        *,
+        kind: str,
+        channel: str,
+        skip: Callable[[InboundPost], bool],
+        advance: Callable | None = None,
+        network: str | None = None,
+    ) -> int:
+        """Store the posts not stored yet, and move the cursor, in one transaction."""
+        now = self.bridge.clock()
+        if isinstance(source, AccountSource):
+            network, account_id, campaign = source.account.network, source.account.account_id, source.campaign_name()
+        else:
+            account_id, campaign = NO_ACCOUNT, source.campaign
+        message_network = dm_network(network) if kind == DM else network
+        posts = sorted((p for p in posts if not skip(p)), key=lambda p: int(p.id))
+        with self.bridge.session() as s:
+            known = cases.existing_post_ids(s, network=message_network, post_ids=[p.id for p in posts])
+            stored = 0
+            for post in posts:
+                if post.id in known:
+                    continue
+                known.add(post.id)
+                case_key = dict(network=network, account_id=account_id, conversation_id=post.conversation_id)
+                self._store_post(s, post, now, case_key, kind, campaign, channel, message_network)
+                stored += 1
+            if advance is not None:
+                advance(s)
+        return stored
+
+    def _store_post(self, s, post: InboundPost, now, case_key: dict, kind, campaign, channel, message_network) -> None:
+        case = cases.find_case(s, **case_key, customer_id=post.author.id)
         if case is None:
             case = cases.add_case(
                 s,
-                network=account.network,
-                account_id=account.account_id,
-                conversation_id=post.conversation_id,
+                **case_key,
                 customer_id=post.author.id,
                 customer_handle=post.author.handle,
                 customer_name=post.author.name,
-                campaign=self.bridge.campaign(),
+                campaign=campaign,
+                kind=kind,
+                channel=channel,
                 opened_at=post.created_at,
             )
         elif cases.reopen_on_customer_post(s, case_id=case.id):
@@ -103,7 +203,7 @@ class Ingest:
             s,
             case_id=case.id,
             direction="in",
-            network=account.network,
+            network=message_network,
             post_id=post.id,
             author_id=post.author.id,
             author_handle=post.author.handle,

@@ -12,7 +12,8 @@ Definitions (see DESIGN.md, "Metrics"), all from messages and events:
   backlog shrank). Resolution time runs from the case's last (re)opening to its last resolution in the period.
   Backlog: cases opened and not resolved at the end of the period (or now, for a period not over yet).
 - Handle time: claim to resolve, for the resolver. Messages per case: customer posts and public replies of the
-  cases opened in the period.
+  cases opened in the period. Per campaign: its cases opened in the period (their SLA, posts and replies), and
+  the claims, replies, resolutions and handle times in the period.
 Medians and the 90th percentile interpolate linearly between ranks (as PostgreSQL's percentile_cont does).
 """
 
@@ -315,24 +316,23 @@ class Metrics:
 
     def report(self, period: Period, *, agent: str | None = None) -> Report:
         now = self.now()
-        bounds = [period.start, period.end]
         with self.bridge.session() as s:
-            per_bucket, per_campaign, breaches = self._first_responses(s, bounds, now, agent, with_breaches=True)
-            first_response = per_bucket[0]
-            resolution = self._resolution(s, period, now, first_response.opened, agent)
-            agents = self._agents(s, period, agent)
-            campaigns = [] if agent else self._campaigns(s, period, per_campaign)
+            q.prepare(s)
+            first = self._first_responses(s, [period.start, period.end], now, agent, with_breaches=True)
+            work = q.activity(s, start=period.start, end=period.end, agent=agent)
+            handle = q.handle_time_statistics(s, start=period.start, end=period.end, fractions=[MEDIAN], agent=agent)
+            resolution = self._resolution(s, period, now, first, agent)
             context = None if agent else self._context(s, period)
         return Report(
             period=period,
             generated_at=now,
             sla_minutes=self.bridge.config.sla_minutes,
             business_hours=self.business_hours.spec if self.business_hours else None,
-            first_response=first_response,
-            breaches=[self._breach(b) for b in breaches],
+            first_response=first.per_bucket[0],
+            breaches=[self._breach(b) for b in first.breaches],
             resolution=resolution,
-            agents=agents,
-            campaigns=campaigns,
+            agents=_agents(work, handle["agent"], agent),
+            campaigns=[] if agent else _campaigns(first.per_campaign, work, handle["campaign"]),
             context=context,
             agent=agent,
         )
@@ -343,12 +343,13 @@ class Metrics:
         firsts = [last - timedelta(days=step * (count - i) - 1) for i in range(count)]
         bounds = [local_midnight(d, self.tz) for d in firsts] + [local_midnight(last + timedelta(days=1), self.tz)]
         with self.bridge.session() as s:
-            per_bucket, _, _ = self._first_responses(s, bounds, self.now(), None, with_breaches=False)
+            q.prepare(s)
+            first = self._first_responses(s, bounds, self.now(), None, with_breaches=False)
         points = [
             TrendPoint(
                 first=d, last=d + timedelta(days=step - 1), opened=f.opened, median=f.median, attainment=f.attainment
             )
-            for d, f in zip(firsts, per_bucket, strict=True)
+            for d, f in zip(firsts, first.per_bucket, strict=True)
         ]
         return Trend(
             points=points, unit=unit, sla_minutes=self.bridge.config.sla_minutes, timezone=self.bridge.config.timezone
@@ -363,10 +364,11 @@ class Metrics:
 
     # -- parts -----------------------------------------------------------------------------------------
 
-    def _first_responses(self, s, bounds, now, agent, *, with_breaches):
-        """Per bucket a FirstResponse, per campaign (opened, within, breached), and the first breaches."""
-        buckets = len(bounds) - 1
-        if self.business_hours is None:
+    def _first_responses(self, s, bounds, now, agent, *, with_breaches) -> "_Cohort":
+        """The SLA figures of the cases opened in each bucket, per campaign, and the first breaches."""
+        if self.business_hours is not None:
+            counts, durations, breaches = self._business_first_responses(s, bounds, now, agent, with_breaches)
+        else:
             counts = q.first_response_summary(
                 s, bounds=bounds, now=now, target_seconds=self.target_seconds, agent=agent
             )
@@ -376,7 +378,7 @@ class Metrics:
             }
             breaches = []
             if with_breaches:
-                rows = q.breached_cases(
+                breaches = q.breached_cases(
                     s,
                     start=bounds[0],
                     end=bounds[-1],
@@ -385,28 +387,31 @@ class Metrics:
                     agent=agent,
                     limit=BREACHES_SHOWN,
                 )
-                breaches = rows
-        else:
-            counts, durations, breaches = self._business_first_responses(s, bounds, now, agent, with_breaches)
-        keys = ("opened", "within", "late", "unanswered", "closed", "pending", "waiting")
-        totals = [dict.fromkeys(keys, 0) for _ in range(buckets)]
+        totals = [dict.fromkeys(COUNTS, 0) for _ in range(len(bounds) - 1)]
         campaigns: dict[str, dict] = {}
         for row in counts:
-            for k in keys:
+            for k in COUNTS:
                 totals[row["bucket"]][k] += row[k]
-            c = campaigns.setdefault(row["campaign"], {"opened": 0, "within": 0, "breached": 0})
-            c["opened"] += row["opened"]
-            c["within"] += row["within"]
+            c = campaigns.setdefault(
+                row["campaign"], dict.fromkeys(("opened", "within", "breached", "posts", "replies"), 0)
+            )
+            for k in ("opened", "within", "posts", "replies"):
+                c[k] += row[k]
             c["breached"] += row["late"] + row["unanswered"]
-        per_bucket = [
-            FirstResponse(**totals[b], median=durations.get(b, (None, None))[0], p90=durations.get(b, (None, None))[1])
-            for b in range(buckets)
-        ]
-        return per_bucket, campaigns, breaches
+        per_bucket = []
+        for b, total in enumerate(totals):
+            median, p90 = durations.get(b, (None, None))
+            per_bucket.append(
+                FirstResponse(
+                    **{k: v for k, v in total.items() if k not in ("posts", "replies")}, median=median, p90=p90
+                )
+            )
+        messages = [t["posts"] + t["replies"] for t in totals]
+        return _Cohort(per_bucket, campaigns, breaches, messages)
 
     def _business_first_responses(self, s, bounds, now, agent, with_breaches):
         """The same figures with SLA clocks counting business time only. The databases cannot count business
-        time portably, so the cohort's timestamps (six columns per case) are read and classified here."""
+        time portably, so the cohort's timestamps (nine columns per case) are read and classified here."""
         rows = q.first_response_rows(s, bounds=bounds, agent=agent)
         target = self.target_seconds
         earliest = min([to_utc(r[3]) for r in rows], default=now)
@@ -414,22 +419,18 @@ class Metrics:
         counts: dict[tuple, dict] = {}
         answered: dict[int, list[float]] = {}
         breached: list[tuple] = []
-        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at in rows:
+        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, posts, replies in rows:
             opened_at = to_utc(opened_at)
             row = counts.setdefault(
-                (bucket, campaign),
-                {
-                    "bucket": bucket,
-                    "campaign": campaign,
-                    **dict.fromkeys(("opened", "within", "late", "unanswered", "closed", "pending", "waiting"), 0),
-                },
+                (bucket, campaign), {"bucket": bucket, "campaign": campaign, **dict.fromkeys(COUNTS, 0)}
             )
             row["opened"] += 1
+            row["posts"] += posts
+            row["replies"] += replies
             if first_reply_at is not None:
-                frt = calendar.seconds_between(opened_at, to_utc(first_reply_at))
-                answered.setdefault(bucket, []).append(frt)
-                outcome = "within" if frt <= target else "late"
-                waited = frt
+                waited = calendar.seconds_between(opened_at, to_utc(first_reply_at))
+                answered.setdefault(bucket, []).append(waited)
+                outcome = "within" if waited <= target else "late"
             else:
                 stop = to_utc(resolved_at or now) if status == "resolved" else now
                 waited = calendar.seconds_between(opened_at, stop)
@@ -459,58 +460,21 @@ class Metrics:
             ]
         return list(counts.values()), durations, breaches
 
-    def _resolution(self, s, period: Period, now: datetime, opened: int, agent: str | None) -> Resolution:
+    def _resolution(self, s, period: Period, now: datetime, first: "_Cohort", agent: str | None) -> Resolution:
         counts = q.resolution_counts(s, start=period.start, end=period.end, agent=agent)
         n, ranked = q.resolution_time_statistics(
             s, start=period.start, end=period.end, fractions=[MEDIAN], agent=agent
         ).get(0, (0, {}))
+        opened = first.per_bucket[0].opened
         if agent:
             return Resolution(opened=opened, median=interpolate(n, ranked, MEDIAN), **counts)
         return Resolution(
             opened=opened,
             backlog=q.backlog_at(s, at=min(period.end, now)),
             median=interpolate(n, ranked, MEDIAN),
-            messages=q.cohort_message_count(s, start=period.start, end=period.end),
+            messages=first.messages[0],
             **counts,
         )
-
-    def _agents(self, s, period: Period, agent: str | None) -> list[AgentRow]:
-        rows = q.activity(s, start=period.start, end=period.end, by="agent", agent=agent)
-        handle = q.handle_time_statistics(
-            s, start=period.start, end=period.end, by="agent", fractions=[MEDIAN], agent=agent
-        )
-        agents = [
-            AgentRow(a, claims, replies, resolved, interpolate(*handle.get(a, (0, {})), MEDIAN))
-            for a, claims, replies, resolved in rows
-        ]
-        if agent and not agents:
-            agents = [AgentRow(agent)]
-        return sorted(agents, key=lambda r: (-(r.claims + r.replies + r.resolved), r.agent))
-
-    def _campaigns(self, s, period: Period, first: dict[str, dict]) -> list[CampaignRow]:
-        work = {
-            c: (claims, replies, resolved)
-            for c, claims, replies, resolved in q.activity(s, start=period.start, end=period.end, by="campaign")
-        }
-        posts = q.posts_by_campaign(s, start=period.start, end=period.end)
-        handle = q.handle_time_statistics(s, start=period.start, end=period.end, by="campaign", fractions=[MEDIAN])
-        rows = []
-        for campaign in sorted(set(first) | set(work) | set(posts)):
-            f = first.get(campaign, {})
-            _, replies, resolved = work.get(campaign, (0, 0, 0))
-            rows.append(
-                CampaignRow(
-                    campaign=campaign,
-                    opened=f.get("opened", 0),
-                    within=f.get("within", 0),
-                    breached=f.get("breached", 0),
-                    posts=posts.get(campaign, 0),
-                    replies=replies,
-                    resolved=resolved,
-                    median_handle=interpolate(*handle.get(campaign, (0, {})), MEDIAN),
-                )
-            )
-        return sorted(rows, key=lambda r: (-(r.opened + r.posts), r.campaign))
 
     def _context(self, s, period: Period) -> Context:
         texts = q.recent_texts(s, start=period.start, end=period.end, limit=TOPICS_SAMPLE)
@@ -550,3 +514,41 @@ def _date(text: str, spec: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"`{text}` is not a date") from None
+
+
+COUNTS = ("opened", "within", "late", "unanswered", "closed", "pending", "waiting", "posts", "replies")
+
+
+@dataclass(frozen=True)
+class _Cohort:
+    per_bucket: list[FirstResponse]
+    per_campaign: dict[str, dict]  # opened, within, breached, posts, replies
+    breaches: list[dict]
+    messages: list[int]  # customer posts and public replies of each bucket's cases
+
+
+def _agents(work: list[tuple], handle: dict, agent: str | None) -> list[AgentRow]:
+    totals: dict[str, list[int]] = {}
+    for actor, _, claims, replies, resolved in work:
+        t = totals.setdefault(actor, [0, 0, 0])
+        t[0], t[1], t[2] = t[0] + claims, t[1] + replies, t[2] + resolved
+    if agent and agent not in totals:
+        totals[agent] = [0, 0, 0]
+    rows = [AgentRow(a, *t, interpolate(*handle.get(a, (0, {})), MEDIAN)) for a, t in totals.items()]
+    return sorted(rows, key=lambda r: (-(r.claims + r.replies + r.resolved), r.agent))
+
+
+def _campaigns(first: dict[str, dict], work: list[tuple], handle: dict) -> list[CampaignRow]:
+    resolved: dict[str, int] = {}
+    for _, campaign, _, _, n in work:
+        resolved[campaign] = resolved.get(campaign, 0) + n
+    rows = [
+        CampaignRow(
+            campaign=campaign,
+            **first.get(campaign, {}),
+            resolved=resolved.get(campaign, 0),
+            median_handle=interpolate(*handle.get(campaign, (0, {})), MEDIAN),
+        )
+        for campaign in sorted(set(first) | set(resolved))
+    ]
+    return sorted(rows, key=lambda r: (-(r.opened + r.resolved), r.campaign))

@@ -75,23 +75,27 @@ class Mirror:
         if seen is not None:
             ts = chat.find_mirror(channel, thread[1] if thread else None, message.id, seen - LOOKBACK)
             if ts is not None:
-                self._record(message, case, channel, ts, thread, threads)
+                # The card found was drawn at some earlier state (it may have been claimed since, from the very
+                # card the lost answer hid from us): record it as never synced, so the next pass redraws it.
+                self._record(message, case, channel, ts, thread, threads, synced_rev=0)
                 return True
         if thread:
             ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message))
         else:
+            handle = self.bridge.handle_for(case)
             with self.bridge.session() as s:
                 fresh = cases.get_case(s, case_id=case.id)
-                view = card_view(s, self.bridge.network, fresh, self.bridge.account().handle)
+                view = card_view(s, self.bridge.network, fresh, handle)
             channel, ts = chat.post_card(channel, view)
-            case.card_rev = fresh.card_rev
+            self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
+            return True
         self._record(message, case, channel, ts, thread, threads)
         return True
 
-    def _record(self, message, case, channel, ts, thread, threads) -> None:
+    def _record(self, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
         with self.bridge.session() as s:
             if not thread:
-                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_ts=ts, synced_rev=case.card_rev)
+                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_ts=ts, synced_rev=synced_rev)
                 threads[case.id] = (channel, ts)
             cases.set_mirrored(s, message_id=message.id, ts=ts)
         self._attempts.pop(message.id, None)
@@ -100,9 +104,11 @@ class Mirror:
         """Redraw one case's card; False when the chat refused (the next cycle tries again)."""
         with self.bridge.session() as s:
             case = cases.get_case(s, case_id=case_id)
-            if case is None or case.thread_ts is None:
-                return False
-            view = card_view(s, self.bridge.network, case, self.bridge.account().handle)
+        if case is None or case.thread_ts is None:
+            return False
+        handle = self.bridge.handle_for(case)
+        with self.bridge.session() as s:
+            view = card_view(s, self.bridge.network, case, handle)
         try:
             self.bridge.chat.update_card(case.channel, case.thread_ts, view)
         except ChatError as err:
@@ -117,8 +123,8 @@ class Mirror:
             stale = cases.cases_with_stale_cards(s, limit=limit)
         return sum(self.refresh_card(case.id) for case in stale)
 
-    def announce_gap(self, account, cursor: str, result) -> None:
-        """Say once, in the inbox channel, that mentions between the cursor and the oldest fetched may be lost."""
+    def announce_gap(self, account, cursor: str, result, channel: str | None = None) -> None:
+        """Say once, in the account's channel, that mentions between the cursor and the oldest fetched may be lost."""
         key = f"gap:{account.network}:{account.account_id}:{cursor}"
         with self.bridge.session() as s:
             if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": self.bridge.clock()}]):
@@ -133,6 +139,6 @@ class Mirror:
             f"{network.name.upper()} for that time range to review them."
         )
         try:
-            self.bridge.chat.say_in_channel(self.bridge.config.inbox_channel, text)
+            self.bridge.chat.say_in_channel(channel or self.bridge.config.inbox_channel, text)
         except ChatError as err:
             log.error("could not announce a gap in the mentions (%s): %s", err, text)

@@ -5,8 +5,10 @@ import re
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot.domain.cards import read_only_reason
 from bot.domain.casework import mention
 from bot.domain.errors import BadCredentials, ChatError, OutcomeUnknown, RateLimited, ReplyRejected
+from bot.domain.sources import DM, TERM, dm_network
 from bot.domain.types import ChatMessage
 from storage import cases, deliveries, replies
 
@@ -62,7 +64,7 @@ class Replies:
                     s,
                     case_id=case.id,
                     direction="out",
-                    network=case.network,
+                    network=dm_network(case.network) if case.kind == DM else case.network,
                     author_id=case.account_id,
                     text=msg.text.strip(),
                     posted_at=now,
@@ -111,6 +113,8 @@ class Replies:
         """('reply' | 'note' | 'refused', what to tell the author privately)."""
         if not self.bridge.agents.is_agent(msg.user):
             return "refused", self.bridge.agents.refusal()
+        if case.kind == TERM and not is_note(msg.text) and (case.status != "claimed" or case.owner == msg.user):
+            return "refused", self.read_only_refusal()
         if case.status == "open":
             return (
                 "note",
@@ -125,26 +129,37 @@ class Replies:
             return "note", None
         if is_note(msg.text):
             return "note", None
-        problem = self.text_problem(msg.text)
-        return ("refused", problem) if problem else ("reply", None)
+        problem = self.text_problem(msg.text, direct=case.kind == DM)
+        return ("refused", f"Not posted: {problem}. Nothing was sent.") if problem else ("reply", None)
 
-    def text_problem(self, text: str) -> str | None:
-        """Why a text cannot be posted as it is, in words for the agent; None when it can."""
+    def read_only_refusal(self) -> str:
+        return (
+            f"Not sent: {read_only_reason(self.bridge.network)} Your message stays in the thread, internal. "
+            "Answer on X from the post linked on the card if needed."
+        )
+
+    def text_problem(self, text: str, *, direct: bool = False) -> str | None:
+        """Why a text cannot go out as it is (a post, or a direct message), in words for the agent; None when it
+        can."""
         text = text.strip()
         if not text:
-            return "There is no text to post: nothing was sent."
+            return "there is no text to post"
         network = self.bridge.network
+        if direct:
+            if len(text) > network.dm_max_length:
+                return (
+                    f"it is {len(text):,} characters, over the {network.dm_max_length:,} a direct message allows by "
+                    f"{len(text) - network.dm_max_length:,}: shorten it"
+                )
+            return None
         length = network.weighted_length(text)
         if length > network.max_length:
             return (
-                f"Not posted: your reply is {length} characters as X counts them, over the limit of "
-                f"{network.max_length} by {length - network.max_length}. Shorten it and send it again."
+                f"it is {length} characters as X counts them, over the limit of {network.max_length} by "
+                f"{length - network.max_length}: shorten it"
             )
         if network.invalid_characters(text):
-            return (
-                "Not posted: your reply contains characters X does not accept (such as U+FFFE or text-direction "
-                "overrides). Retype it without them."
-            )
+            return "it contains characters X does not accept (such as U+FFFE or text-direction overrides)"
         return None
 
     def send(self, reply_id: int) -> str:
@@ -155,9 +170,14 @@ class Replies:
                 return "not-due"
             reply = replies.get_reply(s, message_id=reply_id)
             case = cases.get_case(s, case_id=reply.case_id)
-        account = self.bridge.account()
+        source = self.bridge.source_for(case)  # replies go out from the account the customer wrote to
         try:
-            posted = self.bridge.network.reply(account, reply.in_reply_to, reply.text)
+            if source is None:
+                raise BadCredentials(f"@{self.bridge.handle_for(case)} is not served now (see the start-up log).")
+            if case.kind == DM:
+                posted = source.network.send_dm(source.account, case.customer_id, reply.text)
+            else:
+                posted = source.network.reply(source.account, reply.in_reply_to, reply.text)
         except RateLimited as err:
             with self.bridge.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=err.reset_at, error="rate limited")
@@ -191,7 +211,11 @@ class Replies:
             cases.touch_card(s, case_id=case.id)
         log.info("case %s: reply %s posted as %s", case.id, reply.id, post_id)
         quoted = f"\n> {reply.text}" if (reply.slack_ts or "").startswith(SAVED_PREFIX) else ""
-        self._report(reply, case, f"Posted on X by {mention(reply.agent)}: {url}{quoted}")
+        if case.kind == DM:
+            said = f"Sent to @{case.customer_handle} as a direct message by {mention(reply.agent)}."
+        else:
+            said = f"Posted on X by {mention(reply.agent)}: {url}"
+        self._report(reply, case, f"{said}{quoted}")
         self.bridge.mirror.refresh_card(case.id)
 
     def send_due(self) -> int:
@@ -211,8 +235,14 @@ class Replies:
                 if not replies.claim_unsettled(s, message_id=reply.id, started_before=cutoff, now=now):
                     continue
                 case = cases.get_case(s, case_id=reply.case_id)
+            source = self.bridge.source_for(case)
             try:
-                posts = self.bridge.network.recent_posts(self.bridge.account(), reply.in_reply_to)
+                if source is None:
+                    raise BadCredentials(f"@{self.bridge.handle_for(case)} is not served now")
+                if case.kind == DM:
+                    posts = source.network.sent_dms(source.account, case.customer_id, reply.in_reply_to)
+                else:
+                    posts = source.network.recent_posts(source.account, reply.in_reply_to)
             except (RateLimited, OutcomeUnknown, BadCredentials) as err:
                 log.warning("reply %s: cannot settle yet: %s", reply.id, err.message)
                 continue
@@ -220,12 +250,13 @@ class Replies:
                 (
                     p
                     for p in posts
-                    if p.in_reply_to == reply.in_reply_to and normalised(p.text) == normalised(reply.text)
+                    if p.in_reply_to == (None if case.kind == DM else reply.in_reply_to)
+                    and normalised(p.text) == normalised(reply.text)
                 ),
                 None,
             )
             if match:
-                url = self.bridge.network.post_url(self.bridge.account().handle, match.id)
+                url = "" if case.kind == DM else source.network.post_url(source.account.handle, match.id)
                 self._record_sent(reply, case, match.id, url)
             else:
                 with self.bridge.session() as s:

@@ -9,6 +9,7 @@ import logging
 from bot.domain.casework import UNKNOWN_CASE, mention
 from bot.domain.errors import ChatError, NetworkError
 from bot.domain.replies import SAVED_PREFIX
+from bot.domain.sources import DM
 from bot.domain.types import ChatMessage, Outcome
 from storage import cases, replies
 
@@ -59,7 +60,7 @@ class ReplyChanges:
         if reply.state == "queued":
             problem = self.bridge.replies.text_problem(text)
             if problem:
-                self._tell(case, user, f"{problem} The earlier text is still queued; undo it if it should not go.")
+                self._tell(case, user, f"Not changed: {problem}. The earlier text is still queued; undo it if needed.")
                 return "refused"
             with self.bridge.session() as s:
                 changed = replies.change_queued_text(s, message_id=reply.id, text=text)
@@ -109,8 +110,13 @@ class ReplyChanges:
             return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can delete this reply.")
         if reply.state != "sent" or reply.deleted_at is not None:
             return Outcome(False, "That reply is not public on X (any more): nothing to delete.")
+        if case.kind == DM:
+            return Outcome(False, "A direct message that went out cannot be deleted from Slack. Nothing was changed.")
+        source = self.bridge.source_for(case)  # a post is deleted by the account that posted it
         try:
-            self.bridge.network.delete_post(self.bridge.account(), reply.post_id)
+            if source is None:
+                raise NetworkError(f"@{self.bridge.handle_for(case)} is not served now")
+            source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
             return Outcome(False, f"X did not delete it: {err.message}")
         now = self.bridge.clock()

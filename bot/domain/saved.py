@@ -20,13 +20,9 @@ class SavedReplies:
             return f"Not saved: {NAME_RULE}."
         if not text:
             return f"Not saved: “{name}” needs a text: /social-replies add {name} Your reply text"
-        network = self.bridge.network
-        length = network.weighted_length(text)
-        if length > network.max_length:
-            return (
-                f"Not saved: the text is {length} characters as X counts them, over the limit of "
-                f"{network.max_length}. Shorten it."
-            )
+        problem = self.bridge.replies.text_problem(text)
+        if problem:
+            return f"Not saved: {problem}."
         with self.bridge.session() as s:
             added = saved_replies.add(s, name=name, text=text, user=user, at=self.bridge.clock())
         if not added:

@@ -15,9 +15,12 @@ def serve(data_dir=None, port: int = 0, *, env=None, announce: str | None = None
         print(announce, flush=True)
     print("Starting the sandbox: stand-ins for Slack and X on 127.0.0.1, the real bridge between them…", flush=True)
     sandbox = Sandbox(data_dir, port=port, base_env=env, configure_logging=True)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
     try:
         sandbox.start()
-    except Exception as err:  # noqa: BLE001 — said plainly, then the exit status
+    except Exception as err:  # said plainly, with the exit status
         print(f"The sandbox could not start: {err}", file=sys.stderr)
         return 1
     where = "kept in " + str(sandbox.data_dir) if data_dir else "a temporary folder, removed on exit"
@@ -26,9 +29,6 @@ def serve(data_dir=None, port: int = 0, *, env=None, announce: str | None = None
     print(f"  Slack stand-in: {sandbox.slack.url}   X stand-in: {sandbox.x.url}", flush=True)
     print(f"  database and state: {where}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     stop.wait()
     print("Stopping the sandbox…", flush=True)
     sandbox.stop()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from bot import cli, doctor, manifest
+from bot.x_network import RebasedTransport
 from storage import schema
 from storage.engine import make_engine
 from tests.fakes import FakeSlack
@@ -142,6 +143,28 @@ def test_x_credentials_missing(good_slack, x, migrated):
     status, lines, _ = examine(env_for(good_slack, x, migrated, X_ACCESS_TOKEN_SECRET=None))
 
     assert status == 1 and "X_ACCESS_TOKEN_SECRET is not set" in lines["X reading mentions"]
+
+
+@pytest.mark.parametrize(("level", "status"), [("read", "FAIL"), ("read-write", "ok ")])
+def test_what_x_says_of_the_access_token(monkeypatch, good_slack, x, migrated, level, status):
+    """Real X tells a user token's permission in x-access-level; FakeX does not, so it is added here."""
+    send = RebasedTransport.send
+
+    def send_with_level(self, request, **kwargs):
+        response = send(self, request, **kwargs)
+        response.headers["x-access-level"] = level
+        return response
+
+    monkeypatch.setattr(RebasedTransport, "send", send_with_level)
+
+    _, lines, _ = examine(env_for(good_slack, x, migrated))
+
+    assert (
+        lines["X posting as the brand"].startswith(status)
+        and f"x-access-level: {level}" in lines["X posting as the brand"]
+    )
+    if status == "FAIL":
+        assert "Read and write" in lines["X posting as the brand"]
 
 
 def test_a_wrong_bearer_token(good_slack, x, migrated):

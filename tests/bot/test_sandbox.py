@@ -184,6 +184,60 @@ def test_files_the_bot_uploads_are_shown_and_served(sandbox):
         assert response.headers["Content-Type"] == "image/png" and response.read() == png
 
 
+def test_menus_on_a_card_reach_the_bot_a_users_menu_and_a_saved_reply(sandbox):
+    act(sandbox, "say", agent=LUCIA, channel=INBOX, text="/social-replies add gracias ¡Gracias por escribirnos!")
+    laura = card_of(sandbox, "lauraben")
+    act(
+        sandbox,
+        "click",
+        agent=LUCIA,
+        channel=INBOX,
+        ts=laura["ts"],
+        action_id="case_claim",
+        value=buttons(laura)["case_claim"],
+    )
+    wait_until(lambda: "<@U0LUCIA>" in card_text(card_of(sandbox, "lauraben")))
+    feed = wait_until(lambda: (f := fragments(sandbox)["slack"]) and 'data-action="case_saved_reply"' in f and f)
+    assert 'data-action="case_reassign"' in feed and '<option value="gracias">gracias</option>' in feed
+
+    status, answer = act(
+        sandbox, "select", agent=LUCIA, channel=INBOX, ts=laura["ts"], action_id="case_saved_reply", value="gracias"
+    )
+
+    assert (status, answer["ok"]) == (200, True)
+    wait_until(lambda: any(p["text"] == "¡Gracias por escribirnos!" for p in sandbox.x.brand_posts()))
+    act(sandbox, "select", agent=LUCIA, channel=INBOX, ts=laura["ts"], action_id="case_reassign", value=SAM)
+    wait_until(lambda: "<@U0SAM>" in card_text(card_of(sandbox, "lauraben")))
+
+
+def test_a_button_on_a_private_notice_reaches_the_bot(sandbox):
+    client = WebClient(token=sandbox.slack.bot_token, base_url=sandbox.slack.url)
+    question = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": "Your reply was edited. Keep it?"}},
+        {
+            "type": "actions",
+            "block_id": "reply_question",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": "Keep"},
+                    "action_id": "reply_keep",
+                    "value": "999999",
+                }
+            ],
+        },
+    ]
+    client.chat_postEphemeral(channel=INBOX, user=SAM, text="Keep it?", blocks=question)
+    wait_until(lambda: "Your reply was edited" in fragments(sandbox, SAM)["slack"])
+    notice = next(n for n in sandbox.notices if n.text == "Keep it?")
+
+    status, answer = act(sandbox, "notice", agent=SAM, notice=notice.id, action_id="reply_keep")
+
+    assert (status, answer["ok"]) == (200, True)
+    wait_until(lambda: "Your reply was edited" not in fragments(sandbox, SAM)["slack"])
+    assert act(sandbox, "notice", agent=LUCIA, notice=notice.id, action_id="reply_keep")[0] == 400, "not hers"
+
+
 def test_the_digests_are_posted_on_demand_with_their_charts(sandbox):
     before = len(sandbox.slack.messages("C0DIGESTS"))
 
@@ -224,28 +278,29 @@ def test_a_data_folder_keeps_the_world_across_restarts(tmp_path):
 def test_run_without_any_credentials_starts_the_sandbox(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "run"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        first = process.stdout.readline()
-        assert first.startswith("No Slack or X credentials are set: starting the sandbox"), first
-        deadline = time.monotonic() + 60
-        line = ""
-        while "Sandbox ready" not in line and time.monotonic() < deadline:
-            line = process.stdout.readline()
-            assert line, "the sandbox stopped before it was ready"
-        url = line.split("open ", 1)[1].strip()
-        status, page = get(url)
-        assert status == 200 and "María García" in page
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=30) == 0
+    with open(tmp_path / "stderr.txt", "w") as errors:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+        )
+        try:
+            first = process.stdout.readline()
+            assert first.startswith("No Slack or X credentials are set: starting the sandbox"), first
+            deadline = time.monotonic() + 60
+            line = ""
+            while "Sandbox ready" not in line and time.monotonic() < deadline:
+                line = process.stdout.readline()
+                assert line, "the sandbox stopped before it was ready"
+            status, page = get(line.split("open ", 1)[1].strip())
+            assert status == 200 and "María García" in page
+        finally:
+            process.send_signal(signal.SIGTERM)
+            status = process.wait(timeout=30)
+    assert status == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
 
 
 def test_run_with_some_credentials_still_names_the_missing_ones(monkeypatch, capsys):

@@ -63,8 +63,8 @@ def test_a_person_posts_a_mention_claims_it_replies_and_sees_the_reply_on_x(brow
     card.locator("form.reply input[name=text]").fill(reply)
     card.locator("form.reply button[type=submit]").click()
 
-    card.get_by_text("Posted on X by").wait_for()
     x.locator(".tweet.brand", has_text=reply).wait_for()
+    card.get_by_text("1 public reply").wait_for()
     assert any(p["text"] == reply for p in sandbox.x.brand_posts())
 
     page.screenshot(path=str(tmp_path / "sandbox.png"))

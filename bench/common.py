@@ -1,0 +1,131 @@
+"""What every benchmark shares: the figure type, databases at the migrations' head, the bot beside its stand-ins."""
+
+import contextlib
+import logging
+import math
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from storage import schema
+from storage.engine import make_engine
+from tests.fakes import FakeSlack, FakeX
+from tests.harness import RunningBot, bot_env
+
+
+@dataclass
+class Figure:
+    """One measured figure: `value` printed with `fmt`; `met` is None when the figure has no target."""
+
+    section: str
+    name: str
+    value: float
+    fmt: str = "{:.2f}"
+    target: str = ""
+    met: bool | None = None
+    note: str = ""
+    extra: dict = field(default_factory=dict)  # raw numbers, for the smoke test and RESULTS.md
+
+    @property
+    def shown(self) -> str:
+        return self.fmt.format(self.value)
+
+    def line(self) -> str:
+        verdict = "" if self.met is None else (" (met)" if self.met else " (MISSED)")
+        target = f"  target {self.target}{verdict}" if self.target else ""
+        note = f"  [{self.note}]" if self.note else ""
+        return f"  {self.name}: {self.shown}{target}{note}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least `share` of the values at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    load = ""
+    with contextlib.suppress(OSError):
+        load = f", load average {os.getloadavg()[0]:.1f} at the start"
+    return (
+        f"{platform.node()}: {os.cpu_count()} CPU(s) ({cpu}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}{load}"
+    )
+
+
+def quiet_logs() -> None:
+    """The bot's INFO lines (one per stored batch, per sent reply) would bury the figures."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    for name in ("bot", "storage", "handlers", "slack_bolt", "slack_sdk", "tweepy", "urllib3", "waitress"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class Workdir:
+    """A temporary folder for the run's databases, with one database migrated once and copied for each bot."""
+
+    def __init__(self, base: str | None = None):
+        self.path = Path(tempfile.mkdtemp(prefix="bench-", dir=base))
+        self._template: Path | None = None
+        self._count = 0
+
+    def database_url(self) -> str:
+        """A new SQLite file at the migrations' head (as `python -m bot migrate` leaves it)."""
+        if self._template is None:
+            self._template = self.path / "template.db"
+            engine = make_engine(f"sqlite:///{self._template}")
+            try:
+                schema.upgrade(engine)
+            finally:
+                engine.dispose()
+        self._count += 1
+        target = self.path / f"bot-{self._count}.db"
+        shutil.copyfile(self._template, target)
+        return f"sqlite:///{target}"
+
+    def close(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def workdir(base: str | None = None) -> Iterator[Workdir]:
+    work = Workdir(base)
+    try:
+        yield work
+    finally:
+        work.close()
+
+
+@contextlib.contextmanager
+def running_bot(slack: FakeSlack, x: FakeX, database_url: str, **env) -> Iterator[RunningBot]:
+    """The real bot (`web` plus the worker's cycle) on a real port, wired to the stand-ins by its environment."""
+    bot = RunningBot(bot_env(slack, x, database_url, **env), slack)
+    try:
+        yield bot
+    finally:
+        bot.stop()
+
+
+def add_customers(x: FakeX, count: int, prefix: str = "customer") -> list[dict]:
+    return [
+        x.add_user(f"{prefix}{i}", f"Customer {i}", followers=37 * i, location=("Madrid", "Lima", "Austin")[i % 3])
+        for i in range(count)
+    ]
+
+
+def mention_text(i: int) -> str:
+    return f"@AcmeSupport order #{100000 + i} never arrived, the tracking page has said 'in transit' for days"

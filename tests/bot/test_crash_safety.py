@@ -1,0 +1,91 @@
+"""Each crash window, replayed deterministically: what the next cycle or process finds, it makes good, once."""
+
+import time
+
+from tests.fakes import SlackFaults, XFaults
+from tests.harness import card_text, cards, click, wait_until
+
+
+def test_a_card_posted_whose_answer_was_lost_is_found_not_posted_again(bot, slack, x, customer):
+    x.post(customer["id"], "@AcmeSupport my order")
+    slack.faults = SlackFaults(rate=1.0, kinds=("drop_after",), methods=("chat.postMessage",))
+    bot.cycle()
+    [card] = cards(slack)  # it is in Slack, but the bridge never heard so
+    slack.faults = None
+    click(bot, "UANA", card, "case_claim")  # an agent claims from the very card the bridge did not record
+    time.sleep(0.3)
+
+    bot.cycle()
+
+    assert len(cards(slack)) == 1
+    assert "<@UANA>" in card_text(slack.message("C_INBOX", card["ts"])), "the card is redrawn with its owner"
+
+
+def test_a_thread_post_whose_answer_was_lost_is_not_posted_again(bot, slack, x, customer):
+    first = x.post(customer["id"], "@AcmeSupport hello")
+    bot.cycle()
+    x.post(customer["id"], "@AcmeSupport anyone?", in_reply_to=first["id"])
+    slack.faults = SlackFaults(rate=1.0, kinds=("drop_after",), methods=("chat.postMessage",))
+    bot.cycle()
+    slack.faults = None
+
+    bot.cycle()
+
+    [card] = cards(slack)
+    assert [m["text"] for m in slack.replies("C_INBOX", card["ts"])].count("@maria_g: @AcmeSupport anyone?") == 1
+
+
+def test_a_reply_whose_answer_was_lost_is_settled_on_x_not_sent_twice(make_bot, slack, x, customer):
+    bot = make_bot(REPLY_SETTLE_SECONDS="2", X_TIMEOUT_SECONDS="1")
+    x.post(customer["id"], "@AcmeSupport refund?")
+    bot.cycle()
+    card = cards(slack)[0]
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "Claimed" in card_text(slack.message("C_INBOX", card["ts"])))
+    x.faults = XFaults(rate=1.0, kinds=("drop_after",), endpoints=("create_tweet",))
+
+    bot.slack.say("UANA", "C_INBOX", "Your refund is on its way.", thread_ts=card["ts"])
+    wait_until(lambda: x.brand_posts())
+    x.faults = None
+    time.sleep(2.2)
+    bot.cycle()
+
+    assert [p["text"] for p in x.brand_posts()] == ["Your refund is on its way."]
+    assert x.count("create_tweet") == 1
+    wait_until(lambda: any("Posted on X" in m["text"] for m in slack.replies("C_INBOX", card["ts"])))
+
+
+def test_a_reply_that_failed_before_reaching_x_is_sent_after_settling(make_bot, slack, x, customer):
+    bot = make_bot(REPLY_SETTLE_SECONDS="2", X_TIMEOUT_SECONDS="1")
+    x.post(customer["id"], "@AcmeSupport refund?")
+    bot.cycle()
+    card = cards(slack)[0]
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "Claimed" in card_text(slack.message("C_INBOX", card["ts"])))
+    x.faults = XFaults(rate=1.0, kinds=("drop",), endpoints=("create_tweet",))
+
+    bot.slack.say("UANA", "C_INBOX", "Checking your refund now.", thread_ts=card["ts"])
+    wait_until(lambda: x.count("create_tweet") == 1)
+    x.faults = None
+    time.sleep(2.2)
+    bot.cycle()
+
+    assert [p["text"] for p in x.brand_posts()] == ["Checking your refund now."]
+
+
+def test_a_reply_recorded_just_before_a_crash_is_sent_by_the_next_process(make_bot, slack, x, customer):
+    from bot.domain.types import ChatMessage
+
+    bot = make_bot()
+    x.post(customer["id"], "@AcmeSupport hi")
+    bot.cycle()
+    card = cards(slack)[0]
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "Claimed" in card_text(slack.message("C_INBOX", card["ts"])))
+    human = slack.add_human_message("C_INBOX", "UANA", "Hello! How can we help?", thread_ts=card["ts"])
+    bot.bridge.replies.record(ChatMessage("C_INBOX", human["ts"], card["ts"], "UANA", human["text"]))
+    bot.stop()  # the process dies after Slack got its 200, before X was called
+
+    make_bot().cycle()
+
+    assert [p["text"] for p in x.brand_posts()] == ["Hello! How can we help?"]
