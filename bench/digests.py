@@ -53,7 +53,24 @@ _WORDS = (
 _HASHTAGS = "#refund #delivery #fail #help #customerservice #acme #latedelivery #scam #thanks #broken"
 CITIES, WORDS, HASHTAGS = _CITIES.split(), _WORDS.split(), _HASHTAGS.split()
 
-CASE_COLUMNS = [c.name for c in Case.__table__.c]
+CASE_COLUMNS = [
+    "id",
+    "network",
+    "account_id",
+    "conversation_id",
+    "customer_id",
+    "customer_handle",
+    "customer_name",
+    "campaign",
+    "status",
+    "owner",
+    "opened_at",
+    "resolved_at",
+    "channel",
+    "thread_ts",
+    "card_rev",
+    "card_synced_rev",
+]
 MESSAGE_COLUMNS = [
     "id",
     "case_id",

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from slack_sdk import WebClient
+from sqlalchemy import event
 
 from bench.common import Figure, add_customers, median, mention_text, running_bot, workdir
 from tests.fakes import FakeSlack, FakeX
@@ -189,12 +190,44 @@ def _walk(frame, stack, out_self, out_cumulative):
         label = _category(stack)
         out_self[label] = out_self.get(label, 0.0) + self_time
     path = frame.file_path or ""
-    if any(part in path for part in OWN) and not any(f is not frame and f.identifier == frame.identifier for f in stack):
+    if any(part in path for part in OWN) and not any(
+        f is not frame and f.identifier == frame.identifier for f in stack
+    ):
         root = path.split("/main/")[-1] if "/main/" in path else path
         key = f"{frame.function} ({root.rsplit('/', 1)[-1]})"
         out_cumulative[key] = out_cumulative.get(key, 0.0) + frame.time
     for child in frame.children:
         _walk(child, stack, out_self, out_cumulative)
+
+
+@contextlib.contextmanager
+def counting_sql(engine):
+    """Statements and transactions the bot sends its database; commits that wrote are the ones synced to disk."""
+    counts = {"reads": 0, "writes": 0, "commits": 0, "synced": 0}
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        verb = statement.lstrip()[:6].upper()
+        if verb.startswith(("INSERT", "UPDATE", "DELETE")):
+            counts["writes"] += 1
+            conn.info["bench_wrote"] = True
+        elif not verb.startswith(("BEGIN", "COMMIT", "ROLLBA")):
+            counts["reads"] += 1
+
+    def commit(conn):
+        counts["commits"] += 1
+        counts["synced"] += bool(conn.info.pop("bench_wrote", False))
+
+    def rollback(conn):
+        conn.info.pop("bench_wrote", None)
+
+    listeners = (("before_cursor_execute", before), ("commit", commit), ("rollback", rollback))
+    for name, fn in listeners:
+        event.listen(engine, name, fn)
+    try:
+        yield counts
+    finally:
+        for name, fn in listeners:
+            event.remove(engine, name, fn)
 
 
 def profile(quick: bool = False, text_out: Path | None = None) -> list[Figure]:
@@ -213,11 +246,12 @@ def profile(quick: bool = False, text_out: Path | None = None) -> list[Figure]:
         bot_round(bot, mentions, 10)
         mentions.post(n)
         profiler = Profiler(interval=0.0005)
-        profiler.start()
-        try:
-            bot.cycle()
-        finally:
-            profiler.stop()
+        with counting_sql(bot.bridge.engine) as sql:
+            profiler.start()
+            try:
+                bot.cycle()
+            finally:
+                profiler.stop()
     session = profiler.last_session
     root = session.root_frame()
     total = root.time if root else 0.0
@@ -233,17 +267,27 @@ def profile(quick: bool = False, text_out: Path | None = None) -> list[Figure]:
         figures.append(
             Figure(PROFILE_SECTION, label, 100 * seconds / total, "{:.0f}% of the cycle", extra={"seconds": seconds})
         )
-    skip = {"cycle", "run_once", "poll", "_poll", "<lambda>", "_mirror", "store", "_store_post"}
+    skip = {"cycle", "run_once", "_run_queue", "<genexpr>", "poll", "<lambda>", "_mirror", "_store_post"}
     calls = [(k, v) for k, v in by_call.items() if k.split(" ")[0] not in skip]
     for key, seconds in sorted(calls, key=lambda kv: -kv[1])[:8]:
         figures.append(
-            Figure(PROFILE_SECTION, f"in {key}", 100 * seconds / total, "{:.0f}% of the cycle", extra={"seconds": seconds})
+            Figure(
+                PROFILE_SECTION, f"in {key}", 100 * seconds / total, "{:.0f}% of the cycle", extra={"seconds": seconds}
+            )
         )
     print(f"  one cycle of {n} new mentions, profiled: {total:.2f} s ({1000 * total / n:.1f} ms per mention)")
     for figure in figures:
         print(figure.line(), flush=True)
-    figures.insert(
-        0,
-        Figure(PROFILE_SECTION, f"one profiled cycle of {n} new mentions", 1000 * total / n, "{:.1f} ms per mention"),
+    per = {k: v / n for k, v in sql.items()}
+    print(
+        f"  per new mention: {per['reads']:.1f} reads and {per['writes']:.1f} writes in {per['commits']:.1f} "
+        f"transactions, {per['synced']:.1f} of them synced to disk"
     )
-    return figures
+    return [
+        Figure(PROFILE_SECTION, f"one profiled cycle of {n} new mentions", 1000 * total / n, "{:.1f} ms per mention"),
+        Figure(PROFILE_SECTION, "SQL reads per new mention", per["reads"], "{:.1f}", extra=sql),
+        Figure(PROFILE_SECTION, "SQL writes per new mention", per["writes"], "{:.1f}", extra=sql),
+        Figure(PROFILE_SECTION, "transactions per new mention", per["commits"], "{:.1f}", extra=sql),
+        Figure(PROFILE_SECTION, "transactions synced to disk per new mention", per["synced"], "{:.1f}", extra=sql),
+        *figures,
+    ]

@@ -194,7 +194,7 @@ def _figures(label: str, m: dict, channels: int, per_channel: int) -> list[Figur
 
 
 def run(quick: bool = False) -> list[Figure]:
-    channels, per_channel = (3, 5) if quick else (3, 40)
+    channels, per_channel = (3, 5) if quick else (3, 60)
     figures = _figures("one bot per brand", bots_per_brand(channels, per_channel), channels, per_channel)
     for figure in figures:
         print(figure.line(), flush=True)

@@ -10,10 +10,11 @@ MAX_CAMPAIGNS = 10
 DASH = "—"
 
 USAGE = (
-    "*Usage:* `/social-stats [period] [@agent]`\n"
+    "*Usage:* `/social-stats [period] [@agent] [campaign]`\n"
     "• period: `today` (the default), `yesterday`, `7d` (the last 7 days, today included), "
     "`2026-11-01`, `2026-11-01..2026-11-15`\n"
     "• `@agent`: one agent's figures (mention them, or type @name)\n"
+    "• campaign: one campaign's figures (a brand account's or a tracked term's, by name)\n"
     "For example `/social-stats 7d @ana`."
 )
 
@@ -146,7 +147,7 @@ def agent_line(row) -> str:
 def campaign_line(row) -> str:
     return (
         f"*{escape(row.campaign or DASH)}* · {row.opened:,} opened · {percent(row.attainment)} within target · "
-        f"{count(row.posts, 'post')} and {count(row.replies, 'reply', 'replies')} on them · {row.resolved} resolved · "
+        f"{count(row.messages, 'message')} · {row.resolved} resolved · "
         f"median handle {duration(row.median_handle)}"
     )
 
@@ -233,6 +234,8 @@ def stats_answer(report: Report) -> tuple[str, list[dict]]:
     name = period.name[:1].upper() + period.name[1:] if period.name else "Period"
     fr, r = report.first_response, report.resolution
     who = f" for <@{report.agent}>" if report.agent else ""
+    if report.campaign is not None:
+        who += f" in {escape(report.campaign)}"
     heading = f"*{name}*{who} ({period_label(period)}, {period.timezone})"
     text = (
         f"{heading}: {fr.opened} opened · {percent(fr.attainment)} within {target(report)} · "

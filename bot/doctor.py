@@ -6,7 +6,7 @@ profile and mentions, the database's schema revision). What cannot be proven wit
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import requests
@@ -142,6 +142,9 @@ class Doctor:
             self.add("Slack scopes", OK, f"all {len(wanted)} that manifest.yml asks for are granted")
 
     def channels(self, client: WebClient, settings: Settings) -> None:
+        if settings.sources is not None:
+            self.file_channels(client, settings)
+            return
         inbox = settings.slack_inbox_channel
         if not inbox:
             self.add(
@@ -158,6 +161,21 @@ class Doctor:
             self.add("Digest channel", OK, f"SLACK_DIGEST_CHANNEL not set apart: the digests go to {where}")
         else:
             self.channel(client, settings, "Digest channel", "SLACK_DIGEST_CHANNEL", digest)
+
+    def file_channels(self, client: WebClient, settings: Settings) -> None:
+        """ACCOUNTS_FILE: the channel of every account, DM channel and tracked term, then the digests'."""
+        listed = settings.sources
+        for entry in listed.accounts:
+            self.channel(client, settings, f'Channel of account "{entry.name}"', listed.path, entry.channel)
+            if entry.dm_channel:
+                self.channel(client, settings, f'DM channel of account "{entry.name}"', listed.path, entry.dm_channel)
+        for term in listed.terms:
+            self.channel(client, settings, f'Channel of term "{term.term}"', listed.path, term.channel)
+        if settings.slack_digest_channel or settings.slack_inbox_channel:
+            name = "SLACK_DIGEST_CHANNEL" if settings.slack_digest_channel else "SLACK_INBOX_CHANNEL"
+            self.channel(client, settings, "Digest channel", name, settings.digest_channel)
+        else:
+            self.add("Digest channel", OK, f"not set apart: the digests go to {settings.digest_channel}")
 
     def channel(self, client: WebClient, settings: Settings, name: str, setting: str, channel: str) -> None:
         try:
@@ -280,6 +298,9 @@ class Doctor:
             )
 
     def x(self, settings: Settings) -> None:
+        if settings.sources is not None:
+            self.file_accounts(settings)
+            return
         missing = [n for n in X_USER_CREDENTIALS if not getattr(settings, n.lower())]
         if missing:
             self.add(
@@ -291,6 +312,28 @@ class Doctor:
             self.add("X posting as the brand", SKIP, "not checked without the brand's credentials")
         else:
             self.x_user(settings)
+        if settings.x_bearer_token:
+            self.x_bearer(settings)
+
+    def file_accounts(self, settings: Settings) -> None:
+        """ACCOUNTS_FILE: its wrong entries, then each account's credentials, as for the single account."""
+        listed = settings.sources
+        for problem in listed.problems:
+            self.add("Accounts file", FAIL, problem, f"correct the entry in {listed.path} or the variables it names")
+        for entry in listed.accounts:
+            c = entry.credentials
+            account = replace(
+                settings,
+                x_api_key=c["api_key"],
+                x_api_secret=c["api_secret"],
+                x_access_token=c["access_token"],
+                x_access_token_secret=c["access_token_secret"],
+            )
+            first = len(self.checks)
+            self.x_user(account)
+            self.checks[first:] = [
+                replace(check, name=f'{check.name} ("{entry.name}")') for check in self.checks[first:]
+            ]
         if settings.x_bearer_token:
             self.x_bearer(settings)
 

@@ -169,6 +169,10 @@ def from_env(env=None) -> Settings:
     database_url = _text(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
     if "://" not in database_url:
         raise ConfigError(f"DATABASE_URL must be a database URL such as sqlite:///file.db, not {database_url!r}")
+    # Hosts (Heroku, Render) hand out postgres:// URLs; SQLAlchemy needs the driver named: psycopg 3.
+    for bare in ("postgres://", "postgresql://"):
+        if database_url.startswith(bare):
+            database_url = "postgresql+psycopg://" + database_url[len(bare) :]
     business_hours = _text(env, "BUSINESS_HOURS")
     if business_hours:
         from bot.domain.business_hours import parse_business_hours

@@ -1,9 +1,11 @@
 """The text after /social-stats, as Slack sends it: a period and an agent, in any order.
 
 An agent comes as a mention: `<@U0123ABC>` or `<@U0123ABC|ana>` (the command escapes mentions, manifest.yml),
-a bare user id `U0123ABC`, or `@ana` as typed when escaping is off, which is matched to a name later."""
+a bare user id `U0123ABC`, or `@ana` as typed when escaping is off, which is matched to a name later. A campaign is
+one of the names given (any case, with or without a leading @, spaces allowed), found before the rest is read."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 MENTION = re.compile(r"<@([UW][A-Z0-9_]+)(?:\|[^>]*)?>")
@@ -21,11 +23,13 @@ class StatsArgs:
     period: str | None = None
     agent_id: str | None = None
     agent_name: str | None = None
+    campaign: str | None = None
 
 
-def parse(text: str) -> StatsArgs:
+def parse(text: str, campaigns: Iterable[str] = ()) -> StatsArgs:
+    text, campaign = _campaign(text or "", campaigns)
     period = agent_id = agent_name = None
-    for token in (text or "").split():
+    for token in text.split():
         if token.lower() in HELP:
             raise NeedsUsage("")
         if match := MENTION.fullmatch(token) or USER_ID.fullmatch(token):
@@ -40,4 +44,13 @@ def parse(text: str) -> StatsArgs:
         if agent_id or agent_name:
             raise NeedsUsage("Give one agent at a time.")
         agent_id, agent_name = found_id, found_name
-    return StatsArgs(period=period, agent_id=agent_id, agent_name=agent_name)
+    return StatsArgs(period=period, agent_id=agent_id, agent_name=agent_name, campaign=campaign)
+
+
+def _campaign(text: str, campaigns: Iterable[str]) -> tuple[str, str | None]:
+    """The text without the campaign named in it (the longest that matches), and that campaign."""
+    for name in sorted(campaigns, key=len, reverse=True):
+        match = re.search(rf"(?<!\S)@?{re.escape(name)}(?!\S)", text, re.IGNORECASE)
+        if match:
+            return f"{text[: match.start()]} {text[match.end() :]}", name
+    return text, None

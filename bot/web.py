@@ -54,3 +54,13 @@ def serve(app: App, engine, port: int, host: str = "0.0.0.0") -> None:
     server = create_server(app, engine, port, host)
     log.info("listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
     server.run()
+
+
+def stop_server(server, thread) -> None:
+    """Stop a waitress server running in `thread`, from inside its own loop: closing its sockets from another
+    thread would pull them from under its select()."""
+    from waitress import wasyncore
+
+    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+    thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=5)

@@ -1,4 +1,4 @@
-"""Slash commands: /social-stats [period] [@agent], answered privately."""
+"""Slash commands: /social-stats [period] [@agent] [campaign], answered privately."""
 
 from slack_bolt import Ack, App, Respond
 
@@ -6,23 +6,27 @@ from bot import digest_blocks, stats_args
 
 
 def register(app: App, bridge) -> None:
-    def answer(args: stats_args.StatsArgs, agent: str | None) -> dict:
+    def answer(args: stats_args.StatsArgs, agent: str | None, campaigns: list[str]) -> dict:
         try:
             period = bridge.metrics.period(args.period)
         except ValueError as err:
-            return {"text": digest_blocks.usage(str(err))}
-        text, blocks = digest_blocks.stats_answer(bridge.metrics.report(period, agent=agent))
+            # A word that is no period may be a mistyped campaign: say which there are.
+            known = f" (nor a campaign: {', '.join(campaigns)})" if campaigns and args.campaign is None else ""
+            return {"text": digest_blocks.usage(f"{err}{known if 'not a period' in str(err) else ''}")}
+        report = bridge.metrics.report(period, agent=agent, campaign=args.campaign)
+        text, blocks = digest_blocks.stats_answer(report)
         return {"text": text, "blocks": blocks}
 
     @app.command("/social-stats")
     def social_stats(ack: Ack, command: dict, respond: Respond):
+        campaigns = bridge.campaigns()
         try:
-            args = stats_args.parse(command.get("text") or "")
+            args = stats_args.parse(command.get("text") or "", campaigns)
         except stats_args.NeedsUsage as err:
             ack(text=digest_blocks.usage(str(err) or None))
             return
         if not args.agent_name:
-            ack(**answer(args, args.agent_id))
+            ack(**answer(args, args.agent_id, campaigns))
             return
         # A name needs Slack's user directory, which may take longer than an ack can wait: answer by response_url.
         ack(text=f"Looking up @{args.agent_name}…")
@@ -31,4 +35,4 @@ def register(app: App, bridge) -> None:
             problem = f"I know no agent called @{args.agent_name}: mention them (type @ and pick them from the list)."
             respond(text=digest_blocks.usage(problem), response_type="ephemeral")
             return
-        respond(**answer(args, agent), response_type="ephemeral")
+        respond(**answer(args, agent, campaigns), response_type="ephemeral")

@@ -30,3 +30,7 @@ def advance_cursor(session: Session, *, network: str, account_id: str, newest_id
         account.since_id = newest_id
     account.cursor_updated_at = at
     session.add(account)
+
+
+def campaigns(session: Session) -> list[str]:
+    return sorted(set(session.exec(select(Account.campaign))))

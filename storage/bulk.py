@@ -7,15 +7,22 @@ from sqlmodel import Session
 
 
 def insert_rows(session: Session, model, rows: Iterable[dict], *, columns: list[str]) -> int:
-    """Insert rows (dicts holding `columns`; datetimes naive UTC); return how many."""
+    """Insert rows (dicts holding `columns`, datetimes aware); the model's other columns take their defaults.
+    Returns how many."""
     table = model.__table__
     if session.get_bind().dialect.name == "postgresql":
+        # COPY knows only the database's defaults: the models' scalar defaults are sent with each row.
+        defaults = {
+            c.name: c.default.arg
+            for c in table.c
+            if c.name not in columns and c.default is not None and c.default.is_scalar
+        }
+        names = ", ".join(f'"{c}"' for c in [*columns, *defaults])
         driver = session.connection().connection.driver_connection
-        names = ", ".join(f'"{c}"' for c in columns)
         count = 0
         with driver.cursor() as cur, cur.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row([row[c] for c in columns])
+                copy.write_row([*(row[c] for c in columns), *defaults.values()])
                 count += 1
         return count
     rows = list(rows)

@@ -177,12 +177,16 @@ def last_event(session: Session, *, case_id: int) -> Event | None:
 
 
 def unanswered_cases(session: Session) -> list[Case]:
-    """Open or claimed cases in Slack with no public reply sent yet: the ones an SLA clock still runs for."""
+    """Open or claimed cases in Slack with no public reply sent yet: the ones an SLA clock still runs for (not the
+    tracked terms' cases, which cannot be answered from Slack)."""
     answered = select(Message.case_id).where(Message.direction == "out", Message.state == "sent")
     return list(
         session.exec(
             select(Case).where(
-                Case.status.in_(("open", "claimed")), Case.thread_ts.is_not(None), Case.id.not_in(answered)
+                Case.status.in_(("open", "claimed")),
+                Case.thread_ts.is_not(None),
+                Case.id.not_in(answered),
+                Case.kind != "term",
             )
         )
     )

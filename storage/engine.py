@@ -25,9 +25,10 @@ def make_engine(url: str) -> Engine:
 
         # A deferred transaction that reads, then writes, fails at once with SQLITE_BUSY when another
         # writer got in between; taking the write lock up front makes concurrent writers queue instead.
+        # A read-only session (reports) takes no write lock, so it never holds up the writers.
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
 
         return engine
     # Sessions in UTC, as on SQLite: whatever the server's TimeZone, dates cut in SQL are UTC dates.
@@ -40,9 +41,11 @@ def create_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back when it raises."""
-    with Session(engine, expire_on_commit=False) as session:
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back when it raises. `read_only` for one that
+    only reads (on SQLite it then takes no write lock)."""
+    bind = engine.execution_options(read_only=True) if read_only else engine
+    with Session(bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

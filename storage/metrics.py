@@ -9,7 +9,22 @@ ROW_NUMBER() and COUNT() windows.
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, distinct, func, literal, or_, select, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    String,
+    and_,
+    case,
+    distinct,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -18,7 +33,7 @@ from storage.models import Case, Event, Message
 STATUS_KINDS = ("claim", "unclaim", "reassign", "resolve", "reopen")
 WORK_KINDS = ("claim", "reply", "resolve")
 SUMMARY = ("bucket", "campaign", "opened", "within", "late", "unanswered", "closed", "pending", "waiting")
-SUMMARY += ("posts", "replies")
+SUMMARY += ("messages",)
 Fraction = tuple[int, int]  # (numerator, denominator): the median is (1, 2)
 OrderStatistics = dict  # group -> (count, {rank: value}) with ranks counted from 1
 
@@ -74,17 +89,16 @@ def _messages(*direction_state):
     )
 
 
-def _message_counts():
-    """A case's customer posts and public replies (index-only look-ups, never a scan of the messages)."""
-    return (
-        _messages(Message.direction == "in").label("posts"),
-        _messages(Message.direction == "out", Message.state == "sent").label("replies"),
+def _message_count():
+    """A case's customer posts and public replies: one index look-up, never a scan of the messages."""
+    return _messages(or_(Message.direction == "in", and_(Message.direction == "out", Message.state == "sent"))).label(
+        "messages"
     )
 
 
-def _cohort(bounds: list[datetime], agent: str | None, *extra, materialized: bool = False):
-    """Cases opened within the bounds, with their first public reply; for an agent, the cases whose first
-    reply was theirs, and the unanswered cases they own."""
+def _cohort(bounds: list[datetime], agent: str | None, campaign: str | None, *extra, materialized: bool = False):
+    """Cases opened within the bounds (of a campaign, if given), with their first public reply; for an agent,
+    the cases whose first reply was theirs, and the unanswered cases they own."""
     bounds = [_utc(b) for b in bounds]
     query = select(
         Case.id.label("case_id"),
@@ -96,6 +110,8 @@ def _cohort(bounds: list[datetime], agent: str | None, *extra, materialized: boo
         _first_reply().label("first_reply_at"),
         *extra,
     ).where(Case.opened_at >= bounds[0], Case.opened_at < bounds[-1])
+    if campaign is not None:
+        query = query.where(Case.campaign == campaign)
     if agent:
         query = query.where(
             or_(_first_reply_agent() == agent, and_(_first_reply().is_(None), Case.owner == agent)),
@@ -107,11 +123,11 @@ def _cohort(bounds: list[datetime], agent: str | None, *extra, materialized: boo
     return query.cte("cohort").prefix_with("MATERIALIZED")
 
 
-def _classified(session: Session, bounds, now, target_seconds, agent, *extra, materialized: bool = False):
+def _classified(session: Session, bounds, now, target_seconds, agent, campaign, *extra, materialized=False):
     """The cohort with each case's SLA outcome as of `now`:
     within / late (answered in or after the target), unanswered (no reply, and more than the target passed
     before it was resolved or until now), closed (resolved without a reply within the target), pending."""
-    c = _cohort(bounds, agent, *extra, materialized=materialized)
+    c = _cohort(bounds, agent, campaign, *extra, materialized=materialized)
     now = _utc(now)
     frt = _seconds(session, c.c.first_reply_at, c.c.opened_at)
     stop = case((c.c.status == "resolved", func.coalesce(c.c.resolved_at, now)), else_=now)
@@ -132,40 +148,68 @@ def prepare(session: Session) -> None:
     compiling them (a few hundred ms) than they take to run."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET LOCAL jit = off"))
+    else:
+        session.execute(text("PRAGMA cache_size = -65536"))
 
 
-def first_response_summary(
-    session: Session, *, bounds: list[datetime], now: datetime, target_seconds: float, agent: str | None = None
-) -> list[dict]:
+def first_response_figures(
+    session: Session,
+    *,
+    bounds: list[datetime],
+    now: datetime,
+    target_seconds: float,
+    fractions: list[Fraction],
+    agent: str | None = None,
+    campaign: str | None = None,
+) -> tuple[list[dict], OrderStatistics]:
     """Per bucket and campaign: cases opened, counted by SLA outcome; `waiting`, those with no reply and not
-    resolved now; `posts` and `replies`, their customer posts and public replies."""
-    k = _classified(session, bounds, now, target_seconds, agent, *_message_counts(), materialized=True)
-    rows = session.exec(
+    resolved now; `messages`, their customer posts and public replies. And per bucket the order
+    statistics of the first response times of the answered ones. One statement over one materialized cohort."""
+    k = _classified(session, bounds, now, target_seconds, agent, campaign, _message_count(), materialized=True)
+    counts = [
+        func.count(),
+        *[_count_if(k.c.outcome == o) for o in ("within", "late", "unanswered", "closed", "pending")],
+        _count_if(and_(k.c.first_reply_at.is_(None), k.c.status != "resolved")),
+        func.coalesce(func.sum(k.c.messages), 0),
+    ]
+    answered = k.c.first_reply_at.is_not(None)
+    ranked = (
         select(
             k.c.bucket,
-            k.c.campaign,
-            func.count(),
-            *[_count_if(k.c.outcome == o) for o in ("within", "late", "unanswered", "closed", "pending")],
-            _count_if(and_(k.c.first_reply_at.is_(None), k.c.status != "resolved")),
-            func.coalesce(func.sum(k.c.posts), 0),
-            func.coalesce(func.sum(k.c.replies), 0),
-        ).group_by(k.c.bucket, k.c.campaign)
+            k.c.frt,
+            func.row_number().over(partition_by=k.c.bucket, order_by=k.c.frt).label("rn"),
+            func.count().over(partition_by=k.c.bucket).label("n"),
+        )
+        .where(answered)
+        .subquery("ranked")
     )
-    names = SUMMARY
-    return [dict(zip(names, (int(v) if i != 1 else v for i, v in enumerate(row)), strict=True)) for row in rows]
-
-
-def first_response_statistics(
-    session: Session, *, bounds: list[datetime], fractions: list[Fraction], agent: str | None = None
-) -> OrderStatistics:
-    """Order statistics of first response times (answered cases), per bucket."""
-    c = _cohort(bounds, agent)
-    values = (
-        select(c.c.bucket.label("g"), _seconds(session, c.c.first_reply_at, c.c.opened_at).label("v"))
-        .where(c.c.first_reply_at.is_not(None))
-        .subquery("frt")
+    wanted = []
+    for num, den in fractions:
+        wanted.append(ranked.c.rn == (ranked.c.n - 1) * num // den + 1)
+        wanted.append(ranked.c.rn == ((ranked.c.n - 1) * num + den - 1) // den + 1)
+    nothing = [null().cast(Integer)] * len(counts)
+    statement = union_all(
+        select(literal("count"), k.c.bucket, k.c.campaign, *counts, *[null().cast(Float)] * 3).group_by(
+            k.c.bucket, k.c.campaign
+        ),
+        select(
+            literal("rank"),
+            ranked.c.bucket,
+            null().cast(String),
+            *nothing,
+            ranked.c.rn.cast(Float),
+            ranked.c.n.cast(Float),
+            ranked.c.frt.cast(Float),
+        ).where(or_(*wanted)),
     )
-    return order_statistics(session, values, fractions)
+    summary, statistics = [], {}
+    for kind, bucket, campaign, *rest in session.exec(statement):
+        if kind == "count":
+            summary.append(dict(zip(SUMMARY, (bucket, campaign, *(int(v) for v in rest[:-3])), strict=True)))
+        else:
+            rank, n, value = rest[-3:]
+            statistics.setdefault(bucket, (int(n), {}))[1][int(rank)] = float(value)
+    return summary, statistics
 
 
 def breached_cases(
@@ -176,11 +220,12 @@ def breached_cases(
     now: datetime,
     target_seconds: float,
     agent: str | None = None,
+    campaign: str | None = None,
     limit: int = 10,
 ) -> list[dict]:
     """The first `limit` breached cases opened in [start, end), oldest first, with their thread."""
     k = _classified(
-        session, [start, end], now, target_seconds, agent, Case.customer_handle, Case.channel, Case.thread_ts
+        session, [start, end], now, target_seconds, agent, campaign, Case.customer_handle, Case.channel, Case.thread_ts
     )
     rows = session.exec(
         select(
@@ -201,10 +246,12 @@ def breached_cases(
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
-def first_response_rows(session: Session, *, bounds: list[datetime], agent: str | None = None) -> list[tuple]:
-    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, posts, replies) of the cohort:
+def first_response_rows(
+    session: Session, *, bounds: list[datetime], agent: str | None = None, campaign: str | None = None
+) -> list[tuple]:
+    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages) of the cohort:
     what business-hours SLA clocks need, which the databases cannot count portably."""
-    c = _cohort(bounds, agent, *_message_counts())
+    c = _cohort(bounds, agent, campaign, _message_count(), materialized=True)
     return list(
         session.exec(
             select(
@@ -215,8 +262,7 @@ def first_response_rows(session: Session, *, bounds: list[datetime], agent: str 
                 c.c.first_reply_at,
                 c.c.status,
                 c.c.resolved_at,
-                c.c.posts,
-                c.c.replies,
+                c.c.messages,
             )
         )
     )
@@ -254,153 +300,221 @@ def order_statistics(session: Session, values, fractions: list[Fraction], keys: 
     return result[keys[0]] if len(keys) == 1 else result
 
 
-def resolution_counts(session: Session, *, start: datetime, end: datetime, agent: str | None = None) -> dict:
-    """Cases resolved and cases reopened in [start, end) (each case once)."""
-    query = select(
-        func.count(distinct(case((Event.kind == "resolve", Event.case_id)))),
-        func.count(distinct(case((Event.kind == "reopen", Event.case_id)))),
-    ).where(Event.kind.in_(("resolve", "reopen")), Event.at >= _utc(start), Event.at < _utc(end))
+def resolution_counts(
+    session: Session, *, start: datetime, end: datetime, agent: str | None = None, campaign: str | None = None
+) -> dict[str, tuple[int, int]]:
+    """Per campaign, (cases resolved, cases reopened) in [start, end), each case once."""
+    query = (
+        select(
+            Case.campaign,
+            func.count(distinct(case((Event.kind == "resolve", Event.case_id)))),
+            func.count(distinct(case((Event.kind == "reopen", Event.case_id)))),
+        )
+        .join(Case, Case.id == Event.case_id)
+        .where(Event.kind.in_(("resolve", "reopen")), Event.at >= _utc(start), Event.at < _utc(end))
+        .group_by(Case.campaign)
+    )
     if agent:
         query = query.where(Event.actor == agent)
-    resolved, reopened = session.exec(query).one()
-    return {"resolved": int(resolved), "reopened": int(reopened)}
+    if campaign is not None:
+        query = query.where(Case.campaign == campaign)
+    return {c: (int(resolved), int(reopened)) for c, resolved, reopened in session.exec(query)}
 
 
-def backlog_at(session: Session, *, at: datetime) -> int:
+def backlog_at(session: Session, *, at: datetime, campaign: str | None = None) -> int:
     """Cases opened before `at` and not resolved at `at`.
 
-    A case's resolve and reopen events alternate, starting with a resolve (each is recorded only by the
-    conditional update that moved the case into or out of 'resolved'), so the cases resolved at `at` number
-    the resolve events before it minus the reopen events before it: three index range counts."""
+    A case's resolve and reopen events alternate, starting with a resolve (each is recorded, with the case's
+    status, only by the conditional update that moved the case into or out of 'resolved'), so the cases
+    resolved at a moment number the resolve events before it minus the reopen events before it. Counted back
+    from the cases not resolved now, only what happened since `at` is read: a few rows for a recent moment."""
     at = _utc(at)
-    opened = session.scalar(select(func.count()).select_from(Case).where(Case.opened_at < at))
-    resolves, reopens = session.exec(
-        select(_count_if(Event.kind == "resolve"), _count_if(Event.kind == "reopen")).where(
-            Event.kind.in_(("resolve", "reopen")), Event.at < at
-        )
-    ).one()
-    return max(int(opened) - int(resolves) + int(reopens), 0)
-
-
-def resolution_time_statistics(
-    session: Session, *, start: datetime, end: datetime, fractions: list[Fraction], agent: str | None = None
-) -> OrderStatistics:
-    """Order statistics (one group, 0) of resolution times: for each case resolved in [start, end), from its
-    last (re)opening to its last resolution in the period. The opening is the latest reopen event before the
-    resolution, else the case's first customer post."""
-    last = (
-        select(
-            Event.case_id,
-            Event.at,
-            func.row_number().over(partition_by=Event.case_id, order_by=(Event.at.desc(), Event.id.desc())).label("rn"),
-        )
-        .where(Event.kind == "resolve", Event.at >= _utc(start), Event.at < _utc(end))
-        .where(*([Event.actor == agent] if agent else []))
-        .subquery("last_resolve")
+    of_campaign = [Case.campaign == campaign] if campaign is not None else []
+    unresolved = session.scalar(
+        select(func.count()).select_from(Case).where(Case.status.in_(("open", "claimed")), *of_campaign)
     )
-    reopen = aliased(Event)
+    opened_since = session.scalar(select(func.count()).select_from(Case).where(Case.opened_at >= at, *of_campaign))
+    changes = select(_count_if(Event.kind == "resolve"), _count_if(Event.kind == "reopen")).where(
+        Event.kind.in_(("resolve", "reopen")), Event.at >= at
+    )
+    resolves, reopens = session.exec(_of_campaign(changes, Event.case_id, campaign)).one()
+    return max(int(unresolved) - int(opened_since) + int(resolves) - int(reopens), 0)
+
+
+def resolution_statistics(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    fractions: list[Fraction],
+    agent: str | None = None,
+    campaign: str | None = None,
+) -> dict[str, OrderStatistics]:
+    """Order statistics of the resolutions in [start, end), in one statement over them:
+    - "resolution" (group 0) and "resolution_by_campaign": from the case's latest (re)opening before the
+      resolution (the latest reopen event, else the case's first customer post) to the resolution;
+    - "handle_by_agent" (the resolver) and "handle_by_campaign": from the claim to the resolution, when the
+      status event before the resolution is the claim (or a reassignment) that made its resolver the owner;
+      a case closed without being claimed has none.
+    Each resolution looks up a few index entries of its own case, never a pass over all the events."""
+    resolve, before, reopen = aliased(Event), aliased(Event), aliased(Event)
+
+    def previous(column):
+        return (
+            select(column)
+            .where(
+                before.case_id == resolve.case_id,
+                before.kind.in_(STATUS_KINDS),
+                tuple_(before.at, before.id) < tuple_(resolve.at, resolve.id),
+            )
+            .order_by(before.at.desc(), before.id.desc())
+            .limit(1)
+            .correlate(resolve)
+            .scalar_subquery()
+        )
+
     reopened_at = (
         select(func.max(reopen.at))
-        .where(reopen.case_id == last.c.case_id, reopen.kind == "reopen", reopen.at <= last.c.at)
+        .where(reopen.case_id == resolve.case_id, reopen.kind == "reopen", reopen.at <= resolve.at)
+        .correlate(resolve)
         .scalar_subquery()
     )
-    values = (
+    rows = (
         select(
-            literal(0).label("g"), _seconds(session, last.c.at, func.coalesce(reopened_at, Case.opened_at)).label("v")
+            resolve.actor.label("agent"),
+            Case.campaign.label("campaign"),
+            resolve.at,
+            previous(before.kind).label("prev_kind"),
+            previous(before.at).label("prev_at"),
+            _seconds(session, resolve.at, func.coalesce(reopened_at, Case.opened_at)).label("resolution"),
         )
-        .join_from(last, Case, Case.id == last.c.case_id)
-        .where(last.c.rn == 1)
-        .subquery("resolution")
+        .select_from(resolve)
+        .join(Case, Case.id == resolve.case_id)
+        .where(resolve.kind == "resolve", resolve.at >= _utc(start), resolve.at < _utc(end))
     )
-    return order_statistics(session, values, fractions)
+    if agent:
+        rows = rows.where(resolve.actor == agent)
+    if campaign is not None:
+        rows = rows.where(Case.campaign == campaign)
+    r = rows.cte("resolutions").prefix_with("MATERIALIZED")
+    handled = r.c.prev_kind.in_(("claim", "reassign"))
+    handle = _seconds(session, r.c.at, r.c.prev_at)
+    specs = {
+        "resolution": (literal("0"), r.c.resolution, None),
+        "resolution_by_campaign": (r.c.campaign, r.c.resolution, None),
+        "handle_by_agent": (r.c.agent, handle, handled),
+        "handle_by_campaign": (r.c.campaign, handle, handled),
+    }
+    branches = []
+    for name, (group, value, condition) in specs.items():
+        ranked = select(
+            group.label("g"),
+            value.label("v"),
+            func.row_number().over(partition_by=group, order_by=value).label("rn"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        if condition is not None:
+            ranked = ranked.where(condition)
+        ranked = ranked.subquery(name)
+        wanted = []
+        for num, den in fractions:
+            wanted.append(ranked.c.rn == (ranked.c.n - 1) * num // den + 1)
+            wanted.append(ranked.c.rn == ((ranked.c.n - 1) * num + den - 1) // den + 1)
+        branches.append(
+            select(
+                literal(name),
+                ranked.c.g.cast(String),
+                ranked.c.rn.cast(Float),
+                ranked.c.n.cast(Float),
+                ranked.c.v.cast(Float),
+            ).where(or_(*wanted))
+        )
+    result: dict[str, OrderStatistics] = {name: {} for name in specs}
+    for name, group, rank, n, value in session.exec(union_all(*branches)):
+        key = 0 if name == "resolution" else group
+        result[name].setdefault(key, (int(n), {}))[1][int(rank)] = float(value)
+    return result
 
 
-def activity(session: Session, *, start: datetime, end: datetime, agent: str | None = None) -> list[tuple]:
-    """(agent, campaign, claims, public replies, resolutions) in [start, end)."""
+def activity(
+    session: Session, *, start: datetime, end: datetime, agent: str | None = None, campaign: str | None = None
+) -> list[tuple]:
+    """(agent, claims, public replies, resolutions) in [start, end)."""
     query = (
-        select(Event.actor, Case.campaign, *[_count_if(Event.kind == kind) for kind in WORK_KINDS])
-        .join(Case, Case.id == Event.case_id)
+        select(Event.actor, *[_count_if(Event.kind == kind) for kind in WORK_KINDS])
         .where(Event.kind.in_(WORK_KINDS), Event.at >= _utc(start), Event.at < _utc(end), Event.actor != "")
-        .group_by(Event.actor, Case.campaign)
+        .group_by(Event.actor)
     )
     if agent:
         query = query.where(Event.actor == agent)
-    return [(a, c, int(x), int(y), int(z)) for a, c, x, y, z in session.exec(query)]
-
-
-def handle_time_statistics(
-    session: Session, *, start: datetime, end: datetime, fractions: list[Fraction], agent: str | None = None
-) -> dict[str, OrderStatistics]:
-    """Order statistics of handle times (claim to resolve) of the resolutions in [start, end), by "agent" (the
-    resolver) and by "campaign". A resolution counts when the status event before it is the claim (or a
-    reassignment) that made its resolver the owner; a case closed without being claimed has none."""
-    s, e = _utc(start), _utc(end)
-    resolved = select(Event.case_id).where(Event.kind == "resolve", Event.at >= s, Event.at < e).distinct()
-    window = {"partition_by": Event.case_id, "order_by": (Event.at, Event.id)}
-    seq = (
-        select(
-            Event.case_id,
-            Event.kind,
-            Event.actor,
-            Event.at,
-            func.lag(Event.kind).over(**window).label("prev_kind"),
-            func.lag(Event.at).over(**window).label("prev_at"),
-        )
-        .where(Event.case_id.in_(resolved), Event.kind.in_(STATUS_KINDS))
-        .subquery("seq")
-    )
-    values = (
-        select(
-            seq.c.actor.label("agent"),
-            Case.campaign.label("campaign"),
-            _seconds(session, seq.c.at, seq.c.prev_at).label("v"),
-        )
-        .join_from(seq, Case, Case.id == seq.c.case_id)
-        .where(seq.c.kind == "resolve", seq.c.at >= s, seq.c.at < e, seq.c.prev_kind.in_(("claim", "reassign")))
-    )
-    if agent:
-        values = values.where(seq.c.actor == agent)
-    return order_statistics(session, values.subquery("handle"), fractions, keys=("agent", "campaign"))
+    query = _of_campaign(query, Event.case_id, campaign)
+    return [(a, int(x), int(y), int(z)) for a, x, y, z in session.exec(query)]
 
 
 def _inbound(start: datetime, end: datetime):
     return Message.direction == "in", Message.posted_at >= _utc(start), Message.posted_at < _utc(end)
 
 
-def top_locations(session: Session, *, start: datetime, end: datetime, limit: int = 5) -> list[tuple[str, int]]:
-    """Where the customers who wrote in [start, end) say they are: (location, customers), most first."""
+def _of_campaign(query, case_id, campaign: str | None):
+    """The query narrowed to the cases of a campaign (by a join), or as it is."""
+    if campaign is None:
+        return query
+    return query.join(Case, Case.id == case_id).where(Case.campaign == campaign)
+
+
+def customers(
+    session: Session, *, start: datetime, end: datetime, limit: int = 5, campaign: str | None = None
+) -> tuple[list[tuple[str, int]], list[tuple]]:
+    """Who wrote in [start, end): the places they say they are, as (place, customers), most first; and those
+    with the most followers, as (handle, name, followers, posts). One pass over the period's posts."""
     place = func.trim(Message.author_location)
-    customers = func.count(distinct(Message.author_id))
-    rows = session.exec(
-        select(func.min(place), customers)
-        .where(*_inbound(start, end), Message.author_location.is_not(None), place != "")
-        .group_by(func.lower(place))
-        .order_by(customers.desc(), func.lower(place))
-        .limit(limit)
-    )
-    return [(p, int(n)) for p, n in rows]
-
-
-def top_authors(session: Session, *, start: datetime, end: datetime, limit: int = 5) -> list[tuple]:
-    """The customers with the most followers who wrote in [start, end): (handle, name, followers, posts)."""
-    followers = func.max(Message.author_followers)
-    rows = session.exec(
-        select(func.max(Message.author_handle), func.max(Message.author_name), followers, func.count())
-        .where(*_inbound(start, end), Message.author_followers.is_not(None))
+    per_author = select(
+        func.max(Message.author_handle).label("handle"),
+        func.max(Message.author_name).label("name"),
+        func.max(Message.author_followers).label("followers"),
+        func.min(place).label("place"),
+        func.count().label("posts"),
+    ).where(*_inbound(start, end))
+    authors = (
+        _of_campaign(per_author, Message.case_id, campaign)
         .group_by(Message.author_id)
-        .order_by(followers.desc(), func.max(Message.author_handle))
+        .cte("authors")
+        .prefix_with("MATERIALIZED")
+    )
+    reach = (
+        select(authors.c.handle, authors.c.name, authors.c.followers, authors.c.posts)
+        .where(authors.c.followers.is_not(None))
+        .order_by(authors.c.followers.desc(), authors.c.handle)
         .limit(limit)
+        .subquery("reach")
     )
-    return [(h, n, int(f), int(c)) for h, n, f, c in rows]
+    n = func.count().label("n")
+    places = (
+        select(func.min(authors.c.place).label("place"), n)
+        .where(authors.c.place.is_not(None), authors.c.place != "")
+        .group_by(func.lower(authors.c.place))
+        .order_by(n.desc(), func.lower(authors.c.place))
+        .limit(limit)
+        .subquery("places")
+    )
+    statement = union_all(
+        select(literal("place"), places.c.place, null().cast(String), places.c.n, null().cast(Integer)),
+        select(literal("reach"), reach.c.handle, reach.c.name, reach.c.followers, reach.c.posts),
+    )
+    found: dict[str, list] = {"place": [], "reach": []}
+    for kind, text_, name, number, posts in session.exec(statement):
+        found[kind].append((text_, int(number)) if kind == "place" else (text_, name, int(number), int(posts)))
+    by_customers = sorted(found["place"], key=lambda p: (-p[1], p[0].lower()))
+    by_followers = sorted(found["reach"], key=lambda r: (-r[2], r[0]))
+    return by_customers, by_followers
 
 
-def recent_texts(session: Session, *, start: datetime, end: datetime, limit: int) -> list[str]:
+def recent_texts(
+    session: Session, *, start: datetime, end: datetime, limit: int, campaign: str | None = None
+) -> list[str]:
     """The texts of the latest `limit` customer posts in [start, end)."""
-    return list(
-        session.scalars(
-            select(Message.text).where(*_inbound(start, end)).order_by(Message.posted_at.desc()).limit(limit)
-        )
-    )
+    query = _of_campaign(select(Message.text).where(*_inbound(start, end)), Message.case_id, campaign)
+    return list(session.scalars(query.order_by(Message.posted_at.desc()).limit(limit)))
 
 
 def recent_actors(session: Session, *, since: datetime) -> list[str]:

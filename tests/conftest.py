@@ -1,6 +1,7 @@
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import pytest
@@ -32,21 +33,44 @@ def pytest_collection_modifyitems(config, items):
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+_UNREACHABLE: list[str] = []  # once the server did not answer, the other tests are skipped without waiting
+
+
 @contextmanager
 def _postgres_database(template: str | None = None):
     """A throwaway database on the local server (a copy of `template` when given), dropped afterwards."""
     psycopg = pytest.importorskip("psycopg")
+    if _UNREACHABLE:
+        pytest.skip(_UNREACHABLE[0])
     try:
         admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as err:
-        pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {err}")
+        _UNREACHABLE.append(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {err}")
+        pytest.skip(_UNREACHABLE[0])
     name = f"sib_test_{uuid.uuid4().hex[:12]}"
-    admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     try:
         yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
     finally:
+        _DROPS.submit(_drop_database, name)
+
+
+def _drop_database(name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+
+
+# A DROP DATABASE waits for a checkpoint (about half a second): done in the background, while the next test runs.
+_DROPS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _databases_dropped_at_the_end():
+    yield
+    _DROPS.shutdown(wait=True)
 
 
 def _migrate(url: str) -> None:

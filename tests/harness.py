@@ -8,7 +8,7 @@ from waitress.server import create_server
 
 from bot import wiring
 from bot.settings import from_env
-from bot.web import make_wsgi
+from bot.web import make_wsgi, stop_server
 from tests.fakes import FakeSlack, FakeX, SlackDriver
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -73,7 +73,7 @@ class RunningBot:
 
     def stop(self) -> None:
         """Stop serving, then let listeners already at work finish, so nothing of this bot runs into the next test."""
-        self.server.close()
+        stop_server(self.server, self.thread)
         self.listeners.shutdown(wait=True)
         self.bridge.engine.dispose()
 

@@ -82,8 +82,8 @@ class Bridge:
         self.metrics = Metrics(self)
         self.digests = Digests(self)
 
-    def session(self):
-        return session_scope(self.engine)
+    def session(self, *, read_only: bool = False):
+        return session_scope(self.engine, read_only=read_only)
 
     def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
         """The brand accounts we serve, each asked of its network once per process and stored; and the entries
@@ -120,8 +120,13 @@ class Bridge:
             row = accounts.get_account(s, network=case.network, account_id=case.account_id)
         return row.handle if row else ""
 
-    def campaign(self) -> str:
-        return self.config.campaign or self.account().handle
+    def campaigns(self) -> list[str]:
+        """The campaigns of the accounts served (stored when first asked) and of the tracked terms."""
+        with self.session() as s:
+            names = set(accounts.campaigns(s))
+        names |= {a.campaign for a in self.sources.all_accounts if a.campaign}
+        names |= {t.campaign for t in self.sources.terms}
+        return sorted(n for n in names if n)
 
     def forget_old_deliveries(self) -> int:
         """Slack retries for minutes; delivery keys are kept two days, then dropped."""

@@ -9,10 +9,10 @@ Definitions (see DESIGN.md, "Metrics"), all from messages and events:
   *closed* (spam, a thank-you); otherwise *pending*. Attainment = within / (within + late + unanswered): closed
   and pending cases are left out. A reopened case keeps its first response.
 - Resolved: cases resolved in the period; resolution rate = resolved / opened in the period (above 100% when the
-  backlog shrank). Resolution time runs from the case's last (re)opening to its last resolution in the period.
+  backlog shrank). Resolution time: for each resolution in the period, from the case's latest (re)opening.
   Backlog: cases opened and not resolved at the end of the period (or now, for a period not over yet).
 - Handle time: claim to resolve, for the resolver. Messages per case: customer posts and public replies of the
-  cases opened in the period. Per campaign: its cases opened in the period (their SLA, posts and replies), and
+  cases opened in the period. Per campaign: its cases opened in the period (their SLA and messages), and
   the claims, replies, resolutions and handle times in the period.
 Medians and the 90th percentile interpolate linearly between ranks (as PostgreSQL's percentile_cont does).
 """
@@ -125,8 +125,7 @@ class CampaignRow:
     opened: int = 0
     within: int = 0
     breached: int = 0
-    posts: int = 0
-    replies: int = 0
+    messages: int = 0  # customer posts and public replies of the cases opened
     resolved: int = 0
     median_handle: float | None = None
 
@@ -166,6 +165,7 @@ class Report:
     campaigns: list[CampaignRow]
     context: Context | None
     agent: str | None = None
+    campaign: str | None = None
 
     @property
     def quiet(self) -> bool:
@@ -314,15 +314,28 @@ class Metrics:
 
     # -- the report ------------------------------------------------------------------------------------
 
-    def report(self, period: Period, *, agent: str | None = None) -> Report:
+    def report(self, period: Period, *, agent: str | None = None, campaign: str | None = None) -> Report:
+        """The figures of a period, for everyone, or one agent, or one campaign (or both)."""
         now = self.now()
-        with self.bridge.session() as s:
+        only = {"agent": agent, "campaign": campaign}
+        span = {"start": period.start, "end": period.end}
+        with self.bridge.session(read_only=True) as s:
             q.prepare(s)
-            first = self._first_responses(s, [period.start, period.end], now, agent, with_breaches=True)
-            work = q.activity(s, start=period.start, end=period.end, agent=agent)
-            handle = q.handle_time_statistics(s, start=period.start, end=period.end, fractions=[MEDIAN], agent=agent)
-            resolution = self._resolution(s, period, now, first, agent)
-            context = None if agent else self._context(s, period)
+            first = self._first_responses(s, [period.start, period.end], now, with_breaches=True, **only)
+            work = q.activity(s, **span, **only)
+            counts = q.resolution_counts(s, **span, **only)
+            stats = q.resolution_statistics(s, **span, fractions=[MEDIAN], **only)
+            backlog = None if agent else q.backlog_at(s, at=min(period.end, now), campaign=campaign)
+            context = None if agent else self._context(s, period, campaign)
+        n, ranked = stats["resolution"].get(0, (0, {}))
+        resolution = Resolution(
+            opened=first.per_bucket[0].opened,
+            resolved=sum(resolved for resolved, _ in counts.values()),
+            reopened=sum(reopened for _, reopened in counts.values()),
+            backlog=backlog,
+            median=interpolate(n, ranked, MEDIAN),
+            messages=None if agent else first.messages[0],
+        )
         return Report(
             period=period,
             generated_at=now,
@@ -331,10 +344,11 @@ class Metrics:
             first_response=first.per_bucket[0],
             breaches=[self._breach(b) for b in first.breaches],
             resolution=resolution,
-            agents=_agents(work, handle["agent"], agent),
-            campaigns=[] if agent else _campaigns(first.per_campaign, work, handle["campaign"]),
+            agents=_agents(work, stats["handle_by_agent"], agent),
+            campaigns=[] if agent else _campaigns(first.per_campaign, counts, stats["handle_by_campaign"]),
             context=context,
             agent=agent,
+            campaign=campaign,
         )
 
     def trend(self, last: date, *, unit: str = "day", count: int = 14) -> Trend:
@@ -342,9 +356,9 @@ class Metrics:
         step = 7 if unit == "week" else 1
         firsts = [last - timedelta(days=step * (count - i) - 1) for i in range(count)]
         bounds = [local_midnight(d, self.tz) for d in firsts] + [local_midnight(last + timedelta(days=1), self.tz)]
-        with self.bridge.session() as s:
+        with self.bridge.session(read_only=True) as s:
             q.prepare(s)
-            first = self._first_responses(s, bounds, self.now(), None, with_breaches=False)
+            first = self._first_responses(s, bounds, self.now(), with_breaches=False)
         points = [
             TrendPoint(
                 first=d, last=d + timedelta(days=step - 1), opened=f.opened, median=f.median, attainment=f.attainment
@@ -357,22 +371,22 @@ class Metrics:
 
     def find_agent(self, name: str) -> str | None:
         """The Slack user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
-        with self.bridge.session() as s:
+        with self.bridge.session(read_only=True) as s:
             actors = q.recent_actors(s, since=self.now() - ACTOR_LOOKBACK)
         candidates = sorted(set(actors) | set(self.bridge.config.allowed_agents))
         return self.bridge.chat.find_user(name, candidates) if candidates else None
 
     # -- parts -----------------------------------------------------------------------------------------
 
-    def _first_responses(self, s, bounds, now, agent, *, with_breaches) -> "_Cohort":
+    def _first_responses(self, s, bounds, now, *, with_breaches, agent=None, campaign=None) -> "_Cohort":
         """The SLA figures of the cases opened in each bucket, per campaign, and the first breaches."""
+        only = {"agent": agent, "campaign": campaign}
         if self.business_hours is not None:
-            counts, durations, breaches = self._business_first_responses(s, bounds, now, agent, with_breaches)
+            counts, durations, breaches = self._business_first_responses(s, bounds, now, with_breaches, only)
         else:
-            counts = q.first_response_summary(
-                s, bounds=bounds, now=now, target_seconds=self.target_seconds, agent=agent
+            counts, stats = q.first_response_figures(
+                s, bounds=bounds, now=now, target_seconds=self.target_seconds, fractions=[MEDIAN, P90], **only
             )
-            stats = q.first_response_statistics(s, bounds=bounds, fractions=[MEDIAN, P90], agent=agent)
             durations = {
                 b: (interpolate(n, ranked, MEDIAN), interpolate(n, ranked, P90)) for b, (n, ranked) in stats.items()
             }
@@ -384,49 +398,44 @@ class Metrics:
                     end=bounds[-1],
                     now=now,
                     target_seconds=self.target_seconds,
-                    agent=agent,
                     limit=BREACHES_SHOWN,
+                    **only,
                 )
         totals = [dict.fromkeys(COUNTS, 0) for _ in range(len(bounds) - 1)]
         campaigns: dict[str, dict] = {}
         for row in counts:
             for k in COUNTS:
                 totals[row["bucket"]][k] += row[k]
-            c = campaigns.setdefault(
-                row["campaign"], dict.fromkeys(("opened", "within", "breached", "posts", "replies"), 0)
-            )
-            for k in ("opened", "within", "posts", "replies"):
+            c = campaigns.setdefault(row["campaign"], dict.fromkeys(("opened", "within", "breached", "messages"), 0))
+            for k in ("opened", "within", "messages"):
                 c[k] += row[k]
             c["breached"] += row["late"] + row["unanswered"]
         per_bucket = []
         for b, total in enumerate(totals):
             median, p90 = durations.get(b, (None, None))
             per_bucket.append(
-                FirstResponse(
-                    **{k: v for k, v in total.items() if k not in ("posts", "replies")}, median=median, p90=p90
-                )
+                FirstResponse(**{k: v for k, v in total.items() if k != "messages"}, median=median, p90=p90)
             )
-        messages = [t["posts"] + t["replies"] for t in totals]
+        messages = [t["messages"] for t in totals]
         return _Cohort(per_bucket, campaigns, breaches, messages)
 
-    def _business_first_responses(self, s, bounds, now, agent, with_breaches):
+    def _business_first_responses(self, s, bounds, now, with_breaches, only):
         """The same figures with SLA clocks counting business time only. The databases cannot count business
-        time portably, so the cohort's timestamps (nine columns per case) are read and classified here."""
-        rows = q.first_response_rows(s, bounds=bounds, agent=agent)
+        time portably, so what the clocks need of the cohort (eight columns per case) is read and classified here."""
+        rows = q.first_response_rows(s, bounds=bounds, **only)
         target = self.target_seconds
         earliest = min([to_utc(r[3]) for r in rows], default=now)
         calendar = self.business_hours.calendar(self.tz, min(earliest, now), max(now, bounds[-1]))
         counts: dict[tuple, dict] = {}
         answered: dict[int, list[float]] = {}
         breached: list[tuple] = []
-        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, posts, replies in rows:
+        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages in rows:
             opened_at = to_utc(opened_at)
             row = counts.setdefault(
                 (bucket, campaign), {"bucket": bucket, "campaign": campaign, **dict.fromkeys(COUNTS, 0)}
             )
             row["opened"] += 1
-            row["posts"] += posts
-            row["replies"] += replies
+            row["messages"] += messages
             if first_reply_at is not None:
                 waited = calendar.seconds_between(opened_at, to_utc(first_reply_at))
                 answered.setdefault(bucket, []).append(waited)
@@ -460,31 +469,17 @@ class Metrics:
             ]
         return list(counts.values()), durations, breaches
 
-    def _resolution(self, s, period: Period, now: datetime, first: "_Cohort", agent: str | None) -> Resolution:
-        counts = q.resolution_counts(s, start=period.start, end=period.end, agent=agent)
-        n, ranked = q.resolution_time_statistics(
-            s, start=period.start, end=period.end, fractions=[MEDIAN], agent=agent
-        ).get(0, (0, {}))
-        opened = first.per_bucket[0].opened
-        if agent:
-            return Resolution(opened=opened, median=interpolate(n, ranked, MEDIAN), **counts)
-        return Resolution(
-            opened=opened,
-            backlog=q.backlog_at(s, at=min(period.end, now)),
-            median=interpolate(n, ranked, MEDIAN),
-            messages=first.messages[0],
-            **counts,
-        )
-
-    def _context(self, s, period: Period) -> Context:
-        texts = q.recent_texts(s, start=period.start, end=period.end, limit=TOPICS_SAMPLE)
+    def _context(self, s, period: Period, campaign: str | None) -> Context:
+        span = {"start": period.start, "end": period.end, "campaign": campaign}
+        texts = q.recent_texts(s, **span, limit=TOPICS_SAMPLE)
         hashtags, terms = topics(texts)
         network = self.bridge.network
+        places, reach = q.customers(s, **span)
         return Context(
-            locations=q.top_locations(s, start=period.start, end=period.end),
+            locations=places,
             reach=[
                 Reach(handle, name, followers, posts, network.profile_url(handle))
-                for handle, name, followers, posts in q.top_authors(s, start=period.start, end=period.end)
+                for handle, name, followers, posts in reach
             ],
             hashtags=hashtags,
             terms=terms,
@@ -516,39 +511,33 @@ def _date(text: str, spec: str) -> date:
         raise ValueError(f"`{text}` is not a date") from None
 
 
-COUNTS = ("opened", "within", "late", "unanswered", "closed", "pending", "waiting", "posts", "replies")
+COUNTS = ("opened", "within", "late", "unanswered", "closed", "pending", "waiting", "messages")
 
 
 @dataclass(frozen=True)
 class _Cohort:
     per_bucket: list[FirstResponse]
-    per_campaign: dict[str, dict]  # opened, within, breached, posts, replies
+    per_campaign: dict[str, dict]  # opened, within, breached, messages
     breaches: list[dict]
     messages: list[int]  # customer posts and public replies of each bucket's cases
 
 
 def _agents(work: list[tuple], handle: dict, agent: str | None) -> list[AgentRow]:
-    totals: dict[str, list[int]] = {}
-    for actor, _, claims, replies, resolved in work:
-        t = totals.setdefault(actor, [0, 0, 0])
-        t[0], t[1], t[2] = t[0] + claims, t[1] + replies, t[2] + resolved
+    totals = {actor: counts for actor, *counts in work}
     if agent and agent not in totals:
         totals[agent] = [0, 0, 0]
     rows = [AgentRow(a, *t, interpolate(*handle.get(a, (0, {})), MEDIAN)) for a, t in totals.items()]
     return sorted(rows, key=lambda r: (-(r.claims + r.replies + r.resolved), r.agent))
 
 
-def _campaigns(first: dict[str, dict], work: list[tuple], handle: dict) -> list[CampaignRow]:
-    resolved: dict[str, int] = {}
-    for _, campaign, _, _, n in work:
-        resolved[campaign] = resolved.get(campaign, 0) + n
+def _campaigns(first: dict[str, dict], counts: dict, handle: dict) -> list[CampaignRow]:
     rows = [
         CampaignRow(
             campaign=campaign,
             **first.get(campaign, {}),
-            resolved=resolved.get(campaign, 0),
+            resolved=counts.get(campaign, (0, 0))[0],
             median_handle=interpolate(*handle.get(campaign, (0, {})), MEDIAN),
         )
-        for campaign in sorted(set(first) | set(resolved))
+        for campaign in sorted(set(first) | set(counts))
     ]
     return sorted(rows, key=lambda r: (-(r.opened + r.resolved), r.campaign))

@@ -9,6 +9,7 @@ same message at once.
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from bot.domain.cards import card_view, thread_post
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 LOOKBACK = timedelta(minutes=10)
 # An attempt that another process started less than this ago may still be under way: it is left to that process.
 IN_FLIGHT = timedelta(seconds=60)
+# Channels mirrored side by side (one thread each); a further channel waits for one of them to be done.
+MAX_CHANNELS_AT_ONCE = 8
 
 
 class Mirror:
@@ -30,9 +33,24 @@ class Mirror:
         self._attempts: dict[int, datetime] = {}  # message id -> when this process last started mirroring it
 
     def run_once(self, limit: int = 500, proceed: Callable[[], bool] = lambda: True) -> int:
-        """Mirror what is not yet in Slack; stops early once `proceed()` turns False (the worker lost its lease)."""
+        """Mirror what is not yet in Slack; stops early once `proceed()` turns False (the worker lost its lease).
+        Slack's limit is per channel: each channel's messages go out in their order, the channels side by side, so
+        that one channel waiting for its next second (or out a 429) holds up none of the others."""
         with self.bridge.session() as s:
             rows = cases.unmirrored_messages(s, limit=limit)
+        queues: dict[str, list] = {}
+        for row in rows:
+            queues.setdefault(row[1].channel or self.bridge.config.inbox_channel or "", []).append(row)
+        if len(queues) <= 1:
+            mirrored = sum(self._run_queue(queue, proceed) for queue in queues.values())
+        else:
+            with ThreadPoolExecutor(min(len(queues), MAX_CHANNELS_AT_ONCE), thread_name_prefix="mirror") as pool:
+                mirrored = sum(pool.map(lambda queue: self._run_queue(queue, proceed), queues.values()))
+        if proceed():
+            self.refresh_stale_cards()
+        return mirrored
+
+    def _run_queue(self, rows: list, proceed: Callable[[], bool]) -> int:
         threads: dict[int, tuple[str, str]] = {}
         blocked: set[int] = set()
         mirrored = 0
@@ -51,7 +69,6 @@ class Mirror:
             except ChatError as err:
                 blocked.add(case.id)
                 log.warning("case %s: could not mirror message %s: %s", case.id, message.id, err)
-        self.refresh_stale_cards()
         return mirrored
 
     def _mirror(self, message, case, threads) -> bool:
@@ -60,11 +77,17 @@ class Mirror:
         now = self.bridge.clock()
         seen = message.mirror_started_at
         mine = seen is not None and self._attempts.get(message.id) == seen
+        # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
+        new_card = seen is None and not case.thread_ts and case.id not in threads
+        handle = self.bridge.handle_for(case) if new_card else None
+        view = None
         with self.bridge.session() as s:
             claimed = cases.claim_mirror(
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
             )
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
+            if new_card and claimed and not fresh.thread_ts:
+                view = card_view(s, self.bridge.network, fresh, handle)
         if not claimed:
             return False
         self._attempts[message.id] = now
@@ -82,10 +105,11 @@ class Mirror:
         if thread:
             ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message))
         else:
-            handle = self.bridge.handle_for(case)
-            with self.bridge.session() as s:
-                fresh = cases.get_case(s, case_id=case.id)
-                view = card_view(s, self.bridge.network, fresh, handle)
+            if view is None:
+                handle = self.bridge.handle_for(case)
+                with self.bridge.session() as s:
+                    fresh = cases.get_case(s, case_id=case.id)
+                    view = card_view(s, self.bridge.network, fresh, handle)
             channel, ts = chat.post_card(channel, view)
             self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
             return True

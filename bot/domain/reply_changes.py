@@ -58,7 +58,7 @@ class ReplyChanges:
         _, case = self._load(reply.id)
         text = new_text.strip()
         if reply.state == "queued":
-            problem = self.bridge.replies.text_problem(text)
+            problem = self.bridge.replies.text_problem(text, direct=case.kind == DM)
             if problem:
                 self._tell(case, user, f"Not changed: {problem}. The earlier text is still queued; undo it if needed.")
                 return "refused"

@@ -105,7 +105,11 @@ class Sources:
                     )
                     continue
                 source.account = me
-                store(source)
+                try:
+                    store(source)
+                except Exception:
+                    source.account = None  # known only once stored: its cursor lives in the database
+                    raise
         return failures
 
     def ready_accounts(self) -> list[AccountSource]:

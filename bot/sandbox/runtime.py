@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from waitress import wasyncore
-
 from bot import logs, manifest, preflight, web, wiring
 from bot.sandbox import state
 from bot.settings import Settings, from_env
@@ -246,17 +244,10 @@ class Sandbox:
         self._threads.append(thread)
         return thread
 
-    @staticmethod
-    def _close(server, thread: threading.Thread) -> None:
-        # Closed from inside its own loop: closing the sockets from here would pull them from under its select().
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
-        thread.join(timeout=5)
-        server.task_dispatcher.shutdown(timeout=5)
-
     def stop(self) -> None:
         self._stop.set()
         for server, thread in reversed(self._servers):
-            self._close(server, thread)
+            web.stop_server(server, thread)
         self._servers.clear()
         if self.worker is not None:
             self.worker.stop()

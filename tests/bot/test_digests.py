@@ -104,7 +104,7 @@ def test_the_morning_digests_and_chart_carry_the_days_numbers(team, slack, x, cu
         assert figure in resolution
     assert "*Backlog*\n1" in resolution and "*Messages per case*\n1.5" in resolution
     assert "<@UANA> · 1 claim · 1 public reply · 1 resolved · median handle 45m" in resolution
-    assert "*AcmeSupport* · 2 opened · 50% within target · 2 posts and 1 reply on them · 1 resolved" in resolution
+    assert "*AcmeSupport* · 2 opened · 50% within target · 3 messages · 1 resolved · median handle 45m" in resolution
     assert "Madrid (1)" in resolution and "Lisbon (1)" in resolution
     assert "@tom_r> (98,000 followers)" in resolution and "#refund (2)" in resolution
 

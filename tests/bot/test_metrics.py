@@ -263,7 +263,8 @@ def test_a_reopened_case_keeps_its_first_response_and_times_its_new_resolution(w
     assert_clean(second)
 
     both = world.report("2026-11-02", "2026-11-03").resolution
-    assert (both.resolved, both.reopened, both.median) == (1, 1, 39 * MIN)
+    assert (both.resolved, both.reopened) == (1, 1)  # one case
+    assert both.median == pytest.approx((60 + 39) / 2 * MIN)  # two resolutions, each from its (re)opening
 
 
 def test_backlog_at_the_end_of_each_day(world):
@@ -468,8 +469,8 @@ def test_campaigns_and_context(world):
     by_name = {c.campaign: c for c in report.campaigns}
     assert [c.campaign for c in report.campaigns] == ["AcmeES", "AcmeSupport"]
     es, support = by_name["AcmeES"], by_name["AcmeSupport"]
-    assert (es.opened, es.within, es.breached, es.posts, es.replies, es.resolved) == (2, 0, 2, 2, 1, 0)
-    assert (support.opened, support.within, support.posts, support.replies, support.resolved) == (1, 1, 1, 1, 1)
+    assert (es.opened, es.within, es.breached, es.messages, es.resolved) == (2, 0, 2, 3, 0)
+    assert (support.opened, support.within, support.messages, support.resolved) == (1, 1, 2, 1)
     assert support.median_handle == 40 * MIN and support.attainment == 1.0
     c = report.context
     assert c.locations == [("Madrid", 2), ("Lima", 1)]
@@ -479,6 +480,28 @@ def test_campaigns_and_context(world):
     assert c.terms[0] == ("refund", 2) and ("delivery", 1) in c.terms  # hashtags are not counted as terms
     assert "acmesupport" not in dict(c.terms)  # the mention is not a topic
     assert "Madrid (2)" in rendered(report)
+
+
+def test_one_campaigns_figures(world):
+    a = world.case("2026-11-02 10:00", customer="a", campaign="AcmeSupport", location="Madrid")
+    b = world.case("2026-11-02 10:30", customer="b", campaign="AcmeES", location="Lima", text="#envío tarde")
+    world.act(a, "claim", "2026-11-02 10:05", "UANA")
+    world.reply(a, "2026-11-02 10:10", "UANA")
+    world.act(a, "resolve", "2026-11-02 10:45", "UANA")
+    world.act(b, "claim", "2026-11-02 10:40", "UBEN")
+    world.reply(b, "2026-11-02 12:00", "UBEN")
+    world.clock("2026-11-03 09:00")
+
+    es = world.report("2026-11-02", campaign="AcmeES")
+
+    fr, r = es.first_response, es.resolution
+    assert (es.campaign, fr.opened, fr.late, fr.median, r.resolved, r.backlog) == ("AcmeES", 1, 1, 90 * MIN, 0, 1)
+    assert es.agents == [AgentRow("UBEN", 1, 1, 0, None)]
+    assert [c.campaign for c in es.campaigns] == ["AcmeES"]
+    assert es.context.locations == [("Lima", 1)] and es.context.hashtags == [("#envío", 1)]
+    assert "in AcmeES" in rendered(es)
+    nobody = world.report("2026-11-02", campaign="Nope")
+    assert (nobody.first_response.opened, nobody.resolution.backlog, nobody.agents) == (0, 0, [])
 
 
 def test_topics_count_each_post_once_and_skip_links_mentions_and_stopwords():

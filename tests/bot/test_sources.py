@@ -161,6 +161,26 @@ def test_a_term_case_refuses_replies_with_the_reason_privately(bot, slack, x):
     assert x.count("create_tweet") == 0 and x.count("dm_send") == 0
 
 
+def test_social_stats_takes_a_campaign_name(bot, slack, x, shop):
+    import json
+
+    maria = x.add_user("maria_g")
+    x.post(maria["id"], "@AcmeShop do you ship to Spain?")
+    x.post(maria["id"], "@AcmeSupport where is my refund?")
+    x.post(maria["id"], "@AcmeSupport and the invoice?", created_at=None)
+    bot.cycle()
+
+    def shown(text: str) -> str:
+        answer = bot.slack.command("UBEN", "/social-stats", text, channel="C_SHOP").json
+        return answer["text"] + json.dumps(answer.get("blocks", []), ensure_ascii=False)
+
+    assert "in Shop" in shown("shop") and "*Cases opened*\\n1" in shown("7d Shop")
+    assert "in Support" in shown("support") and "*Cases opened*\\n2" in shown("support")
+    everyone = shown("today")
+    assert "*Cases opened*\\n3" in everyone and "*Shop*" in everyone and "*Support*" in everyone
+    assert "nor a campaign: Listening, Shop, Support" in bot.slack.command("UBEN", "/social-stats", "shopp").body
+
+
 BROKEN = """
 accounts:
   - name: support
@@ -208,3 +228,28 @@ def test_a_file_that_cannot_be_used_stops_the_start_naming_it(sources_env, tmp_p
     env["ACCOUNTS_FILE"] = str(tmp_path / "missing.yml")
     with pytest.raises(ConfigError, match="ACCOUNTS_FILE.*missing.yml cannot be read"):
         from_env(env)
+
+
+def test_the_doctor_checks_every_account_and_channel_of_the_file(x, shop, database_url, tmp_path):
+    from tests.bot.test_doctor import SCOPES, examine
+    from tests.fakes import FakeSlack
+
+    with FakeSlack(scopes=SCOPES, channels=("C_SUPPORT", "C_SHOP", "C_DMS", "C_DIGEST")) as slack:
+        path = tmp_path / "accounts.yml"
+        path.write_text(ACCOUNTS)
+        env = bot_env(slack, x, database_url, ACCOUNTS_FILE=str(path))
+        env.update(
+            SUPPORT_X_TOKEN=x.access_token,
+            SUPPORT_X_SECRET=x.access_token_secret,
+            SHOP_X_TOKEN=shop["access_token"],
+            SHOP_X_SECRET=shop["access_token_secret"],
+        )
+
+        status, lines, text = examine(env)
+
+    assert status == 1, text
+    assert lines['X reading mentions ("shop")'].startswith("ok ") and "@AcmeShop" in text
+    assert lines['X reading mentions ("support")'].startswith("ok ")
+    assert lines['Channel of account "shop"'].startswith("ok ")
+    assert lines['DM channel of account "support"'].startswith("ok ")
+    assert lines['Channel of term "#acmefail"'].startswith("FAIL") and "C_LISTEN" in text

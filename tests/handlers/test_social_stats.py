@@ -62,6 +62,11 @@ def test_an_agent_by_mention_or_id(bot, worked_case, argument):
     assert "*Cases opened*\\n1" in text  # the case Ana answered first
 
 
+def test_a_campaign_with_a_period(bot, worked_case):
+    text = shown(bot.slack.command("UBEN", "/social-stats", "7d acmesupport"))
+    assert "*Last 7 days* in AcmeSupport" in text and "*Cases opened*\\n1" in text
+
+
 def test_an_agent_with_no_activity(bot, worked_case):
     text = shown(bot.slack.command("UANA", "/social-stats", "<@UZED|zed>"))
     assert "<@UZED> · 0 claims · 0 public replies · 0 resolved · median handle —" in text

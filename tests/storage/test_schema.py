@@ -81,6 +81,7 @@ def test_migrate_brings_an_empty_database_to_head_once(blank_database_url, tmp_p
     assert f"up to date (revision {schema.head()})" in out_again
 
 
+@pytest.mark.slow
 def test_two_migrations_at_once_both_succeed(blank_database_url, tmp_path, engine_of):
     runs = [cli(["migrate"], {"DATABASE_URL": blank_database_url}, tmp_path) for _ in range(2)]
     results = [(run.wait(timeout=60), run.communicate()) for run in runs]
@@ -89,6 +90,7 @@ def test_two_migrations_at_once_both_succeed(blank_database_url, tmp_path, engin
     assert schema.status(engine_of(blank_database_url)).up_to_date
 
 
+@pytest.mark.slow
 def test_the_commands_refuse_a_database_that_is_behind(blank_database_url, slack, x, tmp_path, engine_of):
     env = bot_env(slack, x, blank_database_url, PORT="0")
     commands = ["run", "web", "worker", "poll-once", "digest"]
@@ -155,9 +157,8 @@ def test_an_unreachable_database_is_named_at_start(slack, x):
         wiring.build_engine(settings)
 
 
-def test_postgres_sessions_run_in_utc_whatever_the_server_says(request, database_url, engine_of):
-    if request.config.getoption("--db") != "postgres":
-        pytest.skip("PostgreSQL only (--db=postgres): SQLite has no session time zone")
+@pytest.mark.postgres
+def test_postgres_sessions_run_in_utc_whatever_the_server_says(database_url, engine_of):
     name = database_url.rsplit("/", 1)[1]
     with engine_of(database_url).connect() as conn:
         conn.execute(sa.text(f"ALTER DATABASE \"{name}\" SET timezone TO 'America/New_York'"))
@@ -169,3 +170,10 @@ def test_postgres_sessions_run_in_utc_whatever_the_server_says(request, database
             str(conn.execute(sa.text("SELECT date_trunc('day', TIMESTAMPTZ '2026-01-02 03:00Z')")).scalar_one())[:10]
             == "2026-01-02"
         )
+
+
+def test_postgres_urls_as_hosts_give_them_get_the_driver_named():
+    assert from_env({"DATABASE_URL": "postgres://u:p@db.example:5432/inbox"}).database_url == (
+        "postgresql+psycopg://u:p@db.example:5432/inbox"
+    )
+    assert from_env({"DATABASE_URL": "postgresql://u@db/inbox"}).database_url == "postgresql+psycopg://u@db/inbox"

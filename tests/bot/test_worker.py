@@ -1,0 +1,100 @@
+"""Leadership of the poller and the clock: one worker at a time, and a worker that cannot renew its lease stops
+believing it leads before another may take over."""
+
+import logging
+import time
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from bot import worker as worker_module
+from bot.worker import Worker
+from tests.harness import cards, wait_until
+
+
+@pytest.fixture
+def short_lease(monkeypatch):
+    monkeypatch.setattr(worker_module, "LEASE_TTL", timedelta(seconds=2))
+    monkeypatch.setattr(worker_module, "LEASE_MARGIN", timedelta(seconds=0.5))
+
+
+@pytest.fixture
+def workers(make_bot):
+    started = []
+
+    def make(start=False, **extra):
+        bot = make_bot(POLL_INTERVAL_SECONDS="60", **extra)
+        w = Worker(bot.bridge, bot.settings)
+        if start:
+            w.start()
+            started.append(w)
+        return w
+
+    yield make
+    for w in started:
+        if w.scheduler.running:
+            w.stop()
+
+
+def test_one_leader_among_workers(workers):
+    a, b, c = workers(), workers(), workers()
+
+    assert [a.heartbeat(), b.heartbeat(), c.heartbeat()] == [True, False, False]
+    assert [a.heartbeat(), b.heartbeat(), c.heartbeat()] == [True, False, False]
+    assert [w.is_leader for w in (a, b, c)] == [True, False, False]
+
+
+def test_a_leader_that_does_not_renew_steps_down_before_another_may_take_over(workers, short_lease):
+    a, b = workers(), workers()
+    assert a.heartbeat()
+
+    time.sleep(1.6)  # past TTL - margin, not yet past TTL
+
+    assert not a.is_leader
+    assert not b.heartbeat()
+    time.sleep(0.6)
+    assert b.heartbeat()
+    assert not a.heartbeat()
+
+
+def test_a_renewal_that_fails_is_not_leadership(workers, short_lease, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="bot.worker")
+    a = workers()
+    assert a.heartbeat()
+
+    def unreachable():
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(a.bridge, "session", unreachable)
+    assert a.heartbeat()  # still within the lease it has
+    time.sleep(1.6)
+
+    assert not a.heartbeat()
+    assert not a.is_leader
+    assert "could not renew the lease" in caplog.text and "lost leadership" in caplog.text
+
+
+def test_a_stopping_leader_hands_over_and_the_next_polls_at_once(workers, slack, x, customer):
+    a = workers(start=True)
+    b = workers(start=True)
+    assert a.is_leader and not b.is_leader
+
+    a.stop()
+    x.post(customer["id"], "@AcmeSupport hello?")
+    assert b.heartbeat()
+
+    wait_until(lambda: cards(slack), timeout=10)  # not at the next 60 s interval
+
+
+def test_a_cycle_ends_when_the_lease_is_lost(bot, slack, x, customer):
+    for i in range(6):
+        x.post(customer["id"], f"@AcmeSupport message {i}")
+    assert bot.bridge.ingest.poll() == 6
+    answers = iter([True] * 5)  # the ingest and mirror steps, then three messages; then the lease is lost
+
+    report = bot.bridge.cycle(proceed=lambda: next(answers, False))
+
+    assert report["mirrored"] == 3
+    assert "sent" not in report
+    assert bot.cycle()["mirrored"] == 3  # the rest, by whoever leads next
