@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from bot.domain.types import CardView, DayCounts, ThreadPost
+from bot.domain.types import CardView, ThreadPost
 
 SECTION_LIMIT = 3000
 ACTIONS_BLOCK = "case_actions"
@@ -178,13 +178,6 @@ def thread_post(post: ThreadPost) -> tuple[str, list[dict], dict]:
         "event_payload": {"case_id": post.case_id, "message_id": post.message_id},
     }
     return text, blocks, metadata
-
-
-def day_counts(counts: DayCounts) -> str:
-    return (
-        f"*Today* ({counts.day}, {counts.timezone}): {counts.new} new · {counts.claimed} claimed · "
-        f"{counts.answered} answered · {counts.resolved} resolved"
-    )
 
 
 def notice(text: str, undo_reply_id: int | None) -> list[dict]:

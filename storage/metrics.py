@@ -2,9 +2,9 @@
 
 Every moment passed in is an aware datetime (a naive one is taken to be UTC); periods are half-open, [start, end).
 `bounds` is a sorted list of moments [b0, b1, ..., bn] that splits [b0, bn) into n buckets (days, weeks).
-Durations come back in seconds. Percentiles: `order_statistics` returns the two ranked values around each
-wanted fraction (linear interpolation between them is left to the caller), so both databases need only
-ROW_NUMBER() and COUNT() windows.
+Durations come back in seconds. Percentiles come as order statistics: per group, the count and the two ranked
+values around each wanted fraction (linear interpolation between them is left to the caller), so both
+databases need only ROW_NUMBER() and COUNT() windows.
 """
 
 from datetime import UTC, datetime
@@ -32,8 +32,10 @@ from storage.models import Case, Event, Message
 
 STATUS_KINDS = ("claim", "unclaim", "reassign", "resolve", "reopen")
 WORK_KINDS = ("claim", "reply", "resolve")
-SUMMARY = ("bucket", "campaign", "opened", "within", "late", "unanswered", "closed", "pending", "waiting")
-SUMMARY += ("messages",)
+SUMMARY = (
+    *("bucket", "campaign", "opened"),
+    *("within", "late", "unanswered", "closed", "pending", "waiting", "messages"),
+)
 Fraction = tuple[int, int]  # (numerator, denominator): the median is (1, 2)
 OrderStatistics = dict  # group -> (count, {rank: value}) with ranks counted from 1
 
@@ -152,6 +154,34 @@ def prepare(session: Session) -> None:
         session.execute(text("PRAGMA cache_size = -65536"))
 
 
+def _ranks(name: str, group, value, fractions: list[Fraction], *conditions):
+    """A SELECT of (name, group, rank, count, value): per group, the ranks around each fraction,
+    floor((n-1)p)+1 and ceil((n-1)p)+1."""
+    ranked = (
+        select(
+            group.label("g"),
+            value.label("v"),
+            func.row_number().over(partition_by=group, order_by=value).label("rn"),
+            func.count().over(partition_by=group).label("n"),
+        )
+        .where(*conditions)
+        .subquery(name)
+    )
+    rn, n = ranked.c.rn, ranked.c.n
+    wanted = [rn == (n - 1) * num // den + 1 for num, den in fractions]
+    wanted += [rn == ((n - 1) * num + den - 1) // den + 1 for num, den in fractions]
+    columns = (literal(name), ranked.c.g.cast(String), rn.cast(Float), n.cast(Float), ranked.c.v.cast(Float))
+    return select(*columns).where(or_(*wanted))
+
+
+def _collect(rows, key=lambda group: group) -> dict[str, OrderStatistics]:
+    """(name, group, rank, count, value) rows, as order statistics by name."""
+    found: dict[str, OrderStatistics] = {}
+    for name, group, rank, n, value in rows:
+        found.setdefault(name, {}).setdefault(key(group), (int(n), {}))[1][int(rank)] = float(value)
+    return found
+
+
 def first_response_figures(
     session: Session,
     *,
@@ -172,44 +202,21 @@ def first_response_figures(
         _count_if(and_(k.c.first_reply_at.is_(None), k.c.status != "resolved")),
         func.coalesce(func.sum(k.c.messages), 0),
     ]
-    answered = k.c.first_reply_at.is_not(None)
-    ranked = (
-        select(
-            k.c.bucket,
-            k.c.frt,
-            func.row_number().over(partition_by=k.c.bucket, order_by=k.c.frt).label("rn"),
-            func.count().over(partition_by=k.c.bucket).label("n"),
-        )
-        .where(answered)
-        .subquery("ranked")
-    )
-    wanted = []
-    for num, den in fractions:
-        wanted.append(ranked.c.rn == (ranked.c.n - 1) * num // den + 1)
-        wanted.append(ranked.c.rn == ((ranked.c.n - 1) * num + den - 1) // den + 1)
     nothing = [null().cast(Integer)] * len(counts)
+    ranks = _ranks("frt", k.c.bucket, k.c.frt, fractions, k.c.first_reply_at.is_not(None)).subquery("ranks")
     statement = union_all(
-        select(literal("count"), k.c.bucket, k.c.campaign, *counts, *[null().cast(Float)] * 3).group_by(
+        select(k.c.bucket.cast(String), k.c.campaign, *counts, *[null().cast(Float)] * 3).group_by(
             k.c.bucket, k.c.campaign
         ),
-        select(
-            literal("rank"),
-            ranked.c.bucket,
-            null().cast(String),
-            *nothing,
-            ranked.c.rn.cast(Float),
-            ranked.c.n.cast(Float),
-            ranked.c.frt.cast(Float),
-        ).where(or_(*wanted)),
+        select(*ranks.c[1:2], null().cast(String), *nothing, *ranks.c[2:]),
     )
-    summary, statistics = [], {}
-    for kind, bucket, campaign, *rest in session.exec(statement):
-        if kind == "count":
-            summary.append(dict(zip(SUMMARY, (bucket, campaign, *(int(v) for v in rest[:-3])), strict=True)))
+    summary, ranked = [], []
+    for bucket, campaign, *rest in session.exec(statement):
+        if rest[0] is not None:
+            summary.append(dict(zip(SUMMARY, (int(bucket), campaign, *(int(v) for v in rest[:-3])), strict=True)))
         else:
-            rank, n, value = rest[-3:]
-            statistics.setdefault(bucket, (int(n), {}))[1][int(rank)] = float(value)
-    return summary, statistics
+            ranked.append(("frt", bucket, *rest[-3:]))
+    return summary, _collect(ranked, int).get("frt", {})
 
 
 def breached_cases(
@@ -277,29 +284,6 @@ def case_threads(session: Session, *, case_ids: list[int]) -> dict[int, dict]:
     return {r[0]: {"customer_handle": r[1], "campaign": r[2], "channel": r[3], "thread_ts": r[4]} for r in rows}
 
 
-def order_statistics(session: Session, values, fractions: list[Fraction], keys: tuple[str, ...] = ("g",)):
-    """For a selectable with columns v (value, not null) and group columns `keys`: per group of each key, the
-    count and the values at the ranks around each fraction, floor((n-1)p)+1 and ceil((n-1)p)+1. With one key
-    an OrderStatistics, with several a dict of them by key, from one pass over the values."""
-    columns, wanted = [values.c.v], []
-    for key in keys:
-        group = values.c[key]
-        rn = func.row_number().over(partition_by=group, order_by=values.c.v).label(f"rn_{key}")
-        n = func.count().over(partition_by=group).label(f"n_{key}")
-        columns += [group, rn, n]
-    ranked = select(*columns).subquery("ranked")
-    for key in keys:
-        rn, n = ranked.c[f"rn_{key}"], ranked.c[f"n_{key}"]
-        for num, den in fractions:
-            wanted.append(rn == (n - 1) * num // den + 1)
-            wanted.append(rn == ((n - 1) * num + den - 1) // den + 1)
-    result: dict[str, OrderStatistics] = {key: {} for key in keys}
-    for row in session.exec(select(ranked).where(or_(*wanted))).mappings():
-        for key in keys:
-            result[key].setdefault(row[key], (int(row[f"n_{key}"]), {}))[1][int(row[f"rn_{key}"])] = float(row["v"])
-    return result[keys[0]] if len(keys) == 1 else result
-
-
 def resolution_counts(
     session: Session, *, start: datetime, end: datetime, agent: str | None = None, campaign: str | None = None
 ) -> dict[str, tuple[int, int]]:
@@ -341,6 +325,9 @@ def backlog_at(session: Session, *, at: datetime, campaign: str | None = None) -
     return max(int(unresolved) - int(opened_since) + int(resolves) - int(reopens), 0)
 
 
+RESOLUTION_STATISTICS = ("resolution", "handle_by_agent", "handle_by_campaign")
+
+
 def resolution_statistics(
     session: Session,
     *,
@@ -351,8 +338,8 @@ def resolution_statistics(
     campaign: str | None = None,
 ) -> dict[str, OrderStatistics]:
     """Order statistics of the resolutions in [start, end), in one statement over them:
-    - "resolution" (group 0) and "resolution_by_campaign": from the case's latest (re)opening before the
-      resolution (the latest reopen event, else the case's first customer post) to the resolution;
+    - "resolution" (group 0): from the case's latest (re)opening before the resolution (the latest reopen
+      event, else the case's first customer post) to the resolution;
     - "handle_by_agent" (the resolver) and "handle_by_campaign": from the claim to the resolution, when the
       status event before the resolution is the claim (or a reassignment) that made its resolver the owner;
       a case closed without being claimed has none.
@@ -399,41 +386,14 @@ def resolution_statistics(
     r = rows.cte("resolutions").prefix_with("MATERIALIZED")
     handled = r.c.prev_kind.in_(("claim", "reassign"))
     handle = _seconds(session, r.c.at, r.c.prev_at)
-    specs = {
-        "resolution": (literal("0"), r.c.resolution, None),
-        "resolution_by_campaign": (r.c.campaign, r.c.resolution, None),
-        "handle_by_agent": (r.c.agent, handle, handled),
-        "handle_by_campaign": (r.c.campaign, handle, handled),
-    }
-    branches = []
-    for name, (group, value, condition) in specs.items():
-        ranked = select(
-            group.label("g"),
-            value.label("v"),
-            func.row_number().over(partition_by=group, order_by=value).label("rn"),
-            func.count().over(partition_by=group).label("n"),
-        )
-        if condition is not None:
-            ranked = ranked.where(condition)
-        ranked = ranked.subquery(name)
-        wanted = []
-        for num, den in fractions:
-            wanted.append(ranked.c.rn == (ranked.c.n - 1) * num // den + 1)
-            wanted.append(ranked.c.rn == ((ranked.c.n - 1) * num + den - 1) // den + 1)
-        branches.append(
-            select(
-                literal(name),
-                ranked.c.g.cast(String),
-                ranked.c.rn.cast(Float),
-                ranked.c.n.cast(Float),
-                ranked.c.v.cast(Float),
-            ).where(or_(*wanted))
-        )
-    result: dict[str, OrderStatistics] = {name: {} for name in specs}
-    for name, group, rank, n, value in session.exec(union_all(*branches)):
-        key = 0 if name == "resolution" else group
-        result[name].setdefault(key, (int(n), {}))[1][int(rank)] = float(value)
-    return result
+    statement = union_all(
+        _ranks("resolution", literal("0"), r.c.resolution, fractions),
+        _ranks("handle_by_agent", r.c.agent, handle, fractions, handled),
+        _ranks("handle_by_campaign", r.c.campaign, handle, fractions, handled),
+    )
+    found = _collect(session.exec(statement))
+    found["resolution"] = {0: found.pop("resolution")["0"]} if "resolution" in found else {}
+    return {name: found.get(name, {}) for name in RESOLUTION_STATISTICS}
 
 
 def activity(

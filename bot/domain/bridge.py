@@ -68,14 +68,12 @@ class Bridge:
         from bot.domain.replies import Replies
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
-        from bot.domain.stats import Stats
 
         self.agents = Agents(self)
         self.ingest = Ingest(self)
         self.mirror = Mirror(self)
         self.cases = Casework(self)
         self.replies = Replies(self)
-        self.stats = Stats(self)
         self.alerts = Alerts(self)
         self.saved = SavedReplies(self)
         self.changes = ReplyChanges(self)

@@ -115,13 +115,3 @@ class Outcome:
     changed: bool
     notice: str | None = None
     extra: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DayCounts:
-    day: str
-    timezone: str
-    new: int
-    claimed: int
-    answered: int
-    resolved: int
