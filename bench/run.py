@@ -170,7 +170,7 @@ def write_results(path: Path, figures, failures, durations, *, quick: bool, star
         "4. Acknowledgement latency": ack_latency,
     }
     for title, module in modules.items():
-        lines += [f"### {title}", "", " ".join(module.__doc__.split("\n", 1)[1].split()), ""]
+        lines += [f"### {title}", "", module.__doc__.strip(), ""]
         for f in figures:
             if f.section == title and f.note:
                 lines.append(f"- {f.name}: {f.note}")

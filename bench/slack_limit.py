@@ -1,12 +1,15 @@
-"""3. Under Slack's real limit: a Slack stand-in that allows one chat.postMessage per second per channel (a bucket of
-one: no burst; 429 + Retry-After beyond it), several channels, the bot at its default pace (MIRROR_RATE_PER_CHANNEL=1).
+"""3. Under Slack's real limit: a Slack stand-in that allows one chat.postMessage per second per channel, with no
+burst at all (a bucket of one; 429 + Retry-After beyond it), several channels, the bot at its default pace
+(MIRROR_RATE_PER_CHANNEL=1).
 
 Two ways a deployment posts to several channels, both measured:
 - one bot per brand, each with its own SLACK_INBOX_CHANNEL, against the same workspace (here: bots in threads of
-  this process, each with its own X stand-in and database);
+  this process, each with its own X stand-in and database), all with a backlog at once;
 - one bot serving several brand accounts from ACCOUNTS_FILE, each routed to its own channel.
-Each channel's achieved rate is its posts over what the limit allowed between its first and last post (the bucket's
-one message plus one per second); the figure is the share over all channels. Dropped: mentions never mirrored.
+
+Achieved rate: all posts over what the limit allowed all the channels from the first post to any of them to the
+last (the bucket's one message plus one a second, per channel). Dropped: mentions never mirrored, even by a second
+cycle; posted twice: mentions mirrored more than once.
 """
 
 import tempfile
@@ -177,7 +180,10 @@ def _figures(label: str, m: dict, channels: int, per_channel: int) -> list[Figur
             "{:.1f}%",
             target=f">= {TARGET_SHARE:.0%}",
             met=m["share"] >= TARGET_SHARE,
-            note=f"{how}; per channel {spread}; {m['rate_limited']} answers 429; one cycle took {m['elapsed_s']:.1f} s",
+            note=(
+                f"{how}; per channel {spread}; {m['rate_limited']} answers 429 (one a channel teaches the pacer that "
+                f"Slack allows no burst); one cycle took {m['elapsed_s']:.1f} s"
+            ),
             extra=m,
         ),
         Figure(
@@ -187,7 +193,7 @@ def _figures(label: str, m: dict, channels: int, per_channel: int) -> list[Figur
             "{:.0f}",
             target="0",
             met=m["dropped"] == 0,
-            note=f"{m['left_for_next_cycle']} left by the first cycle for the next; {m['duplicates']} posted twice",
+            note=f"{m['left_for_next_cycle']} left by the first cycle for the next; {m['duplicates']} mirrored twice",
             extra=m,
         ),
     ]

@@ -22,7 +22,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    tuple_,
     union_all,
 )
 from sqlalchemy.orm import aliased
@@ -284,25 +283,16 @@ def case_threads(session: Session, *, case_ids: list[int]) -> dict[int, dict]:
     return {r[0]: {"customer_handle": r[1], "campaign": r[2], "channel": r[3], "thread_ts": r[4]} for r in rows}
 
 
-def resolution_counts(
+def reopened_count(
     session: Session, *, start: datetime, end: datetime, agent: str | None = None, campaign: str | None = None
-) -> dict[str, tuple[int, int]]:
-    """Per campaign, (cases resolved, cases reopened) in [start, end), each case once."""
-    query = (
-        select(
-            Case.campaign,
-            func.count(distinct(case((Event.kind == "resolve", Event.case_id)))),
-            func.count(distinct(case((Event.kind == "reopen", Event.case_id)))),
-        )
-        .join(Case, Case.id == Event.case_id)
-        .where(Event.kind.in_(("resolve", "reopen")), Event.at >= _utc(start), Event.at < _utc(end))
-        .group_by(Case.campaign)
+) -> int:
+    """Cases reopened in [start, end), each once."""
+    query = select(func.count(distinct(Event.case_id))).where(
+        Event.kind == "reopen", Event.at >= _utc(start), Event.at < _utc(end)
     )
     if agent:
         query = query.where(Event.actor == agent)
-    if campaign is not None:
-        query = query.where(Case.campaign == campaign)
-    return {c: (int(resolved), int(reopened)) for c, resolved, reopened in session.exec(query)}
+    return int(session.scalar(_of_campaign(query, Event.case_id, campaign)))
 
 
 def backlog_at(session: Session, *, at: datetime, campaign: str | None = None) -> int:
@@ -325,7 +315,7 @@ def backlog_at(session: Session, *, at: datetime, campaign: str | None = None) -
     return max(int(unresolved) - int(opened_since) + int(resolves) - int(reopens), 0)
 
 
-RESOLUTION_STATISTICS = ("resolution", "handle_by_agent", "handle_by_campaign")
+RESOLUTION_STATISTICS = ("resolved", "resolution", "handle_by_agent", "handle_by_campaign")
 
 
 def resolution_statistics(
@@ -337,43 +327,35 @@ def resolution_statistics(
     agent: str | None = None,
     campaign: str | None = None,
 ) -> dict[str, OrderStatistics]:
-    """Order statistics of the resolutions in [start, end), in one statement over them:
+    """The resolutions in [start, end), in one statement over them:
+    - "resolved": per campaign, the cases resolved (each once), as {campaign: count};
     - "resolution" (group 0): from the case's latest (re)opening before the resolution (the latest reopen
       event, else the case's first customer post) to the resolution;
     - "handle_by_agent" (the resolver) and "handle_by_campaign": from the claim to the resolution, when the
-      status event before the resolution is the claim (or a reassignment) that made its resolver the owner;
-      a case closed without being claimed has none.
+      latest claim (or reassignment) before the resolution was not followed by an unclaim or a reopening
+      (a resolution before this one was always followed by a reopening), i.e. it made the resolver the owner;
+      a case closed unclaimed has none.
     Each resolution looks up a few index entries of its own case, never a pass over all the events."""
-    resolve, before, reopen = aliased(Event), aliased(Event), aliased(Event)
+    resolve, before = aliased(Event), aliased(Event)
 
-    def previous(column):
+    def latest(*kinds: str):
+        """When the case last had one of these events before the resolution (a max over a few index entries)."""
         return (
-            select(column)
-            .where(
-                before.case_id == resolve.case_id,
-                before.kind.in_(STATUS_KINDS),
-                tuple_(before.at, before.id) < tuple_(resolve.at, resolve.id),
-            )
-            .order_by(before.at.desc(), before.id.desc())
-            .limit(1)
+            select(func.max(before.at))
+            .where(before.case_id == resolve.case_id, before.kind.in_(kinds), before.at < resolve.at)
             .correlate(resolve)
             .scalar_subquery()
         )
 
-    reopened_at = (
-        select(func.max(reopen.at))
-        .where(reopen.case_id == resolve.case_id, reopen.kind == "reopen", reopen.at <= resolve.at)
-        .correlate(resolve)
-        .scalar_subquery()
-    )
     rows = (
         select(
+            resolve.case_id,
             resolve.actor.label("agent"),
             Case.campaign.label("campaign"),
             resolve.at,
-            previous(before.kind).label("prev_kind"),
-            previous(before.at).label("prev_at"),
-            _seconds(session, resolve.at, func.coalesce(reopened_at, Case.opened_at)).label("resolution"),
+            latest("claim", "reassign").label("claimed_at"),
+            latest("unclaim", "reopen").label("released_at"),
+            _seconds(session, resolve.at, func.coalesce(latest("reopen"), Case.opened_at)).label("resolution"),
         )
         .select_from(resolve)
         .join(Case, Case.id == resolve.case_id)
@@ -384,14 +366,19 @@ def resolution_statistics(
     if campaign is not None:
         rows = rows.where(Case.campaign == campaign)
     r = rows.cte("resolutions").prefix_with("MATERIALIZED")
-    handled = r.c.prev_kind.in_(("claim", "reassign"))
-    handle = _seconds(session, r.c.at, r.c.prev_at)
+    # The claim made the resolver the owner when nothing released the case after it.
+    handled = and_(r.c.claimed_at.is_not(None), or_(r.c.released_at.is_(None), r.c.released_at < r.c.claimed_at))
+    handle = _seconds(session, r.c.at, r.c.claimed_at)
+    resolved = select(literal("resolved"), r.c.campaign, func.count(distinct(r.c.case_id)).cast(Float), *[null()] * 2)
     statement = union_all(
+        resolved.group_by(r.c.campaign),
         _ranks("resolution", literal("0"), r.c.resolution, fractions),
         _ranks("handle_by_agent", r.c.agent, handle, fractions, handled),
         _ranks("handle_by_campaign", r.c.campaign, handle, fractions, handled),
     )
-    found = _collect(session.exec(statement))
+    rows = list(session.exec(statement))
+    found = _collect(row for row in rows if row[0] != "resolved")
+    found["resolved"] = {campaign: int(n) for name, campaign, n, _, _ in rows if name == "resolved"}
     found["resolution"] = {0: found.pop("resolution")["0"]} if "resolution" in found else {}
     return {name: found.get(name, {}) for name in RESOLUTION_STATISTICS}
 

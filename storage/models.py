@@ -109,7 +109,11 @@ class TermCursor(SQLModel, table=True):
 class Event(SQLModel, table=True):
     """Who did what to a case, and when: claim, unclaim, reassign, reply, note, resolve, reopen."""
 
-    __table_args__ = (Index("ix_event_kind_at", "kind", "at"), Index("ix_event_case", "case_id", "kind"))
+    __table_args__ = (
+        Index("ix_event_kind_at", "kind", "at"),
+        Index("ix_event_case", "case_id", "kind"),
+        Index("ix_event_kind_at_actor", "kind", "at", "actor"),  # metrics: who did what in a period, index only
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     case_id: int = Field(foreign_key="case.id")

@@ -1,6 +1,7 @@
 """The schema's version: Alembic revisions under storage/migrations, applied and checked from code (no alembic.ini)."""
 
 import logging
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -126,6 +127,7 @@ def new_revision(message: str, rev_id: str | None = None) -> str:
                 script = command.revision(alembic_config(conn), message=message, autogenerate=True, rev_id=rev_id)
         finally:
             engine.dispose()
+    subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", script.path], check=False)  # dev tool, if any
     return script.path
 
 

@@ -58,11 +58,13 @@ def test_nothing_is_dropped_under_slacks_limit(quick):
 
 
 def test_every_request_is_answered_with_a_latency(quick):
-    p50, p99 = section(quick[0], "4.")
+    p50, p99, *at_scale = section(quick[0], "4.")
     m = p99.extra
     assert m["not_200"] == 0
     assert m["posted_on_x"] == m["replies"] > 0, "the slow work was done after the answer"
     assert 0 < p50.value <= p99.value < 3000, "Slack's hard limit"
+    for figure in at_scale:
+        assert figure.extra["not_200"] == 0 and 0 < figure.value < 3000
 
 
 def test_digests_and_profile_report(quick):

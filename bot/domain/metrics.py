@@ -323,15 +323,15 @@ class Metrics:
             q.prepare(s)
             first = self._first_responses(s, [period.start, period.end], now, with_breaches=True, **only)
             work = q.activity(s, **span, **only)
-            counts = q.resolution_counts(s, **span, **only)
             stats = q.resolution_statistics(s, **span, fractions=[MEDIAN], **only)
+            reopened = q.reopened_count(s, **span, **only)
             backlog = None if agent else q.backlog_at(s, at=min(period.end, now), campaign=campaign)
             context = None if agent else self._context(s, period, campaign)
         n, ranked = stats["resolution"].get(0, (0, {}))
         resolution = Resolution(
             opened=first.per_bucket[0].opened,
-            resolved=sum(resolved for resolved, _ in counts.values()),
-            reopened=sum(reopened for _, reopened in counts.values()),
+            resolved=sum(stats["resolved"].values()),
+            reopened=reopened,
             backlog=backlog,
             median=interpolate(n, ranked, MEDIAN),
             messages=None if agent else first.messages[0],
@@ -345,7 +345,7 @@ class Metrics:
             breaches=[self._breach(b) for b in first.breaches],
             resolution=resolution,
             agents=_agents(work, stats["handle_by_agent"], agent),
-            campaigns=[] if agent else _campaigns(first.per_campaign, counts, stats["handle_by_campaign"]),
+            campaigns=[] if agent else _campaigns(first.per_campaign, stats["resolved"], stats["handle_by_campaign"]),
             context=context,
             agent=agent,
             campaign=campaign,
@@ -530,14 +530,14 @@ def _agents(work: list[tuple], handle: dict, agent: str | None) -> list[AgentRow
     return sorted(rows, key=lambda r: (-(r.claims + r.replies + r.resolved), r.agent))
 
 
-def _campaigns(first: dict[str, dict], counts: dict, handle: dict) -> list[CampaignRow]:
+def _campaigns(first: dict[str, dict], resolved: dict[str, int], handle: dict) -> list[CampaignRow]:
     rows = [
         CampaignRow(
             campaign=campaign,
             **first.get(campaign, {}),
-            resolved=counts.get(campaign, (0, 0))[0],
+            resolved=resolved.get(campaign, 0),
             median_handle=interpolate(*handle.get(campaign, (0, {})), MEDIAN),
         )
-        for campaign in sorted(set(first) | set(counts))
+        for campaign in sorted(set(first) | set(resolved))
     ]
     return sorted(rows, key=lambda r: (-(r.opened + r.resolved), r.campaign))

@@ -7,8 +7,8 @@ Create Date: ${create_date}
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-import sqlmodel.sql.sqltypes
+import sqlalchemy as sa  # noqa: F401  (used by most revisions)
+import sqlmodel.sql.sqltypes  # noqa: F401
 from alembic import op
 ${imports if imports else ""}
 revision: str = ${repr(up_revision)}

@@ -145,7 +145,7 @@ def test_a_digest_is_posted_at_most_once_per_day_across_restarts(make_bot, slack
     first.bridge.clock = clock
     clock.set("2026-11-25 09:00")
     first.bridge.digests.post_due()
-    first.stop()
+    first.bridge.engine.dispose()  # the process is gone; the fixture stops its server
 
     again = make_bot(TIMEZONE="Europe/Madrid")  # a restart: a new process on the same database
     again.bridge.clock = clock
