@@ -124,4 +124,4 @@ def run(quick: bool = False) -> list[Figure]:
 
 
 def m_overlap(m: dict) -> str:
-    return f"POLL_OVERLAP_SECONDS={m['overlap_s']:g} of POLL_INTERVAL_SECONDS={INTERVAL_S}"
+    return f"POLL_OVERLAP_SECONDS={m['overlap_s']:g} every 10th poll of POLL_INTERVAL_SECONDS={INTERVAL_S}"

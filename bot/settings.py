@@ -48,6 +48,7 @@ class Settings:
     port: int = 3000
     poll_interval_seconds: float = 60.0
     poll_overlap_seconds: float = 30.0
+    poll_overlap_every: int = 10
     mirror_rate_per_channel: float = 1.0
     reply_settle_seconds: float = 60.0
     x_timeout_seconds: float = 30.0
@@ -213,6 +214,7 @@ def from_env(env=None) -> Settings:
         port=_number(env, "PORT", 3000, minimum=0, integer=True),
         poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=0.1),
         poll_overlap_seconds=_number(env, "POLL_OVERLAP_SECONDS", 30.0),
+        poll_overlap_every=_number(env, "POLL_OVERLAP_EVERY", 10, minimum=1, integer=True),
         mirror_rate_per_channel=_number(env, "MIRROR_RATE_PER_CHANNEL", 1.0, minimum=0.01),
         reply_settle_seconds=settle,
         x_timeout_seconds=x_timeout,

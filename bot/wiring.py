@@ -121,6 +121,7 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         inbox_channel=inbox,
         campaign=settings.campaign,
         overlap_seconds=settings.poll_overlap_seconds,
+        overlap_every=settings.poll_overlap_every,
         settle_seconds=settings.reply_settle_seconds,
         allowed_agents=settings.allowed_agents,
         agent_usergroup=settings.agent_usergroup,

@@ -25,6 +25,7 @@ class BridgeConfig:
     inbox_channel: str | None
     campaign: str | None = None
     overlap_seconds: float = 30.0
+    overlap_every: int = 10  # polls between two that reach back overlap_seconds (the first one always does)
     settle_seconds: float = 60.0
     allowed_agents: frozenset[str] = field(default_factory=frozenset)
     agent_usergroup: str | None = None

@@ -35,6 +35,16 @@ class Ingest:
     def __init__(self, bridge):
         self.bridge = bridge
         self.paused_until: dict[str, datetime | None] = {}  # per source, after a 429: X's reset time
+        self.polls: dict[str, int] = {}  # per source, polls made by this process
+
+    def since(self, key: str, cursor: str | None) -> str | None:
+        """Where a poll starts. X indexes late, so a post older than the cursor may appear after it was set: the
+        first poll of a process and every `overlap_every`-th after reach back `overlap_seconds` before the cursor
+        (duplicates are dropped on the post id); the others start at the cursor, reading each post once."""
+        n = self.polls.get(key, 0)
+        self.polls[key] = n + 1
+        config = self.bridge.config
+        return overlapped_since(cursor, config.overlap_seconds) if n % config.overlap_every == 0 else cursor
 
     def poll(self) -> int:
         """One fetch from every source; returns how many new messages were stored. A source that fails is said in
@@ -69,7 +79,7 @@ class Ingest:
         account = source.account
         with self.bridge.session() as s:
             cursor = accounts.get_account(s, network=account.network, account_id=account.account_id).since_id
-        result = source.network.fetch_mentions(account, overlapped_since(cursor, self.bridge.config.overlap_seconds))
+        result = source.network.fetch_mentions(account, self.since(f"mentions:{source.name}", cursor))
 
         def advance(s) -> None:
             if result.newest_id:
@@ -125,7 +135,7 @@ class Ingest:
         if cursor is not None and self.bridge.clock() - network.post_time(cursor) > SEARCH_REACH:
             log.warning("%s: the cursor is older than X's recent search reaches; starting from now", term.label)
             cursor = None
-        since = overlapped_since(cursor, self.bridge.config.overlap_seconds)
+        since = self.since(f"term:{term.term}", cursor)
         # A new term starts from its newest page, not from a week of history.
         result = network.search(searcher.account, term.term, since, max_pages=1 if cursor is None else None)
         ours = {a.account.account_id for a in self.bridge.sources.ready_accounts()}

@@ -96,3 +96,22 @@ def test_a_slack_failure_is_made_good_by_the_next_cycle(bot, slack, x, customer)
     bot.cycle()
 
     assert len(cards(slack)) == 1
+
+
+def test_a_post_x_indexed_late_is_caught_by_the_next_poll_that_reaches_back(make_bot, slack, x, customer):
+    from datetime import UTC, datetime, timedelta
+
+    bot = make_bot(POLL_OVERLAP_SECONDS="60", POLL_OVERLAP_EVERY="2")
+    x.post(customer["id"], "@AcmeSupport newest")
+    bot.cycle()  # the first poll of the process reaches back
+    late = x.post(
+        customer["id"],
+        "@AcmeSupport written earlier, indexed late",
+        created_at=datetime.now(UTC) - timedelta(seconds=20),
+    )
+
+    bot.cycle()  # reads from the cursor only: the late post sorts before it
+    assert len(cards(slack)) == 1
+    bot.cycle()  # reaches back a minute
+
+    assert len(cards(slack)) == 2 and late["id"] in card_text(cards(slack)[-1])
