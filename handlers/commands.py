@@ -1,11 +1,20 @@
 """Slash commands: /social-stats [period] [@agent] [campaign], answered privately."""
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as Pending
+
 from slack_bolt import Ack, App, Respond
 
 from bot import digest_blocks, stats_args
 
+# A report over a long period of a large history can take most of a second: Slack hears back within this much
+# whatever happens, with the figures when they are ready by then, else first with nothing and the figures after.
+INLINE_WAIT_SECONDS = 0.05
+
 
 def register(app: App, bridge) -> None:
+    reports = ThreadPoolExecutor(4, thread_name_prefix="social-stats")
+
     def answer(args: stats_args.StatsArgs, agent: str | None, campaigns: list[str]) -> dict:
         try:
             period = bridge.metrics.period(args.period)
@@ -26,7 +35,12 @@ def register(app: App, bridge) -> None:
             ack(text=digest_blocks.usage(str(err) or None))
             return
         if not args.agent_name:
-            ack(**answer(args, args.agent_id, campaigns))
+            figures = reports.submit(answer, args, args.agent_id, campaigns)
+            try:
+                ack(**figures.result(timeout=INLINE_WAIT_SECONDS))
+            except Pending:
+                ack()
+                respond(**figures.result(), response_type="ephemeral")
             return
         # A name needs Slack's user directory, which may take longer than an ack can wait: answer by response_url.
         ack(text=f"Looking up @{args.agent_name}…")

@@ -171,7 +171,10 @@ def test_social_stats_takes_a_campaign_name(bot, slack, x, shop):
     bot.cycle()
 
     def shown(text: str) -> str:
-        answer = bot.slack.command("UBEN", "/social-stats", text, channel="C_SHOP").json
+        before = len(slack.responses)
+        delivery = bot.slack.command("UBEN", "/social-stats", text, channel="C_SHOP")
+        # the figures come in the ack, or right after it when they take longer
+        answer = delivery.json if delivery.body.strip() else wait_until(lambda: slack.responses[before:])[0]
         return answer["text"] + json.dumps(answer.get("blocks", []), ensure_ascii=False)
 
     assert "in Shop" in shown("shop") and "*Cases opened*\\n1" in shown("7d Shop")
