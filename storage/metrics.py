@@ -39,6 +39,9 @@ Fraction = tuple[int, int]  # (numerator, denominator): the median is (1, 2)
 OrderStatistics = dict  # group -> (count, {rank: value}) with ranks counted from 1
 
 
+READ_ONLY_KIND = "term"
+
+
 def _utc(moment: datetime) -> datetime:
     """Aware UTC, as the columns take it (a naive moment is taken to be UTC already)."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -107,6 +110,7 @@ def _cohort(bounds: list[datetime], agent: str | None, campaign: str | None, *ex
         Case.campaign,
         Case.status,
         Case.resolved_at,
+        Case.kind,
         _bucket(Case.opened_at, bounds).label("bucket"),
         _first_reply().label("first_reply_at"),
         *extra,
@@ -135,6 +139,8 @@ def _classified(session: Session, bounds, now, target_seconds, agent, campaign, 
     waited = _seconds(session, stop, c.c.opened_at)
     answered = c.c.first_reply_at.is_not(None)
     outcome = case(
+        # A tracked term's post cannot be answered from the bridge (X allows replies only to mentions): no SLA.
+        (c.c.kind == READ_ONLY_KIND, "closed"),
         (and_(answered, frt <= target_seconds), "within"),
         (answered, "late"),
         (waited > target_seconds, "unanswered"),
@@ -255,7 +261,7 @@ def breached_cases(
 def first_response_rows(
     session: Session, *, bounds: list[datetime], agent: str | None = None, campaign: str | None = None
 ) -> list[tuple]:
-    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages) of the cohort:
+    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages, kind) of the cohort:
     what business-hours SLA clocks need, which the databases cannot count portably."""
     c = _cohort(bounds, agent, campaign, _message_count(), materialized=True)
     return list(
@@ -269,6 +275,7 @@ def first_response_rows(
                 c.c.status,
                 c.c.resolved_at,
                 c.c.messages,
+                c.c.kind,
             )
         )
     )

@@ -429,13 +429,16 @@ class Metrics:
         counts: dict[tuple, dict] = {}
         answered: dict[int, list[float]] = {}
         breached: list[tuple] = []
-        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages in rows:
+        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages, kind in rows:
             opened_at = to_utc(opened_at)
             row = counts.setdefault(
                 (bucket, campaign), {"bucket": bucket, "campaign": campaign, **dict.fromkeys(COUNTS, 0)}
             )
             row["opened"] += 1
             row["messages"] += messages
+            if kind == q.READ_ONLY_KIND:
+                row["closed"] += 1
+                continue
             if first_reply_at is not None:
                 waited = calendar.seconds_between(opened_at, to_utc(first_reply_at))
                 answered.setdefault(bucket, []).append(waited)

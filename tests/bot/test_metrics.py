@@ -52,11 +52,22 @@ class World:
     def clock(self, text: str) -> None:
         self.now = self.at(text)
 
-    def case(self, opened, *, customer="maria_g", campaign="AcmeSupport", text="hi", followers=None, location=None):
+    def case(
+        self,
+        opened,
+        *,
+        customer="maria_g",
+        campaign="AcmeSupport",
+        text="hi",
+        followers=None,
+        location=None,
+        kind="mention",
+    ):
         with self.bridge.session() as s:
             n = next(self.ids)
             case = cases.add_case(
                 s,
+                kind=kind,
                 account_id="1",
                 conversation_id=str(n),
                 customer_id=f"c-{customer}",
@@ -218,6 +229,16 @@ def test_an_unanswered_case_breaches_once_the_target_has_passed(world):
     fr = world.report("2026-11-02").first_response
     assert (fr.unanswered, fr.waiting, fr.closed) == (1, 0, 0)
     assert world.report("2026-11-02").breaches[0].waited == pytest.approx(90 * MIN)
+
+
+@pytest.mark.parametrize("business_hours", [None, "Mon-Sun 00:00-24:00"])
+def test_a_read_only_term_case_has_no_sla(engine, business_hours):
+    world = World(engine, business_hours=business_hours)
+    world.case("2026-11-02 10:00", kind="term")
+    world.case("2026-11-02 10:00", customer="pedro")
+    world.clock("2026-11-02 12:00")
+    fr = world.report("2026-11-02").first_response
+    assert (fr.opened, fr.unanswered, fr.closed, fr.attainment) == (2, 1, 1, 0.0)
 
 
 def test_the_sla_rendering_shows_the_figures(world):
