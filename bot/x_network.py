@@ -1,6 +1,7 @@
 """The X adapter: the Network port over tweepy's API v2 client."""
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import requests
@@ -150,47 +151,46 @@ class XNetwork:
         )
 
     def fetch_mentions(self, account: BrandAccount, since_id: str | None) -> FetchResult:
-        """Every page newer than since_id, authors by expansion; a page that fails after the first leaves
-        the result incomplete (newest_id None), so the cursor stays and the next poll fetches again."""
+        """Every page of the account's mentions newer than since_id, authors by expansion."""
+        result = self._timeline(
+            "mentions", self.client.get_users_mentions, account.account_id, since_id=since_id, token="pagination_token"
+        )
+        return replace(result, window_full=len(result.posts) >= REACHABLE_MENTIONS)
+
+    def _timeline(self, what: str, fetch, *args, since_id, token: str, max_pages: int | None = None) -> FetchResult:
+        """Page through a timeline of posts, 100 at a time, authors by expansion, with the account's token. A page
+        that fails after the first leaves the result incomplete (newest_id None): the cursor stays where it was and
+        the next poll reads again, the duplicates dropped on the post id."""
         posts: list[InboundPost] = []
-        newest_id = None
-        token = None
-        requests_made = 0
-        while True:
+        newest_id = next_token = None
+        pages = 0
+        while max_pages is None or pages < max_pages:
             try:
                 response = self._call(
-                    self.client.get_users_mentions,
-                    account.account_id,
+                    fetch,
+                    *args,
                     max_results=PAGE_SIZE,
                     since_id=since_id,
-                    pagination_token=token,
                     expansions=["author_id"],
                     tweet_fields=TWEET_FIELDS,
                     user_fields=USER_FIELDS,
                     user_auth=True,
+                    **{token: next_token},
                 )
             except (RateLimited, OutcomeUnknown) as err:
                 if not posts:
                     raise
-                log.warning("mentions paging interrupted after %d posts: %s", len(posts), err.message)
-                return FetchResult(posts, None, requests_made)
-            requests_made += 1
+                log.warning("%s paging interrupted after %d posts: %s", what, len(posts), err.message)
+                return FetchResult(posts, None, pages)
+            pages += 1
             meta = response.meta or {}
-            if newest_id is None:
-                newest_id = meta.get("newest_id")
+            newest_id = newest_id or meta.get("newest_id")
             users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
             posts.extend(self._inbound(t, users) for t in response.data or [])
-            token = meta.get("next_token")
-            if not token:
+            next_token = meta.get("next_token")
+            if not next_token:
                 break
-        oldest = min((p.id for p in posts), key=int, default=None)
-        return FetchResult(
-            posts,
-            newest_id,
-            requests_made,
-            window_full=len(posts) >= REACHABLE_MENTIONS,
-            oldest_id=oldest,
-        )
+        return FetchResult(posts, newest_id, pages, oldest_id=min((p.id for p in posts), key=int, default=None))
 
     @staticmethod
     def _inbound(tweet, users) -> InboundPost:
@@ -265,40 +265,18 @@ class XNetwork:
         return found
 
     def search(self, account: BrandAccount, query: str, since_id: str | None, *, max_pages: int | None = None):
-        """Recent search (the last 7 days): every page newer than since_id, 100 at a time, authors by expansion,
-        with the account's token. A page that fails after the first leaves the result incomplete (newest_id None)."""
-        posts: list[InboundPost] = []
-        newest_id = token = None
-        pages = 0
-        while max_pages is None or pages < max_pages:
-            try:
-                response = self._call(
-                    self.client.search_recent_tweets,
-                    query,
-                    max_results=PAGE_SIZE,
-                    since_id=since_id,
-                    next_token=token,
-                    expansions=["author_id"],
-                    tweet_fields=TWEET_FIELDS,
-                    user_fields=USER_FIELDS,
-                    user_auth=True,
-                )
-            except (RateLimited, OutcomeUnknown) as err:
-                if not posts:
-                    raise
-                log.warning("search paging interrupted after %d posts: %s", len(posts), err.message)
-                return FetchResult(posts, None, pages)
-            except tweepy.HTTPException as err:
-                raise NetworkError(f"X refused the search for {query!r}: {_first_message(err)}") from err
-            pages += 1
-            meta = response.meta or {}
-            newest_id = newest_id or meta.get("newest_id")
-            users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
-            posts.extend(self._inbound(t, users) for t in response.data or [])
-            token = meta.get("next_token")
-            if not token:
-                break
-        return FetchResult(posts, newest_id, pages)
+        """Recent search (the last 7 days): every page newer than since_id, with the account's token."""
+        try:
+            return self._timeline(
+                "search",
+                self.client.search_recent_tweets,
+                query,
+                since_id=since_id,
+                token="next_token",
+                max_pages=max_pages,
+            )
+        except tweepy.HTTPException as err:
+            raise NetworkError(f"X refused the search for {query!r}: {_first_message(err)}") from err
 
     def dm_pages(self, account: BrandAccount):
         """The account's direct messages, newest first, a page (of InboundPost) at a time; the caller stops when

@@ -35,13 +35,19 @@ def test_a_thread_post_whose_answer_was_lost_is_not_posted_again(bot, slack, x, 
     assert [m["text"] for m in slack.replies("C_INBOX", card["ts"])].count("@maria_g: @AcmeSupport anyone?") == 1
 
 
-def test_a_reply_whose_answer_was_lost_is_settled_on_x_not_sent_twice(make_bot, slack, x, customer):
+def claimed_case(make_bot, slack, x, customer):
+    """A bot that settles unfinished replies after 2 s, and a case Ana claimed."""
     bot = make_bot(REPLY_SETTLE_SECONDS="2", X_TIMEOUT_SECONDS="1")
     x.post(customer["id"], "@AcmeSupport refund?")
     bot.cycle()
     card = cards(slack)[0]
     click(bot, "UANA", card, "case_claim")
     wait_until(lambda: "Claimed" in card_text(slack.message("C_INBOX", card["ts"])))
+    return bot, card
+
+
+def test_a_reply_whose_answer_was_lost_is_settled_on_x_not_sent_twice(make_bot, slack, x, customer):
+    bot, card = claimed_case(make_bot, slack, x, customer)
     x.faults = XFaults(rate=1.0, kinds=("drop_after",), endpoints=("create_tweet",))
 
     bot.slack.say("UANA", "C_INBOX", "Your refund is on its way.", thread_ts=card["ts"])
@@ -56,12 +62,7 @@ def test_a_reply_whose_answer_was_lost_is_settled_on_x_not_sent_twice(make_bot, 
 
 
 def test_a_reply_that_failed_before_reaching_x_is_sent_after_settling(make_bot, slack, x, customer):
-    bot = make_bot(REPLY_SETTLE_SECONDS="2", X_TIMEOUT_SECONDS="1")
-    x.post(customer["id"], "@AcmeSupport refund?")
-    bot.cycle()
-    card = cards(slack)[0]
-    click(bot, "UANA", card, "case_claim")
-    wait_until(lambda: "Claimed" in card_text(slack.message("C_INBOX", card["ts"])))
+    bot, card = claimed_case(make_bot, slack, x, customer)
     x.faults = XFaults(rate=1.0, kinds=("drop",), endpoints=("create_tweet",))
 
     bot.slack.say("UANA", "C_INBOX", "Checking your refund now.", thread_ts=card["ts"])
