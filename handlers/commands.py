@@ -9,7 +9,7 @@ from bot import digest_blocks, stats_args
 
 # A report over a long period of a large history can take most of a second: Slack hears back within this much
 # whatever happens, with the figures when they are ready by then, else first with nothing and the figures after.
-INLINE_WAIT_SECONDS = 0.05
+INLINE_WAIT_SECONDS = 0.03
 
 
 def register(app: App, bridge) -> None:
