@@ -1,8 +1,10 @@
 """The real bot, served over real HTTP on 127.0.0.1, wired to the stand-ins exactly as the env says."""
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from waitress.server import create_server
 
@@ -33,6 +35,17 @@ def bot_env(slack: FakeSlack, x: FakeX, database_url: str, **extra) -> dict[str,
     }
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+ROOT = Path(__file__).resolve().parents[1]
+SETTINGS_OF_THE_MACHINE = ("SLACK_", "X_", "DATABASE_URL", "ACCOUNTS_FILE")
+
+
+def process_env(env: dict[str, str]) -> dict[str, str]:
+    """The environment of a `python -m bot …` subprocess: this one's, less any setting the machine may carry
+    (so only `env` configures the bot), plus `env`, with this checkout importable."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_OF_THE_MACHINE)}
+    return {**inherited, **env, "PYTHONPATH": str(ROOT)}
 
 
 def wait_until(condition, timeout: float = 5.0, interval: float = 0.02):

@@ -23,9 +23,8 @@ from sqlmodel import Session, create_engine, select
 
 from storage.models import Case, Event, Message
 from tests.fakes import FakeSlack, FakeX, SlackDriver, SlackFaults, XFaults
-from tests.harness import SIGNING_SECRET, bot_env, buttons
+from tests.harness import SIGNING_SECRET, bot_env, buttons, process_env
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("FAULT_SEED", "20261123"))
 MENTIONS = int(os.environ.get("FAULT_MENTIONS", "1000"))
 MIN_KILLS = int(os.environ.get("FAULT_KILLS", "20"))
@@ -36,8 +35,7 @@ class BotProcess:
     """`python -m bot run`, started again after each kill, on the same port and database."""
 
     def __init__(self, env: dict, log_dir: Path):
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
-        self.env.update(env, PYTHONPATH=str(ROOT))
+        self.env = process_env(env)
         self.log_dir = log_dir
         self.proc: subprocess.Popen | None = None
         self.starts = 0

@@ -25,9 +25,8 @@ from bot.worker import LEASE_NAME
 from storage import leases
 from storage.models import Case, DigestRun, Event, Message
 from tests.fakes import FakeSlack, FakeX, SlackDriver
-from tests.harness import SIGNING_SECRET, bot_env
+from tests.harness import SIGNING_SECRET, bot_env, process_env
 
-ROOT = Path(__file__).resolve().parents[1]
 MENTIONS = int(os.environ.get("SCALE_MENTIONS", "500"))
 FOLLOW_UP_EVERY = 4  # one mention in four is a customer's follow-up in a conversation already open
 AGENTS = ("UANA", "UBEN", "UCLO", "UDAN")
@@ -38,8 +37,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 class Process:
     def __init__(self, command: str, env: dict, log_path: Path):
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "DATABASE_URL"))}
-        full_env.update(env, PYTHONPATH=str(ROOT))
+        full_env = process_env(env)
         self.command, self.log_path = command, log_path
         with open(log_path, "w") as log:
             self.proc = subprocess.Popen(

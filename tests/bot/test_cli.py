@@ -1,32 +1,26 @@
 """The operating contract, from outside: `python -m bot …` with an environment, nothing else."""
 
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.harness import SIGNING_SECRET, bot_env, cards, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness import SIGNING_SECRET, bot_env, cards, process_env, wait_until
 
 
 def run_cli(args, env, cwd, timeout=60):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
-    full_env.update(env, PYTHONPATH=str(ROOT))
+    full_env = process_env(env)
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], env=full_env, cwd=cwd, capture_output=True, text=True, timeout=timeout
     )
 
 
 def start_cli(args, env, cwd):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_"))}
-    full_env.update(env, PYTHONPATH=str(ROOT))
+    full_env = process_env(env)
     return subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
         env=full_env,

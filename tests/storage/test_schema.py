@@ -1,10 +1,8 @@
 """Migrations: they build exactly the models' schema, `migrate` brings any database to head, and the commands
 refuse a database that is behind."""
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,9 +13,7 @@ from bot import wiring
 from bot.settings import ConfigError, from_env
 from storage import schema
 from storage.engine import make_engine
-from tests.harness import bot_env
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.harness import bot_env, process_env
 
 
 @pytest.fixture
@@ -34,8 +30,7 @@ def engine_of():
 
 
 def cli(args, env, cwd):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "X_", "DATABASE_URL"))}
-    full_env.update(env, PYTHONPATH=str(ROOT))
+    full_env = process_env(env)
     return subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
         env=full_env,
