@@ -1,5 +1,6 @@
 """The HTTP front: POST /slack/events (events, actions, commands) and GET /healthz, served by waitress."""
 
+import contextlib
 import json
 import logging
 
@@ -61,6 +62,8 @@ def stop_server(server, thread) -> None:
     thread would pull them from under its select()."""
     from waitress import wasyncore
 
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
-    thread.join(timeout=5)
+    if thread.is_alive():
+        with contextlib.suppress(OSError):  # the loop closed its trigger already: it is stopping by itself
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
+        thread.join(timeout=5)
     server.task_dispatcher.shutdown(timeout=5)

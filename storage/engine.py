@@ -9,6 +9,8 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
+IDLE_IN_TRANSACTION_MS = 10_000
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -32,7 +34,11 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # Sessions in UTC, as on SQLite: whatever the server's TimeZone, dates cut in SQL are UTC dates.
-    connect_args = {"options": "-c timezone=UTC"} if url.startswith("postgresql") else {}
+    # A process frozen inside a transaction (a VM pause, SIGSTOP) would hold its row locks, and with them every
+    # other process, for as long as it is frozen: the server ends such a session after a while instead, and the
+    # frozen process's transaction fails and is tried again by its next cycle.
+    options = f"-c timezone=UTC -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    connect_args = {"options": options} if url.startswith("postgresql") else {}
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
 
 
