@@ -13,7 +13,7 @@ class Agents:
     def __init__(self, bridge):
         self.bridge = bridge
         self._group: frozenset[str] = frozenset()
-        self._group_read_at = 0.0
+        self._group_read_at: float | None = None  # monotonic; None: never read (monotonic may start near 0)
         self._lock = threading.Lock()
 
     @property
@@ -31,7 +31,7 @@ class Agents:
 
     def _group_members(self) -> frozenset[str]:
         with self._lock:
-            if time.monotonic() - self._group_read_at > GROUP_TTL_SECONDS:
+            if self._group_read_at is None or time.monotonic() - self._group_read_at > GROUP_TTL_SECONDS:
                 try:
                     self._group = frozenset(self.bridge.chat.group_members(self.bridge.config.agent_usergroup))
                     self._group_read_at = time.monotonic()
