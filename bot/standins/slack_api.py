@@ -184,6 +184,7 @@ class FakeSlack:
         self._files: list[dict] = []
         self._views: list[dict] = []
         self._calls: list[tuple[str, dict]] = []
+        self._stalls: dict[str, threading.Event] = {}
 
         self.rate_limited = 0
         self.post_times: dict[str, list[float]] = defaultdict(list)
@@ -373,6 +374,13 @@ class FakeSlack:
     views = property(lambda self: self._snapshot(self._views))
     calls = property(lambda self: self._snapshot(self._calls))
 
+    def stall(self, method: str) -> threading.Event:
+        """Calls to `method` hang, unanswered, until the returned event is set (a Slack that stopped answering)."""
+        gate = threading.Event()
+        with self._lock:
+            self._stalls[method] = gate
+        return gate
+
     def count(self, method: str) -> int:
         with self._lock:
             return sum(1 for name, _ in self._calls if name == method)
@@ -524,6 +532,9 @@ class FakeSlack:
             retry_after = self._faults.retry_after if fault else 0
             if fault == "429":
                 self.rate_limited += 1
+            stalled = self._stalls.get(method)
+        if stalled is not None:
+            stalled.wait()
         if self.latency:
             time.sleep(self.latency)
         if fault == "drop":

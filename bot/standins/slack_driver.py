@@ -3,11 +3,18 @@
 Every request is signed as Slack signs it (v0 HMAC-SHA256 over ``v0:{timestamp}:{body}``), and the payloads
 follow the shapes Slack sends. Messages a user "types" are also stored in the FakeSlack, so the bot can read
 them back through the Web API.
+
+It also loses what Slack loses: a message can be stored without its event being delivered (Slack gave up after its
+retries), and while it rate-limits the app's events (``events_rate_limited()``) Slack sends ``app_rate_limited`` once
+and then stores messages, edits and deletions without delivering them. A delivery can be sent again as Slack's
+retry sends it (the same body, signed anew, ``X-Slack-Retry-Num``) or replayed as an attacker would (the very same
+signed request).
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -34,6 +41,8 @@ class Delivery:
     ts: str | None = None
     payload: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)  # the headers that were sent, signature included
+    request_body: bytes = b""  # the body that was sent
+    delivered: bool = True  # False: Slack never sent it (the message is stored, its event lost)
 
 
 class SlackDriver:
@@ -52,6 +61,7 @@ class SlackDriver:
         self.team_id = team_id or fake.team_id
         self.api_app_id = api_app_id
         self._sent: dict[str, Delivery] = {}  # event_id -> first delivery, for retries by id
+        self.dropping_events = False  # while Slack rate-limits the app's events: stored, not delivered
 
     # -- signing and transport ----------------------------------------------------------------------------
 
@@ -92,7 +102,9 @@ class SlackDriver:
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = None
-        return Delivery(status=status, body=text, json=parsed, elapsed_ms=elapsed_ms, headers=headers)
+        return Delivery(
+            status=status, body=text, json=parsed, elapsed_ms=elapsed_ms, headers=headers, request_body=body
+        )
 
     def _send_json(self, payload: dict, extra_headers: dict | None = None) -> Delivery:
         body = json.dumps(payload).encode()
@@ -137,11 +149,19 @@ class SlackDriver:
             "event_context": f"4-{context_b64}",
         }
 
-    def _deliver(self, envelope: dict, *, ts: str | None, retry_num: int | None = None) -> Delivery:
-        headers = {}
-        if retry_num:
-            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"}
-        delivery = self._send_json(envelope, headers)
+    @staticmethod
+    def _retry_headers(retry_num: int | None) -> dict:
+        return {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"} if retry_num else {}
+
+    def _deliver(
+        self, envelope: dict, *, ts: str | None, retry_num: int | None = None, deliver: bool = True
+    ) -> Delivery:
+        if self.dropping_events or not deliver:
+            lost = Delivery(status=0, body="", json=None, elapsed_ms=0.0, payload=envelope, delivered=False)
+            lost.event_id, lost.ts = envelope["event_id"], ts
+            self._sent.setdefault(envelope["event_id"], lost)
+            return lost
+        delivery = self._send_json(envelope, self._retry_headers(retry_num))
         delivery.event_id, delivery.ts = envelope["event_id"], ts
         self._sent.setdefault(envelope["event_id"], delivery)
         return delivery
@@ -156,8 +176,10 @@ class SlackDriver:
         retry_num: int | None = None,
         event_id: str | None = None,
         files: list | None = None,
+        deliver: bool = True,
     ) -> Delivery:
-        """A user posts a message. With the ``event_id`` of an earlier delivery, that delivery is resent."""
+        """A user posts a message. With the ``event_id`` of an earlier delivery, that delivery is resent.
+        ``deliver=False``: the message is stored in the channel, its event never sent (Slack gave up on it)."""
         if event_id in self._sent:
             first = self._sent[event_id]
             return self._deliver(first.payload, ts=first.ts, retry_num=retry_num)
@@ -170,11 +192,56 @@ class SlackDriver:
                 event["parent_user_id"] = parent.get("user")
         if files:
             event["subtype"] = "file_share"
-        return self._deliver(self._envelope(event, event_id), ts=msg["ts"], retry_num=retry_num)
+        return self._deliver(self._envelope(event, event_id), ts=msg["ts"], retry_num=retry_num, deliver=deliver)
 
     def redeliver(self, delivery: Delivery, retry_num: int = 1) -> Delivery:
-        """The same envelope again, as Slack's retry sends it."""
-        return self._deliver(delivery.payload, ts=delivery.ts, retry_num=retry_num)
+        """The same request again, as Slack's retry sends it: the same body, signed now, with X-Slack-Retry-Num.
+        An event that was never delivered is delivered now (late)."""
+        if not delivery.request_body:
+            return self._deliver(delivery.payload, ts=delivery.ts, retry_num=retry_num)
+        again = self.post_raw(
+            delivery.request_body,
+            content_type=delivery.headers["Content-Type"],
+            extra_headers=self._retry_headers(retry_num),
+        )
+        again.payload, again.event_id, again.ts = delivery.payload, delivery.event_id, delivery.ts
+        return again
+
+    def replay(self, delivery: Delivery) -> Delivery:
+        """The very same signed request again (its timestamp and signature), as someone who captured it would send
+        it within the 5 minutes Slack's signature stays valid."""
+        sent = delivery.headers
+        again = self.post_raw(
+            delivery.request_body,
+            content_type=sent["Content-Type"],
+            timestamp=int(sent["X-Slack-Request-Timestamp"]),
+            signature=sent["X-Slack-Signature"],
+        )
+        again.payload, again.event_id, again.ts = delivery.payload, delivery.event_id, delivery.ts
+        return again
+
+    def app_rate_limited(self, minute: int | None = None) -> Delivery:
+        """Slack's notice that it rate-limits the app's events (no inner event; the minute it began, rounded)."""
+        started = int(time.time()) if minute is None else minute
+        payload = {
+            "token": "legacy",
+            "type": "app_rate_limited",
+            "team_id": self.team_id,
+            "minute_rate_limited": started - started % 60,
+            "api_app_id": self.api_app_id,
+        }
+        return self._send_json(payload)
+
+    @contextlib.contextmanager
+    def events_rate_limited(self):
+        """Slack rate-limits the app's events: it says so once, then drops every event until this block ends (the
+        messages themselves are stored, and can be read back)."""
+        notice = self.app_rate_limited()
+        self.dropping_events = True
+        try:
+            yield notice
+        finally:
+            self.dropping_events = False
 
     def edit(self, user: str, channel: str, ts: str, new_text: str) -> Delivery:
         channel_id = self.fake.channel(channel)["id"]
