@@ -10,7 +10,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import blocks, digest_blocks
 from bot.domain.errors import ChatError
-from bot.domain.types import CardView, ThreadPost
+from bot.domain.types import CardView, ChatMessage, ThreadPost
+from bot.slack_messages import chat_message
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +139,18 @@ class SlackChat:
                 if payload.get("message_id") == message_id:
                     return message["ts"]
         return None
+
+    def thread_messages(self, channel: str, thread_ts: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
+        pages = self._pages(
+            "conversations_replies",
+            channel=channel,
+            ts=thread_ts,
+            oldest=f"{oldest.timestamp():.6f}",
+            latest=f"{latest.timestamp():.6f}",
+            inclusive=True,
+        )
+        found = (chat_message({**m, "channel": channel}) for page in pages for m in page.get("messages", []))
+        return [m for m in found if m is not None and m.thread_ts == thread_ts]
 
     def _pages(self, method: str, **kwargs):
         cursor = None

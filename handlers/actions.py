@@ -2,7 +2,10 @@
 
 import logging
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
+
+from bot.domain.types import Click
+from handlers.clicks import click_key, recorded
 
 log = logging.getLogger(__name__)
 
@@ -23,53 +26,58 @@ def user_of(body: dict) -> str | None:
     return user_id if isinstance(user_id, str) and user_id else None
 
 
-def register(app: App, bridge) -> None:
-    verbs = {
-        "case_claim": bridge.cases.claim,
-        "case_unclaim": bridge.cases.unclaim,
-        "case_resolve": bridge.cases.resolve,
-        "case_reopen": bridge.cases.reopen,
-    }
+def channel_of(body: dict) -> str | None:
+    places = (body.get("channel"), "id"), (body.get("container"), "channel_id")
+    channel = next((p.get(k) for p, k in places if isinstance(p, dict) and p.get(k)), None)
+    return channel if isinstance(channel, str) else None
 
-    def on_button(ack: Ack, body: dict, respond: Respond):
+
+def click_of(body: dict, request: BoltRequest, verb: str, target: int | None, choice=None) -> Click | None:
+    """The click a block action payload carries, or None when it lacks what its verb needs (the listener says so)."""
+    user = user_of(body)
+    action = body["actions"][0]
+    if target is None or not user or (choice is not None and not isinstance(choice, str)):
+        return None
+    key = click_key("action", user, str(action.get("action_id")), action.get("action_ts"), request)
+    return Click(key, verb, user, target, choice if isinstance(choice, str) else None, channel=channel_of(body))
+
+
+def answer_click(bridge, context: BoltContext, respond: Respond, *, delete_original: bool = False) -> None:
+    """Do the recorded click's work and tell its author privately what came of it (`delete_original`: the message
+    clicked on, a question asked privately, is removed once answered)."""
+    click = context.get("click")
+    if click is None:
+        respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
+        return
+    outcome = bridge.clicks.run(click)
+    if delete_original:
+        respond(delete_original=True)
+    if outcome.notice:
+        respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+
+
+def register(app: App, bridge) -> None:
+    verbs = {"case_claim": "claim", "case_unclaim": "unclaim", "case_resolve": "resolve", "case_reopen": "reopen"}
+
+    def button(body: dict, request: BoltRequest) -> Click | None:
+        return click_of(body, request, verbs[body["actions"][0]["action_id"]], case_id_of(body))
+
+    def reassignment(body: dict, request: BoltRequest) -> Click | None:
+        return click_of(body, request, "reassign", card_case_id(body), body["actions"][0].get("selected_user"))
+
+    def saved_reply(body: dict, request: BoltRequest) -> Click | None:
+        name = (body["actions"][0].get("selected_option") or {}).get("value")
+        return click_of(body, request, "saved_reply", card_case_id(body), name)
+
+    # Each click is recorded before Slack hears back (handlers/clicks.py); the listener acks, then does its work.
+    def on_click(ack: Ack, context: BoltContext, respond: Respond):
         ack()
-        case_id = case_id_of(body)
-        user = user_of(body)
-        verb = verbs.get(body["actions"][0].get("action_id"))
-        if case_id is None or not user or verb is None:
-            respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
-            return
-        outcome = verb(case_id, user)
-        if outcome.notice:
-            respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+        answer_click(bridge, context, respond)
 
     for action_id in verbs:
-        app.action(action_id)(on_button)
-
-    @app.action("case_reassign")
-    def on_reassign(ack: Ack, body: dict, respond: Respond):
-        ack()
-        case_id, user = card_case_id(body), user_of(body)
-        to = body["actions"][0].get("selected_user")
-        if case_id is None or not user or not isinstance(to, str):
-            respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
-            return
-        outcome = bridge.cases.reassign(case_id, user, to)
-        if outcome.notice:
-            respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
-
-    @app.action("case_saved_reply")
-    def on_saved_reply(ack: Ack, body: dict, respond: Respond):
-        ack()
-        case_id, user = card_case_id(body), user_of(body)
-        action = body["actions"][0]
-        name = (action.get("selected_option") or {}).get("value")
-        if case_id is None or not user or not isinstance(name, str):
-            respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
-            return
-        outcome = bridge.changes.use_saved(case_id, name, user, key=str(action.get("action_ts") or ""))
-        if outcome.notice:
-            respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+        app.action(action_id, middleware=[recorded(bridge, button)])(on_click)
+    app.action("case_reassign", middleware=[recorded(bridge, reassignment)])(on_click)
+    app.action("case_saved_reply", middleware=[recorded(bridge, saved_reply)])(on_click)
 
 
 def card_case_id(body: dict) -> int | None:

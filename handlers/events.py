@@ -1,47 +1,15 @@
-"""Message events: an agent's message in a case thread."""
+"""Message events: an agent's message in a case thread; and Slack's notice that it rate-limits the app's events."""
 
 import logging
+from datetime import UTC, datetime
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.domain.types import ChatMessage
+from bot.domain.errors import NotRecorded
+from bot.slack_messages import chat_message
 from bot.slack_text import to_plain
 
 log = logging.getLogger(__name__)
-
-# Subtypes that carry a person's new message; edits, deletions, joins and bot posts are not replies.
-PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-def is_thread_reply(event: dict) -> bool:
-    thread_ts = event.get("thread_ts")
-    return bool(thread_ts) and thread_ts != event.get("ts") and bool(event.get("user"))
-
-
-def well_formed(event) -> bool:
-    """The fields a thread reply needs, of the types Slack sends; anything else is not a reply."""
-    return (
-        isinstance(event, dict)
-        and all(isinstance(event.get(k), str) and event.get(k) for k in ("channel", "ts", "thread_ts", "user"))
-        and isinstance(event.get("text", ""), str)
-        and (event.get("subtype") is None or isinstance(event.get("subtype"), str))
-    )
-
-
-def chat_message(event: dict, body: dict) -> ChatMessage | None:
-    if not well_formed(event) or event.get("subtype") not in PERSON_SUBTYPES or event.get("bot_id"):
-        return None
-    if not is_thread_reply(event):
-        return None
-    event_id = body.get("event_id")
-    return ChatMessage(
-        channel=event["channel"],
-        ts=event["ts"],
-        thread_ts=event["thread_ts"],
-        user=event["user"],
-        text=to_plain(event.get("text") or ""),
-        event_id=event_id if isinstance(event_id, str) else None,
-    )
 
 
 def edited_message(event: dict) -> tuple[str, str, str, str] | None:
@@ -60,15 +28,39 @@ def deleted_message(event: dict) -> tuple[str, str] | None:
     return (channel, ts) if isinstance(channel, str) and isinstance(ts, str) else None
 
 
+def rate_limited_since(body: dict) -> str:
+    minute = body.get("minute_rate_limited")
+    if isinstance(minute, int) and not isinstance(minute, bool) and 0 < minute < 2**33:
+        return datetime.fromtimestamp(minute, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "an unknown time"
+
+
 def register(app: App, bridge) -> None:
+    # Slack sends this (signed, with no inner event) when it rate-limits the app's events, and drops events meanwhile:
+    # it is heard (200), said in the log, and the thread messages it drops are found by reading the threads back.
+    @app.middleware
+    def on_app_rate_limited(body: dict, next):
+        if body.get("type") != "app_rate_limited":
+            return next()
+        log.warning(
+            "Slack is rate limiting this app's events since %s and drops events meanwhile; thread messages it does "
+            "not deliver are found by reading the case threads back",
+            rate_limited_since(body),
+        )
+        return BoltResponse(status=200, body="")
+
     # Listener middleware runs before Bolt acknowledges the event: the message is recorded (milliseconds)
     # before Slack hears 200, so a crash right after the ack cannot lose an agent's reply; if recording
-    # fails, Slack gets an error and delivers the event again.
+    # fails (the database does not take it within a couple of seconds), Slack hears 500 and delivers the event again.
     def record(event: dict, body: dict, context: BoltContext, next):
-        message = chat_message(event, body)
+        message = chat_message(event, body.get("event_id"))
         if message is not None:
-            context["received"] = bridge.replies.record(message)
-        next()
+            try:
+                context["received"] = bridge.replies.record(message, on_request=True)
+            except NotRecorded as err:
+                log.warning("thread message %s/%s not recorded (%s): answered 500", message.channel, message.ts, err)
+                return BoltResponse(status=500, body="")
+        return next()
 
     @app.event("message", middleware=[record])
     def on_message(event: dict, context: BoltContext):

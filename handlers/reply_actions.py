@@ -1,30 +1,22 @@
-"""Buttons on a reply's notices: Undo in the undo window; delete, repost or keep after an edit or a deletion."""
+"""Buttons on a reply's notices: Undo in the undo window; delete, repost or keep after an edit or a deletion; send or
+drop a reply that reached the bridge late."""
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 
-from handlers.actions import MALFORMED, case_id_of, user_of
+from handlers.actions import answer_click, case_id_of, click_of
+from handlers.clicks import recorded
+
+VERBS = ("reply_undo", "reply_delete", "reply_repost", "reply_keep", "reply_send_late", "reply_drop_late")
 
 
 def register(app: App, bridge) -> None:
-    verbs = {
-        "reply_undo": bridge.changes.undo,
-        "reply_delete": bridge.changes.delete_on_network,
-        "reply_repost": bridge.changes.repost,
-        "reply_keep": bridge.changes.keep,
-    }
+    def button(body: dict, request: BoltRequest):
+        # the button's value is the reply's id; each action_id is the verb's name
+        return click_of(body, request, body["actions"][0]["action_id"], case_id_of(body))
 
-    def on_button(ack: Ack, body: dict, respond: Respond):
+    def on_button(ack: Ack, body: dict, context: BoltContext, respond: Respond):
         ack()
-        reply_id, user = case_id_of(body), user_of(body)  # the button's value is the reply's id
-        verb = verbs.get(body["actions"][0].get("action_id"))
-        if reply_id is None or not user or verb is None:
-            respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
-            return
-        outcome = verb(reply_id, user)
-        if body.get("container", {}).get("is_ephemeral"):
-            respond(delete_original=True)
-        if outcome.notice:
-            respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+        answer_click(bridge, context, respond, delete_original=bool(body.get("container", {}).get("is_ephemeral")))
 
-    for action_id in verbs:
-        app.action(action_id)(on_button)
+    for action_id in VERBS:
+        app.action(action_id, middleware=[recorded(bridge, button)])(on_button)

@@ -1,8 +1,14 @@
-"""/social-replies add NAME TEXT | list | remove NAME, and /reply NAME."""
+"""/social-replies add NAME TEXT | list | remove NAME, and /reply NAME.
 
-from slack_bolt import Ack, App
+The commands that change something (add, remove, /reply) are clicks: recorded before Slack hears back
+(handlers/clicks.py), so a replay changes nothing and an interrupted one is finished by the worker.
+"""
 
+from slack_bolt import Ack, App, BoltContext, BoltRequest
+
+from bot.domain.types import Click
 from bot.slack_text import to_plain
+from handlers.clicks import click_key, recorded
 
 USAGE = (
     "Usage: `/social-replies add NAME TEXT`, `/social-replies list`, `/social-replies remove NAME`; "
@@ -10,35 +16,54 @@ USAGE = (
 )
 
 
+def parts(command: dict) -> tuple[str, str, str]:
+    """(verb, name, text) of /social-replies."""
+    verb, _, rest = to_plain(command.get("text") or "").strip().partition(" ")
+    name, _, text = rest.strip().partition(" ")
+    return verb, name, text
+
+
+def command_click(command: dict, request: BoltRequest, verb: str, name: str, text: str | None = None) -> Click:
+    user = command.get("user_id") or ""
+    key = click_key("command", user, str(command.get("command")), command.get("trigger_id"), request)
+    return Click(key, verb, user, choice=name, text=text, channel=command.get("channel_id") or None)
+
+
 def register(app: App, bridge) -> None:
-    @app.command("/social-replies")
-    def social_replies(ack: Ack, command: dict):
-        verb, _, rest = to_plain(command.get("text") or "").strip().partition(" ")
-        name, _, text = rest.strip().partition(" ")
-        user = command.get("user_id") or ""
-        if verb == "list" and not rest.strip():
+    def social_replies_click(body: dict, request: BoltRequest) -> Click | None:
+        verb, name, text = parts(body)
+        if verb == "add" and name:
+            return command_click(body, request, "saved_add", name, text)
+        if verb == "remove" and name and not text:
+            return command_click(body, request, "saved_remove", name)
+        return None  # list, or the usage: nothing changes
+
+    @app.command("/social-replies", middleware=[recorded(bridge, social_replies_click)])
+    def social_replies(ack: Ack, command: dict, context: BoltContext):
+        click = context.get("click")
+        verb, name, _ = parts(command)
+        if click is not None:
+            ack(text=bridge.clicks.run(click).notice)
+        elif verb == "list" and not name:
             ack(text=bridge.saved.listing())
-        elif verb == "add" and name:
-            ack(text=bridge.saved.add(name, text, user))
-        elif verb == "remove" and name and not text:
-            ack(text=bridge.saved.remove(name, user))
         else:
             ack(text=USAGE)
 
-    @app.command("/reply")
-    def reply(ack: Ack, command: dict):
-        name = (command.get("text") or "").strip()
-        user, channel = command.get("user_id") or "", command.get("channel_id") or ""
-        if not name or " " in name:
+    def reply_click(body: dict, request: BoltRequest) -> Click | None:
+        name = (body.get("text") or "").strip()
+        return command_click(body, request, "saved_reply_here", name) if name and " " not in name else None
+
+    @app.command("/reply", middleware=[recorded(bridge, reply_click)])
+    def reply(ack: Ack, command: dict, context: BoltContext):
+        click = context.get("click")
+        if click is None:
             ack(text=USAGE)
             return
         # Slack does not say which thread a slash command was typed in: it is the case this agent owns here.
-        owned = bridge.cases.owned_in(user, channel)
-        if len(owned) != 1:
-            where = "no case" if not owned else f"{len(owned)} cases"
-            ack(text=f"You own {where} in this channel: pick the saved reply from the case card's *Saved reply* menu.")
+        if len(bridge.cases.owned_in(click.user, click.channel or "")) != 1:
+            ack(text=bridge.clicks.run(click).notice)  # nothing goes out: the answer says why, at once
             return
         ack()
-        outcome = bridge.changes.use_saved(owned[0], name, user, key=str(command.get("trigger_id") or ""))
+        outcome = bridge.clicks.run(click)
         if outcome.notice:
-            bridge.chat.tell(channel, user, outcome.notice)
+            bridge.chat.tell(click.channel, click.user, outcome.notice)

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import exists, func, or_, update
 from sqlmodel import Session, select
 
 from storage.models import Case, Event, Message
@@ -196,3 +196,29 @@ def claimed_by(session: Session, *, owner: str, channel: str) -> list[Case]:
     return list(
         session.exec(select(Case).where(Case.owner == owner, Case.status == "claimed", Case.channel == channel))
     )
+
+
+def threads_to_read_back(
+    session: Session, *, active_since: datetime, opened_before: datetime, limit: int
+) -> list[Case]:
+    """Open and claimed cases in the chat, opened before `opened_before`, with something stored or done since
+    `active_since`: the least recently read back first."""
+    message_since = exists().where(Message.case_id == Case.id, Message.stored_at >= active_since)
+    event_since = exists().where(Event.case_id == Case.id, Event.at >= active_since)
+    return list(
+        session.exec(
+            select(Case)
+            .where(
+                Case.status.in_(("open", "claimed")),
+                Case.thread_ts.is_not(None),
+                Case.opened_at < opened_before,
+                or_(Case.opened_at >= active_since, message_since, event_since),
+            )
+            .order_by(Case.thread_read_until.is_not(None), Case.thread_read_until, Case.id)
+            .limit(limit)
+        )
+    )
+
+
+def mark_thread_read(session: Session, *, case_id: int, until: datetime) -> None:
+    session.exec(update(Case).where(Case.id == case_id).values(thread_read_until=until))

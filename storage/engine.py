@@ -10,6 +10,7 @@ from sqlmodel import Session, SQLModel, create_engine
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 IDLE_IN_TRANSACTION_MS = 10_000
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite transaction waits for another's write lock, unless told otherwise
 
 
 def make_engine(url: str) -> Engine:
@@ -21,7 +22,7 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -30,7 +31,12 @@ def make_engine(url: str) -> Engine:
         # A read-only session (reports) takes no write lock, so it never holds up the writers.
         @event.listens_for(engine, "begin")
         def _begin_immediate(conn):
-            conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get("read_only") else "BEGIN IMMEDIATE")
+            options = conn.get_execution_options()
+            wait_ms = options.get("wait_ms") or BUSY_TIMEOUT_MS
+            if conn.info.get("busy_timeout_ms", BUSY_TIMEOUT_MS) != wait_ms:  # set per connection, kept until changed
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+                conn.info["busy_timeout_ms"] = wait_ms
+            conn.exec_driver_sql("BEGIN" if options.get("read_only") else "BEGIN IMMEDIATE")
 
         return engine
     # Sessions in UTC, as on SQLite: whatever the server's TimeZone, dates cut in SQL are UTC dates.
@@ -39,7 +45,16 @@ def make_engine(url: str) -> Engine:
     # frozen process's transaction fails and is tried again by its next cycle.
     options = f"-c timezone=UTC -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
     connect_args = {"options": options} if url.startswith("postgresql") else {}
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+
+    @event.listens_for(engine, "begin")
+    def _bounded_wait(conn):
+        wait_ms = conn.get_execution_options().get("wait_ms")
+        if wait_ms and conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(wait_ms)}")
+
+    return engine
 
 
 def create_schema(engine: Engine) -> None:
@@ -47,10 +62,14 @@ def create_schema(engine: Engine) -> None:
 
 
 @contextmanager
-def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+def session_scope(engine: Engine, *, read_only: bool = False, wait_at_most: float | None = None) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back when it raises. `read_only` for one that
-    only reads (on SQLite it then takes no write lock)."""
-    bind = engine.execution_options(read_only=True) if read_only else engine
+    only reads (on SQLite it then takes no write lock). `wait_at_most` (seconds) bounds how long it waits for
+    another transaction's locks before it fails (OperationalError): for work that must answer in time."""
+    options = {"read_only": True} if read_only else {}
+    if wait_at_most is not None:
+        options["wait_ms"] = max(1, round(wait_at_most * 1000))
+    bind = engine.execution_options(**options) if options else engine
     with Session(bind, expire_on_commit=False) as session:
         try:
             yield session

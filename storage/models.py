@@ -48,6 +48,8 @@ class Case(SQLModel, table=True):
     # The card is re-rendered whenever card_rev moves past card_synced_rev.
     card_rev: int = 1
     card_synced_rev: int = 0
+    # The thread was read back from the chat up to this instant: what Slack never delivered before it is handled.
+    thread_read_until: datetime | None = None
 
 
 class Message(SQLModel, table=True):
@@ -85,7 +87,8 @@ class Message(SQLModel, table=True):
     slack_ts: str | None = None
     agent: str | None = None
     in_reply_to: str | None = None
-    state: str | None = None  # queued -> sending -> sent | failed; queued -> cancelled
+    # queued -> sending -> sent | failed; queued -> cancelled; held (found late: its owner decides) -> queued|cancelled
+    state: str | None = None
     not_before: datetime | None = None
     sending_since: datetime | None = None
     attempts: int = 0
@@ -128,6 +131,27 @@ class SeenDelivery(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     seen_at: datetime = Field(index=True)
+
+
+class ClickRecord(SQLModel, table=True):
+    """A click (or a slash command that changes something), recorded before the chat heard back: the memory that
+    makes a retry or a replay change nothing, and the queue from which an interrupted click is finished."""
+
+    __tablename__ = "click"
+    __table_args__ = (Index("ix_click_unfinished", "done_at", "started_at"),)
+
+    key: str = Field(primary_key=True)  # the chat's identity of the click: who, which control, when
+    verb: str
+    user: str
+    target: int | None = None  # the case or the reply it acts on
+    choice: str | None = None  # what was picked: an agent, a saved reply's name
+    text: str | None = Field(default=None, sa_column=Column(Text))
+    channel: str | None = None
+    recorded_at: datetime = Field(index=True)
+    started_at: datetime  # when its work was last begun; another process takes it over only long after
+    attempts: int = 1
+    done_at: datetime | None = None
+    error: str | None = None
 
 
 class Lease(SQLModel, table=True):

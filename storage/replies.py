@@ -94,17 +94,28 @@ def set_notice(session: Session, *, message_id: int, ts: str) -> None:
 
 
 def cancel(session: Session, *, message_id: int, reason: str) -> bool:
-    """queued -> cancelled, only while nothing has been sent."""
+    """queued or held -> cancelled, only while nothing has been sent."""
     result = session.exec(
         update(Message)
-        .where(Message.id == message_id, Message.state == "queued")
+        .where(Message.id == message_id, Message.state.in_(("queued", "held")))
         .values(state="cancelled", error=reason)
     )
     return result.rowcount == 1
 
 
+def release_held(session: Session, *, message_id: int) -> bool:
+    """held -> queued, due at once: its owner said to send it."""
+    result = session.exec(
+        update(Message).where(Message.id == message_id, Message.state == "held").values(state="queued", not_before=None)
+    )
+    return result.rowcount == 1
+
+
 def change_queued_text(session: Session, *, message_id: int, text: str) -> bool:
-    result = session.exec(update(Message).where(Message.id == message_id, Message.state == "queued").values(text=text))
+    """The text of a reply that has not gone out (queued, or held for its owner's decision)."""
+    result = session.exec(
+        update(Message).where(Message.id == message_id, Message.state.in_(("queued", "held"))).values(text=text)
+    )
     return result.rowcount == 1
 
 

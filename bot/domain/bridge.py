@@ -1,23 +1,27 @@
 """The bridge: the domain's services wired to one database, one chat and one network."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.clock import utcnow
-from bot.domain.errors import ChatError, NetworkError
+from bot.domain.errors import ChatError, NetworkError, NotRecorded
 from bot.domain.ports import Chat, Network
 from bot.domain.sources import NO_ACCOUNT, AccountSource, Sources, fatal
 from bot.domain.types import BrandAccount
-from storage import accounts, deliveries
+from storage import accounts, clicks, deliveries
 from storage.engine import session_scope
 
 log = logging.getLogger(__name__)
 
 DELIVERY_MEMORY = timedelta(hours=48)
+# On the request path the database gets this long before the chat is told the request failed (Slack waits 3 s).
+REQUEST_WAIT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class BridgeConfig:
     alert_warning_ratio: float = 0.8  # share of the SLA target at which a case is flagged as nearing it
     reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
     reassign_by_anyone: bool = False
+    readback_after_seconds: float = 360.0  # a thread message not delivered this long after it was typed is read back
 
 
 class Bridge:
@@ -62,10 +67,12 @@ class Bridge:
         from bot.domain.agents import Agents
         from bot.domain.alerts import Alerts
         from bot.domain.casework import Casework
+        from bot.domain.clicks import Clicks
         from bot.domain.digests import Digests
         from bot.domain.ingest import Ingest
         from bot.domain.metrics import Metrics
         from bot.domain.mirror import Mirror
+        from bot.domain.readback import ThreadReadback
         from bot.domain.replies import Replies
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
@@ -80,9 +87,22 @@ class Bridge:
         self.changes = ReplyChanges(self)
         self.metrics = Metrics(self)
         self.digests = Digests(self)
+        self.clicks = Clicks(self)
+        self.readback = ThreadReadback(self)
 
     def session(self, *, read_only: bool = False):
         return session_scope(self.engine, read_only=read_only)
+
+    @contextmanager
+    def request_session(self) -> Iterator:
+        """A transaction on the request path (the chat waits for its answer): the database gets at most
+        REQUEST_WAIT_SECONDS, then NotRecorded is raised, so the chat is told the request failed."""
+        try:
+            with session_scope(self.engine, wait_at_most=REQUEST_WAIT_SECONDS) as session:
+                yield session
+        except SQLAlchemyError as err:
+            first_line = (str(getattr(err, "orig", None) or err).strip().splitlines() or [""])[0]
+            raise NotRecorded(f"{type(err).__name__}: {first_line}") from err
 
     def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
         """The brand accounts we serve, each asked of its network once per process and stored; and the entries
@@ -128,18 +148,23 @@ class Bridge:
         return sorted(n for n in names if n)
 
     def forget_old_deliveries(self) -> int:
-        """Slack retries for minutes; delivery keys are kept two days, then dropped."""
+        """Slack retries for minutes and refuses a signed request older than 5 minutes; delivery keys and done clicks
+        are kept two days, then dropped."""
+        before = self.clock() - DELIVERY_MEMORY
         with self.session() as s:
-            return deliveries.forget_older_than(s, before=self.clock() - DELIVERY_MEMORY)
+            return deliveries.forget_older_than(s, before=before) + clicks.forget_done_before(s, before=before)
 
     def cycle(self, proceed: Callable[[], bool] = lambda: True) -> dict:
-        """One ingest + mirror cycle, then the replies that are due or unsettled. A step that fails (X or
+        """One ingest + mirror cycle, the clicks an interrupted process left unfinished, the threads read back for
+        messages the chat never delivered, then the replies that are due or unsettled. A step that fails (X or
         Slack down, a limit) does not stop the others; what it left undone is found by the next cycle.
         `proceed()` turning False (the worker lost its lease) ends the cycle before the next step or message."""
         report: dict = {"errors": []}
         steps = (
             ("ingested", self.ingest.poll),
             ("mirrored", lambda: self.mirror.run_once(proceed=proceed)),
+            ("clicks finished", self.clicks.finish_unfinished),
+            ("read back", self.readback.run_once),
             ("settled", self.replies.settle_unfinished),
             ("sent", self.replies.send_due),
         )

@@ -4,7 +4,7 @@ import logging
 
 from bot.domain.errors import ChatError
 from bot.domain.types import Outcome
-from storage import cases
+from storage import cases, clicks
 
 log = logging.getLogger(__name__)
 
@@ -19,30 +19,32 @@ class Casework:
     def __init__(self, bridge):
         self.bridge = bridge
 
-    def claim(self, case_id: int, user: str) -> Outcome:
-        return self._act(case_id, user, "claim", "open", "claimed", new_owner=user)
+    # `once`: the key of the click asking; it is marked done in the transaction of the change, so a click run twice
+    # (a replay, a process that took over an interrupted one) changes the case once.
 
-    def unclaim(self, case_id: int, user: str) -> Outcome:
-        return self._act(case_id, user, "unclaim", "claimed", "open", owner_is=user)
+    def claim(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
+        return self._act(case_id, user, "claim", "open", "claimed", new_owner=user, once=once)
 
-    def resolve(self, case_id: int, user: str) -> Outcome:
-        outcome = self._act(case_id, user, "resolve", "claimed", "resolved", owner_is=user)
-        if not outcome.changed and outcome.extra.get("status") == "open":
-            # An unclaimed case (spam, a thank-you) may be closed by any agent.
-            outcome = self._act(case_id, user, "resolve", "open", "resolved")
-        return outcome
+    def unclaim(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
+        return self._act(case_id, user, "unclaim", "claimed", "open", owner_is=user, once=once)
 
-    def reopen(self, case_id: int, user: str) -> Outcome:
-        return self._act(case_id, user, "reopen", "resolved", "open")
+    def resolve(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
+        # An unclaimed case (spam, a thank-you) may be closed by any agent.
+        return self._act(case_id, user, "resolve", "claimed", "resolved", owner_is=user, or_from="open", once=once)
 
-    def reassign(self, case_id: int, user: str, to: str) -> Outcome:
+    def reopen(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
+        return self._act(case_id, user, "reopen", "resolved", "open", once=once)
+
+    def reassign(self, case_id: int, user: str, to: str, *, once: str | None = None) -> Outcome:
         """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE)."""
         if not self.bridge.agents.is_agent(to):
             return Outcome(False, f"{mention(to)} is not one of the team's agents. Nothing was changed.")
         if to == user:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
         owner_is = None if self.bridge.config.reassign_by_anyone else user
-        outcome = self._act(case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to)
+        outcome = self._act(
+            case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to, once=once
+        )
         if outcome.changed:
             with self.bridge.session() as s:
                 case = cases.get_case(s, case_id=case_id)
@@ -63,20 +65,39 @@ class Casework:
             return [case.id for case in cases.claimed_by(s, owner=user, channel=channel)]
 
     def _act(
-        self, case_id, user, kind, from_status, to_status, *, owner_is=None, new_owner=None, detail=None
+        self,
+        case_id,
+        user,
+        kind,
+        from_status,
+        to_status,
+        *,
+        owner_is=None,
+        new_owner=None,
+        detail=None,
+        or_from=None,
+        once=None,
     ) -> Outcome:
+        """One transaction: the click marked done, the transition from `from_status` (else from `or_from`, whoever
+        owns it), its event."""
         if not self.bridge.agents.is_agent(user):
             return Outcome(False, self.bridge.agents.refusal())
         now = self.bridge.clock()
         with self.bridge.session() as s:
-            won = cases.transition(
-                s,
-                case_id=case_id,
-                from_status=from_status,
-                to_status=to_status,
-                owner_is=owner_is,
-                new_owner=new_owner,
-                resolved_at=now if to_status == "resolved" else None,
+            if once is not None and not clicks.finish(s, key=once, at=now):
+                return Outcome(False, None, {"repeat": True})  # done already, by another process or an earlier run
+            won = any(
+                cases.transition(
+                    s,
+                    case_id=case_id,
+                    from_status=status,
+                    to_status=to_status,
+                    owner_is=owner,
+                    new_owner=new_owner,
+                    resolved_at=now if to_status == "resolved" else None,
+                )
+                for status, owner in ((from_status, owner_is), (or_from, None))
+                if status is not None
             )
             if won:
                 cases.add_event(s, case_id=case_id, kind=kind, actor=user, at=now, detail=detail)

@@ -49,3 +49,12 @@ class PartlyDone(NetworkError):
     def __init__(self, done: int, message: str):
         super().__init__(message)
         self.done = done
+
+
+class NotRecorded(Exception):
+    """A request could not be recorded in time (the database locked, full or away): the chat must be told it failed,
+    so that it (or the person) tries again, rather than answered as if it would be done."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

@@ -7,6 +7,7 @@ from typing import Protocol
 from bot.domain.types import (
     BrandAccount,
     CardView,
+    ChatMessage,
     FetchResult,
     InboundPost,
     OwnPost,
@@ -67,6 +68,9 @@ class Chat(Protocol):
         """The ts of a message already posted for `message_id` (by its metadata), if any."""
 
     def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None: ...
+
+    def thread_messages(self, channel: str, thread_ts: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
+        """People's messages in a thread (not the bot's, not the parent) sent between `oldest` and `latest`."""
 
     def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         """Tell one person privately."""

@@ -33,6 +33,12 @@ class Received:
     message: ChatMessage
     notice: str | None = None
     reply_id: int | None = None
+    late: bool = False  # found by reading the thread back: the chat never delivered it
+
+
+def quoted(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
 
 
 class Replies:
@@ -45,18 +51,21 @@ class Replies:
         self.follow_up(received)
         return received.verdict
 
-    def record(self, msg: ChatMessage) -> "Received":
+    def record(self, msg: ChatMessage, *, late: bool = False, on_request: bool = False) -> "Received":
         """The fast part, done before Slack gets its answer: dedupe, judge, and queue the reply if it goes
-        public. Once this committed, a crash loses nothing: the queued reply is sent by the worker."""
+        public. Once this committed, a crash loses nothing: the queued reply is sent by the worker.
+
+        `late`: the message was found in its thread, never delivered; a reply is then held for its owner to send
+        or drop. `on_request`: the chat waits for the answer, so the database gets a bounded time (NotRecorded)."""
         now = self.bridge.clock()
-        with self.bridge.session() as s:
+        with self.bridge.request_session() if on_request else self.bridge.session() as s:
             case = cases.case_by_thread(s, channel=msg.channel, thread_ts=msg.thread_ts)
             if case is None:
                 return Received("not-a-case", msg)
             keys = [f"msg:{msg.channel}:{msg.ts}"] + ([f"event:{msg.event_id}"] if msg.event_id else [])
             if not deliveries.remember(s, keys=keys, at=now):
                 return Received("duplicate", msg)
-            verdict, notice = self._judge(case, msg)
+            verdict, notice = self.judge(case, msg)
             reply_id = None
             if verdict == "reply":
                 target = cases.latest_inbound(s, case_id=case.id)
@@ -73,25 +82,30 @@ class Replies:
                     slack_ts=msg.ts,
                     agent=msg.user,
                     in_reply_to=target.post_id,
-                    state="queued",
-                    not_before=self._undo_window_end(now),
+                    state="held" if late else "queued",
+                    not_before=None if late else self._undo_window_end(now),
                 ).id
             elif verdict == "note":
                 cases.add_event(s, case_id=case.id, kind="note", actor=msg.user, at=now, detail=msg.text[:2000])
-        return Received(verdict, msg, notice, reply_id)
+        return Received(verdict, msg, notice, reply_id, late)
 
     def follow_up(self, received: "Received") -> None:
         """The slow part, after Slack got its answer: tell the author, then send the reply, or, with an undo
-        window, show it as pending with an Undo button (the worker sends it when the window closes)."""
+        window, show it as pending with an Undo button (the worker sends it when the window closes). A reply found
+        late is not sent: its owner is asked."""
+        msg = received.message
         if received.notice:
-            self._tell(received.message, received.notice)
+            lost = f"Slack did not deliver your message {quoted(msg.text)} to the bridge when you sent it. "
+            self._tell(msg, (lost if received.late else "") + received.notice)
         if received.reply_id is None:
+            return
+        if received.late:
+            self._ask_late(received)
             return
         delay = self.bridge.config.reply_delay_seconds
         if delay <= 0:
             self.send(received.reply_id)
             return
-        msg = received.message
         text = f"Sending on X in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
         try:
             ts = self.bridge.chat.post_pending(msg.channel, msg.thread_ts, received.reply_id, text)
@@ -101,6 +115,23 @@ class Replies:
         with self.bridge.session() as s:
             replies.set_notice(s, message_id=received.reply_id, ts=ts)
 
+    def _ask_late(self, received: "Received") -> None:
+        """Posting a customer-facing reply minutes or hours after it was typed, unseen, could answer a conversation
+        that moved on (the owner may have typed it again, the customer written since): the owner decides."""
+        msg = received.message
+        text = (
+            f"Slack did not deliver your message {quoted(msg.text)} to the bridge when you sent it, so it has not "
+            "gone out on X. Send it now?"
+        )
+        choices = [
+            ("Send it on X", "reply_send_late", received.reply_id),
+            ("Don't send", "reply_drop_late", received.reply_id),
+        ]
+        try:
+            self.bridge.chat.ask(msg.channel, msg.user, text, choices, thread_ts=msg.thread_ts)
+        except ChatError as err:
+            log.warning("reply %s: found late, its owner not asked: %s", received.reply_id, err)
+
     def _undo_window_end(self, now):
         delay = self.bridge.config.reply_delay_seconds
         return now + timedelta(seconds=delay) if delay > 0 else None
@@ -109,8 +140,8 @@ class Replies:
     def _saved_note(msg: ChatMessage) -> str:
         return f" (saved reply: “{msg.text}”)" if msg.ts.startswith(SAVED_PREFIX) else ""
 
-    def _judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
-        """('reply' | 'note' | 'refused', what to tell the author privately)."""
+    def judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
+        """('reply' | 'note' | 'refused', what to tell the author privately): the rules of who goes public."""
         if not self.bridge.agents.is_agent(msg.user):
             return "refused", self.bridge.agents.refusal()
         if case.kind == TERM and not is_note(msg.text) and (case.status != "claimed" or case.owner == msg.user):

@@ -36,6 +36,50 @@ class ReplyChanges:
         self.bridge.replies.follow_up(received)
         return Outcome(received.verdict == "reply", None)
 
+    def use_saved_here(self, name: str, user: str, channel: str, key: str) -> Outcome:
+        """A saved reply sent from a channel (a slash command): in the one case the agent owns there."""
+        owned = self.bridge.cases.owned_in(user, channel)
+        if len(owned) != 1:
+            where = "no case" if not owned else f"{len(owned)} cases"
+            return Outcome(
+                False, f"You own {where} in this channel: pick the saved reply from the case card's *Saved reply* menu."
+            )
+        return self.use_saved(owned[0], name, user, key)
+
+    def send_late(self, reply_id: int, user: str) -> Outcome:
+        """Its owner says to send a reply that reached the bridge late (held): by the rules as they stand now."""
+        reply, case = self._load(reply_id)
+        if reply is None:
+            return Outcome(False, "That reply is not known. Nothing was changed.")
+        if user != reply.agent:
+            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can send this reply.")
+        if reply.state != "held":
+            return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
+        msg = ChatMessage(reply.slack_channel, reply.slack_ts, case.thread_ts, user, reply.text)
+        verdict, notice = self.bridge.replies.judge(case, msg)
+        if verdict != "reply":
+            with self.bridge.session() as s:
+                replies.cancel(s, message_id=reply_id, reason="no longer allowed when its owner chose to send it")
+            return Outcome(False, f"Not sent: {notice or 'this case is no longer yours to answer.'}")
+        with self.bridge.session() as s:
+            released = replies.release_held(s, message_id=reply_id)
+        if not released:
+            return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
+        self.bridge.replies.send(reply_id)
+        return Outcome(True)
+
+    def drop_late(self, reply_id: int, user: str) -> Outcome:
+        reply, _ = self._load(reply_id)
+        if reply is None:
+            return Outcome(False, "That reply is not known. Nothing was changed.")
+        if user != reply.agent:
+            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can drop this reply.")
+        with self.bridge.session() as s:
+            dropped = replies.cancel(s, message_id=reply_id, reason=f"found late; not sent, by {user}")
+        if not dropped:
+            return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
+        return Outcome(True, "Not sent: your message stays in the thread, internal.")
+
     def undo(self, reply_id: int, user: str) -> Outcome:
         reply, case = self._load(reply_id)
         if reply is None:
@@ -57,6 +101,10 @@ class ReplyChanges:
             return "not-a-reply"
         _, case = self._load(reply.id)
         text = new_text.strip()
+        if reply.state == "held":  # found late, waiting for its owner: the new text is what Send would send
+            with self.bridge.session() as s:
+                changed = replies.change_queued_text(s, message_id=reply.id, text=text)
+            return "changed" if changed else "ignored"
         if reply.state == "queued":
             problem = self.bridge.replies.text_problem(text, direct=case.kind == DM)
             if problem:

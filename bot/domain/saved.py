@@ -2,7 +2,7 @@
 
 import re
 
-from storage import saved_replies
+from storage import clicks, saved_replies
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 NAME_RULE = "a name is 1–40 lowercase letters, digits, - or _ (e.g. refund-delay)"
@@ -12,7 +12,9 @@ class SavedReplies:
     def __init__(self, bridge):
         self.bridge = bridge
 
-    def add(self, name: str, text: str, user: str) -> str:
+    # `once`: the key of the click asking, marked done with the change: a replay never restores a removed reply.
+
+    def add(self, name: str, text: str, user: str, *, once: str | None = None) -> str | None:
         if not self.bridge.agents.is_agent(user):
             return self.bridge.agents.refusal()
         name, text = name.lower(), text.strip()
@@ -24,15 +26,19 @@ class SavedReplies:
         if problem:
             return f"Not saved: {problem}."
         with self.bridge.session() as s:
+            if once is not None and not clicks.finish(s, key=once, at=self.bridge.clock()):
+                return None  # done already
             added = saved_replies.add(s, name=name, text=text, user=user, at=self.bridge.clock())
         if not added:
             return f"Not saved: “{name}” exists. Remove it first: /social-replies remove {name}"
         return f"Saved “{name}”. Owners can send it from a case card's *Saved reply* menu, or with /reply {name}."
 
-    def remove(self, name: str, user: str) -> str:
+    def remove(self, name: str, user: str, *, once: str | None = None) -> str | None:
         if not self.bridge.agents.is_agent(user):
             return self.bridge.agents.refusal()
         with self.bridge.session() as s:
+            if once is not None and not clicks.finish(s, key=once, at=self.bridge.clock()):
+                return None
             removed = saved_replies.remove(s, name=name.lower())
         return f"Removed “{name}”." if removed else f"There is no saved reply named “{name}”."
 

@@ -71,6 +71,20 @@ class ChatMessage:
 
 
 @dataclass(frozen=True)
+class Click:
+    """A person's click on a control, or a slash command that changes something: what to do, to what, by whom.
+    `key` is the chat's identity of this one click (a retry or a replay of it carries the same key)."""
+
+    key: str
+    verb: str
+    user: str
+    target: int | None = None  # the case or reply it acts on
+    choice: str | None = None  # what was picked or named: an agent, a saved reply
+    text: str | None = None
+    channel: str | None = None
+
+
+@dataclass(frozen=True)
 class CardView:
     """What a case card shows: the case, its first post, and its current state."""
 

@@ -1,9 +1,16 @@
 """Each crash window, replayed deterministically: what the next cycle or process finds, it makes good, once."""
 
+import socket
+import subprocess
+import sys
 import time
 
-from tests.fakes import SlackFaults, XFaults
-from tests.harness import card_text, cards, click, wait_until
+import requests
+from sqlmodel import select
+
+from storage.models import Event
+from tests.fakes import SlackDriver, SlackFaults, XFaults
+from tests.harness import SIGNING_SECRET, bot_env, buttons, card_text, cards, click, process_env, wait_until
 
 
 def test_a_card_posted_whose_answer_was_lost_is_found_not_posted_again(bot, slack, x, customer):
@@ -90,3 +97,52 @@ def test_a_reply_recorded_just_before_a_crash_is_sent_by_the_next_process(make_b
     make_bot().cycle()
 
     assert [p["text"] for p in x.brand_posts()] == ["Hello! How can we help?"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _up(url: str) -> bool:
+    try:
+        return requests.get(url, timeout=1).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_a_click_answered_then_cut_short_by_a_kill_is_finished_by_the_worker(
+    tmp_path, make_bot, slack, x, customer, database_url
+):
+    slack.add_usergroup("SAGENTS", "agents", ["UANA"])
+    port = _free_port()
+    settings = {"AGENT_USERGROUP": "SAGENTS", "REPLY_SETTLE_SECONDS": "2", "X_TIMEOUT_SECONDS": "1"}
+    worker = make_bot(**settings)  # its cycle is the worker's
+    x.post(customer["id"], "@AcmeSupport my order is late")
+    worker.cycle()
+    [card] = cards(slack)
+    env = process_env(bot_env(slack, x, database_url, PORT=port, **settings))
+    with open(tmp_path / "web.log", "w") as log:
+        web = subprocess.Popen([sys.executable, "-m", "bot", "web"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: _up(f"http://127.0.0.1:{port}/healthz"), timeout=30)
+        slack_hangs = slack.stall("usergroups.users.list")  # the click's work waits on Slack, after the ack
+        driver = SlackDriver(slack, f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET)
+
+        answered = driver.click("UANA", "C_INBOX", card["ts"], "case_claim", buttons(card)["case_claim"])
+
+        assert answered.status == 200
+        wait_until(lambda: slack.count("usergroups.users.list") == 1)
+    finally:
+        web.kill()  # SIGKILL: the click's work dies half-way
+        web.wait()
+    slack_hangs.set()
+
+    def finished():
+        worker.cycle()
+        return "<@UANA>" in card_text(slack.message("C_INBOX", card["ts"]))
+
+    wait_until(finished, timeout=20, interval=0.5)
+    with worker.bridge.session() as s:
+        assert [(e.kind, e.actor) for e in s.exec(select(Event).where(Event.kind == "claim"))] == [("claim", "UANA")]

@@ -1,0 +1,114 @@
+"""Clicks (and slash commands that change something): each is recorded before the chat hears back, then its work
+is done once.
+
+The recorded click is both the memory and the queue. A retry or a replay of a click carries the same key and finds
+it recorded: it changes nothing. A click whose work was interrupted (the process killed after the chat heard 200)
+is finished by the worker's next cycle, once whoever began it is surely no longer on it. A click that changes a case
+or a saved reply marks itself done in the same transaction as the change, so that change is made once whoever runs
+it; the other verbs change only what their own conditions allow (a reply cancelled once, a post deleted once).
+"""
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.domain.errors import ChatError, NetworkError
+from bot.domain.types import Click, Outcome
+from storage import clicks
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # a click whose work failed this many times is given up, and its author told
+
+
+class Clicks:
+    def __init__(self, bridge):
+        self.bridge = bridge
+        b = bridge
+        self._verbs = {
+            "claim": lambda c: b.cases.claim(c.target, c.user, once=c.key),
+            "unclaim": lambda c: b.cases.unclaim(c.target, c.user, once=c.key),
+            "resolve": lambda c: b.cases.resolve(c.target, c.user, once=c.key),
+            "reopen": lambda c: b.cases.reopen(c.target, c.user, once=c.key),
+            "reassign": lambda c: b.cases.reassign(c.target, c.user, c.choice, once=c.key),
+            "saved_reply": lambda c: b.changes.use_saved(c.target, c.choice, c.user, key=c.key),
+            "saved_reply_here": lambda c: b.changes.use_saved_here(c.choice, c.user, c.channel, key=c.key),
+            "saved_add": lambda c: Outcome(True, b.saved.add(c.choice, c.text or "", c.user, once=c.key)),
+            "saved_remove": lambda c: Outcome(True, b.saved.remove(c.choice, c.user, once=c.key)),
+            "reply_undo": lambda c: b.changes.undo(c.target, c.user),
+            "reply_delete": lambda c: b.changes.delete_on_network(c.target, c.user),
+            "reply_repost": lambda c: b.changes.repost(c.target, c.user),
+            "reply_keep": lambda c: b.changes.keep(c.target, c.user),
+            "reply_send_late": lambda c: b.changes.send_late(c.target, c.user),
+            "reply_drop_late": lambda c: b.changes.drop_late(c.target, c.user),
+        }
+
+    def knows(self, verb: str) -> bool:
+        return verb in self._verbs
+
+    def record(self, click: Click) -> bool:
+        """Record a click before the chat hears back: True when it is new (its work is begun now), False for a
+        repeat (Slack's retry, a replay), which must change nothing. Raises NotRecorded when the database does not
+        take it in time: the chat must then hear that the click failed."""
+        with self.bridge.request_session() as s:
+            return clicks.record(
+                s,
+                key=click.key,
+                verb=click.verb,
+                user=click.user,
+                target=click.target,
+                choice=click.choice,
+                text=click.text,
+                channel=click.channel,
+                at=self.bridge.clock(),
+            )
+
+    def run(self, click: Click) -> Outcome:
+        """Do a recorded click's work, then mark it done (if its verb did not, with its change)."""
+        outcome = self._verbs[click.verb](click)
+        with self.bridge.session() as s:
+            clicks.finish(s, key=click.key, at=self.bridge.clock())
+        return outcome
+
+    def finish_unfinished(self) -> int:
+        """Clicks recorded but not done (their process died after the chat heard 200, or their work failed): done now,
+        their author told privately what came of them."""
+        now = self.bridge.clock()
+        cutoff = now - timedelta(seconds=self.bridge.config.settle_seconds)
+        with self.bridge.session() as s:
+            waiting = clicks.unfinished(s, started_before=cutoff)
+        finished = 0
+        for row in waiting:
+            with self.bridge.session() as s:
+                if not clicks.take_over(s, key=row.key, started_before=cutoff, at=now):
+                    continue
+            click = Click(row.key, row.verb, row.user, row.target, row.choice, row.text, row.channel)
+            if row.attempts >= MAX_ATTEMPTS or not self.knows(click.verb):
+                self._give_up(click, f"tried {row.attempts} times" if self.knows(click.verb) else "unknown verb")
+                continue
+            try:
+                outcome = self.run(click)
+            except (ChatError, NetworkError, SQLAlchemyError) as err:
+                log.warning("click %s (%s by %s) not finished yet: %s", click.key, click.verb, click.user, err)
+                continue
+            finished += 1
+            log.info("click %s (%s by %s) finished after an interruption", click.key, click.verb, click.user)
+            if outcome.notice:
+                self._tell(click, outcome.notice)
+        return finished
+
+    def _give_up(self, click: Click, why: str) -> None:
+        with self.bridge.session() as s:
+            clicks.finish(s, key=click.key, at=self.bridge.clock(), error=f"given up: {why}")
+        log.error("click %s (%s by %s) given up: %s", click.key, click.verb, click.user, why)
+        what = click.verb.replace("_", " ")
+        self._tell(click, f"Your click ({what}) could not be finished. Check the case's card, and try again if needed.")
+
+    def _tell(self, click: Click, text: str) -> None:
+        if not click.channel:
+            return
+        try:
+            self.bridge.chat.tell(click.channel, click.user, text)
+        except ChatError as err:
+            log.warning("could not tell %s what became of a click: %s", click.user, err)
