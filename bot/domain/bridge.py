@@ -22,6 +22,9 @@ log = logging.getLogger(__name__)
 DELIVERY_MEMORY = timedelta(hours=48)
 # On the request path the database gets this long before the chat is told the request failed (Slack waits 3 s).
 REQUEST_WAIT_SECONDS = 2.0
+# Once a request waited that long in vain, the next ones wait only this long, until one gets through: Slack's 3 s
+# run from when a request arrived, and those queued behind the ones waiting already spent some of them.
+BUSY_WAIT_SECONDS = 0.25
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ class Bridge:
         self.digests = Digests(self)
         self.clicks = Clicks(self)
         self.readback = ThreadReadback(self)
+        self._database_busy = False  # a request-path transaction failed to get the database in time, none since
 
     def session(self, *, read_only: bool = False):
         return session_scope(self.engine, read_only=read_only)
@@ -96,13 +100,17 @@ class Bridge:
     @contextmanager
     def request_session(self) -> Iterator:
         """A transaction on the request path (the chat waits for its answer): the database gets at most
-        REQUEST_WAIT_SECONDS, then NotRecorded is raised, so the chat is told the request failed."""
+        REQUEST_WAIT_SECONDS (BUSY_WAIT_SECONDS while it is known busy), then NotRecorded is raised, so the chat is
+        told the request failed."""
+        wait = BUSY_WAIT_SECONDS if self._database_busy else REQUEST_WAIT_SECONDS
         try:
-            with session_scope(self.engine, wait_at_most=REQUEST_WAIT_SECONDS) as session:
+            with session_scope(self.engine, wait_at_most=wait) as session:
                 yield session
         except SQLAlchemyError as err:
+            self._database_busy = True
             first_line = (str(getattr(err, "orig", None) or err).strip().splitlines() or [""])[0]
             raise NotRecorded(f"{type(err).__name__}: {first_line}") from err
+        self._database_busy = False
 
     def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
         """The brand accounts we serve, each asked of its network once per process and stored; and the entries

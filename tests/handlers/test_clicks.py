@@ -22,6 +22,15 @@ def events(bot, kind):
         return [(e.kind, e.actor) for e in s.exec(select(Event).where(Event.kind == kind).order_by(Event.id))]
 
 
+def claimed_and_unclaimed(bot, slack, card):
+    """Ana claims the case, then unclaims it; the claim's delivery."""
+    claim = click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "<@UANA>" in card_text(card_now(slack, card)))
+    click(bot, "UANA", card_now(slack, card), "case_unclaim")
+    wait_until(lambda: "case_claim" in buttons(card_now(slack, card)))
+    return claim
+
+
 def test_a_click_the_database_cannot_take_in_time_is_answered_500_then_done_when_sent_again(
     bot, slack, x, customer, database_url
 ):
@@ -61,10 +70,7 @@ def test_a_thread_message_the_database_cannot_take_in_time_is_answered_500(bot, 
 
 def test_a_replayed_claim_changes_nothing_after_an_unclaim(bot, slack, x, customer):
     card = open_card(bot, slack, x, customer)
-    claim = click(bot, "UANA", card, "case_claim")
-    wait_until(lambda: "<@UANA>" in card_text(card_now(slack, card)))
-    click(bot, "UANA", card_now(slack, card), "case_unclaim")
-    wait_until(lambda: "case_claim" in buttons(card_now(slack, card)))
+    claim = claimed_and_unclaimed(bot, slack, card)
 
     replayed = bot.slack.replay(claim)  # the very same signed request, within Slack's 5 minutes
     retried = bot.slack.redeliver(claim)  # the same payload signed anew, as Slack's retry sends it
@@ -102,10 +108,7 @@ def test_a_replayed_saved_reply_is_not_restored_after_its_removal(make_bot, bot)
 
 def test_two_real_clicks_of_the_same_button_are_two_clicks(bot, slack, x, customer):
     card = open_card(bot, slack, x, customer)
-    click(bot, "UANA", card, "case_claim")
-    wait_until(lambda: "<@UANA>" in card_text(card_now(slack, card)))
-    click(bot, "UANA", card_now(slack, card), "case_unclaim")
-    wait_until(lambda: "case_claim" in buttons(card_now(slack, card)))
+    claimed_and_unclaimed(bot, slack, card)
 
     click(bot, "UANA", card_now(slack, card), "case_claim")  # the same button, clicked again later
 
