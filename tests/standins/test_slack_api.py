@@ -16,6 +16,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.standins.slack_api import FakeSlack, FaultPlan
 from bot.standins.slack_driver import SlackDriver
+from tests.harness import wait_until
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*New case*"}}
 CLAIM = {
@@ -396,3 +397,39 @@ def test_forged_and_stale_requests_are_refused(driver):
     stale = driver.post_raw(body, content_type="application/json", timestamp=int(time.time()) - 600)
     assert stale.status == 401
     assert driver.post_raw(body, content_type="application/json").status == 200
+
+
+def test_events_slack_gives_up_on_or_drops_are_stored_not_sent_and_a_replay_is_the_same_request(
+    slack, driver, app_server
+):
+    parent = driver.say("U_ANA", "C_INBOX", "my order is late")
+    lost = driver.say("U_ANA", "C_INBOX", "given up on", thread_ts=parent.ts, deliver=False)
+    with driver.events_rate_limited() as notice:
+        dropped = driver.say("U_ANA", "C_INBOX", "dropped", thread_ts=parent.ts)
+    assert notice.status == 200 and notice.payload["type"] == "app_rate_limited"
+    assert notice.payload["minute_rate_limited"] % 60 == 0 and "event" not in notice.payload
+    assert not lost.delivered and not dropped.delivered and len(app_server.received) == 2  # the parent, the notice
+    thread = web(slack).conversations_replies(channel="C_INBOX", ts=parent.ts)["messages"]
+    assert [m["text"] for m in thread] == ["my order is late", "given up on", "dropped"]  # read back, though
+
+    late = driver.redeliver(lost)
+    replayed = driver.replay(parent)
+    assert replayed.status == 200 and late.delivered and late.payload["event"]["text"] == "given up on"
+    first, again = app_server.received[0], app_server.received[-1]
+    assert (
+        again["body"] == first["body"]
+        and again["headers"]["X-Slack-Signature"] == first["headers"]["X-Slack-Signature"]
+    )
+
+
+def test_a_stalled_method_answers_only_when_released(slack):
+    gate = slack.stall("usergroups.users.list")
+    slack.add_usergroup("S1", "agents", ["U_ANA"])
+    answer = []
+    caller = threading.Thread(target=lambda: answer.append(web(slack).usergroups_users_list(usergroup="S1")["users"]))
+    caller.start()
+    wait_until(lambda: slack.count("usergroups.users.list") == 1)
+    assert caller.is_alive()
+    gate.set()
+    caller.join(timeout=10)
+    assert answer == [["U_ANA"]]
