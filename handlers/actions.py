@@ -32,14 +32,18 @@ def channel_of(body: dict) -> str | None:
     return channel if isinstance(channel, str) else None
 
 
-def click_of(body: dict, request: BoltRequest, verb: str, target: int | None, choice=None) -> Click | None:
-    """The click a block action payload carries, or None when it lacks what its verb needs (the listener says so)."""
+NO_CHOICE = object()  # a button: nothing picked
+
+
+def click_of(body: dict, request: BoltRequest, verb: str, target: int | None, choice=NO_CHOICE) -> Click | None:
+    """The click a block action payload carries, or None when it lacks what its verb needs (the listener says so):
+    a case (or reply), a user, and for a picker or a menu, what was picked."""
     user = user_of(body)
     action = body["actions"][0]
-    if target is None or not user or (choice is not None and not isinstance(choice, str)):
+    if target is None or not user or (choice is not NO_CHOICE and not (isinstance(choice, str) and choice)):
         return None
     key = click_key("action", user, str(action.get("action_id")), action.get("action_ts"), request)
-    return Click(key, verb, user, target, choice if isinstance(choice, str) else None, channel=channel_of(body))
+    return Click(key, verb, user, target, None if choice is NO_CHOICE else choice, channel=channel_of(body))
 
 
 def answer_click(bridge, context: BoltContext, respond: Respond, *, delete_original: bool = False) -> None:

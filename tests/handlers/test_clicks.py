@@ -114,3 +114,16 @@ def test_two_real_clicks_of_the_same_button_are_two_clicks(bot, slack, x, custom
 
     wait_until(lambda: "<@UANA>" in card_text(card_now(slack, card)))
     assert events(bot, "claim") == [("claim", "UANA"), ("claim", "UANA")]
+
+
+def test_a_picker_click_that_picked_nobody_changes_nothing(bot, slack, x, customer):
+    card = open_card(bot, slack, x, customer)
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "<@UANA>" in card_text(card_now(slack, card)))
+
+    bot.slack.select_user("UANA", "C_INBOX", card["ts"], "case_reassign", None)
+
+    told = wait_until(lambda: slack.responses)
+    assert "did not say" in told[0]["text"]
+    with bot.bridge.session() as s:
+        assert s.exec(select(Case.owner)).one() == "UANA"
