@@ -195,6 +195,17 @@ class Ingest:
 
     def _store_post(self, s, post: InboundPost, now, case_key: dict, kind, campaign, channel, message_network) -> None:
         case = cases.find_case(s, **case_key, customer_id=post.author.id)
+        if case is None and kind == MENTION:
+            # A new conversation soon after the customer's case was resolved continues (reopens) that case.
+            window = timedelta(days=self.bridge.config.reopen_within_days)
+            case = cases.recent_case_of_customer(
+                s,
+                network=case_key["network"],
+                account_id=case_key["account_id"],
+                customer_id=post.author.id,
+                kind=MENTION,
+                resolved_since=post.created_at - window,
+            )
         if case is None:
             case = cases.add_case(
                 s,
@@ -208,7 +219,9 @@ class Ingest:
                 opened_at=post.created_at,
             )
         elif cases.reopen_on_customer_post(s, case_id=case.id):
-            cases.add_event(s, case_id=case.id, kind="reopen", actor=f"customer:{post.author.id}", at=now)
+            # The owner keeps the case (named in the event: the thread post tells them, handle time restarts).
+            actor = f"customer:{post.author.id}"
+            cases.add_event(s, case_id=case.id, kind="reopen", actor=actor, at=now, detail=case.owner)
         cases.add_message(
             s,
             case_id=case.id,

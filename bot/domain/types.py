@@ -106,6 +106,7 @@ class ThreadPost:
     text: str
     posted_at: datetime
     post_url: str
+    reopened_for: str | None = None  # the owner this post gave the resolved case back to: told in the thread
 
 
 @dataclass

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from bot.domain.wording import plural
 from bot.sandbox import assets, slack_html
 from bot.sandbox.runtime import AGENTS, BRAND_HANDLE, BRAND_NAME, CHANNELS, INBOX, Notice, Sandbox
 
@@ -152,7 +153,7 @@ class Renderer:
         items += [(n.at, self.notice(n)) for n in notices]
         items.sort(key=lambda item: item[0])
         count = len(replies)
-        head = f"{count} repl{'y' if count == 1 else 'ies'}" if count else "No replies yet"
+        head = plural(count, "reply", "replies") if count else "No replies yet"
         placeholder = f"Reply in thread as {self.user_name(self.agent)}…"
         form = (
             f'<form class="reply" method="post" action="/act/say" data-async>'
