@@ -76,6 +76,8 @@ def trend_figure(trend: Trend) -> Figure:
         va="bottom",
         color=TARGET,
         fontsize=FONT - 2,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1},
+        zorder=5,
     )
     response.set_title("Median first response (minutes)", loc="left", fontsize=FONT, fontweight="bold")
     response.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
