@@ -24,6 +24,7 @@ class InboundPost:
     created_at: datetime
     in_reply_to_user_id: str | None = None
     mentioned: frozenset[str] = frozenset()  # the handles it mentions, lowercase
+    repost_of: str | None = None  # the post it only passes on (X: a retweet), with nothing of the author's own
 
 
 @dataclass(frozen=True)
