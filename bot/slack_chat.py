@@ -29,7 +29,10 @@ PLAIN_ERRORS = {
     "ratelimited": "Slack's rate limit was reached",
     "msg_too_long": "the message is too long for Slack",
     "message_not_found": "the Slack message is gone (deleted?)",
+    "msg_blocks_too_long": "the message's blocks are over Slack's total size",
 }
+# Slack refuses the card itself (too big, or a block it will not take): a shortened card can still be shown.
+CARD_REFUSED = {"msg_blocks_too_long", "invalid_blocks", "msg_too_long"}
 
 
 class ChannelPacer:
@@ -72,7 +75,10 @@ def _chat_error(err: Exception) -> ChatError:
         retry_after = None
         if err.response is not None and err.response.status_code == 429:
             retry_after = float(err.response.headers.get("Retry-After", 1))
-        return ChatError(code, PLAIN_ERRORS.get(code, f"Slack answered {code}"), retry_after=retry_after)
+        message = PLAIN_ERRORS.get(code, f"Slack answered {code}")
+        if err.response is not None and err.response.get("errors"):
+            message += ": " + "; ".join(str(e) for e in err.response["errors"][:5])
+        return ChatError(code, message, retry_after=retry_after)
     return ChatError("unreachable", f"Slack could not be reached: {type(err).__name__}")
 
 
@@ -83,6 +89,7 @@ class SlackChat:
         self._team_url: str | None = None
         self._user_names: dict[str, tuple[float, frozenset[str]]] = {}
         self._lookup_lock = threading.Lock()
+        self._shortened: set[int] = set()  # cases whose full card Slack refused (said once in the log)
 
     def _call(self, method: str, **kwargs):
         paced = method in ("chat_postMessage", "files_upload_v2")
@@ -96,21 +103,26 @@ class SlackChat:
                 self.pacer.answered(kwargs["channel"], sent_at)
 
     def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
-        text, card_blocks, metadata = blocks.case_card(card)
-        response = self._call(
-            "chat_postMessage",
-            channel=channel,
-            text=text,
-            blocks=card_blocks,
-            metadata=metadata,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        response = self._card("chat_postMessage", card, channel=channel, unfurl_links=False, unfurl_media=False)
         return response["channel"], response["ts"]
 
     def update_card(self, channel: str, ts: str, card: CardView) -> None:
+        self._card("chat_update", card, channel=channel, ts=ts)
+
+    def _card(self, method: str, card: CardView, **kwargs):
+        """Post or redraw a card. Should Slack refuse it all the same (its size cap is not documented), the shortened
+        card goes instead, and the log says so once per case: never a stale card retried every cycle."""
         text, card_blocks, metadata = blocks.case_card(card)
-        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=card_blocks, metadata=metadata)
+        try:
+            return self._call(method, text=text, blocks=card_blocks, metadata=metadata, **kwargs)
+        except ChatError as err:
+            if err.code not in CARD_REFUSED:
+                raise
+            if card.case_id not in self._shortened:
+                self._shortened.add(card.case_id)
+                log.warning("case %s: Slack refused its card (%s); a shortened card is shown", card.case_id, err)
+        text, card_blocks, metadata = blocks.case_card(card, compact=True)
+        return self._call(method, text=text, blocks=card_blocks, metadata=metadata, **kwargs)
 
     def post_in_thread(self, channel: str, thread_ts: str, post: ThreadPost) -> str:
         text, post_blocks, metadata = blocks.thread_post(post)

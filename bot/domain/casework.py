@@ -3,16 +3,13 @@
 import logging
 
 from bot.domain.errors import ChatError
+from bot.domain.markup import literal, mention
 from bot.domain.types import Outcome
 from storage import cases
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_CASE = "That case is not known to the bridge (it may have been removed). Nothing was changed."
-
-
-def mention(user: str | None) -> str:
-    return f"<@{user}>" if user else "nobody"
 
 
 class Casework:
@@ -50,7 +47,7 @@ class Casework:
                 self.bridge.chat.tell(
                     case.channel,
                     to,
-                    f"{mention(user)} handed you the case of @{case.customer_handle}: it is yours now. "
+                    f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
                     "Reply in its thread to answer on X.",
                     thread_ts=case.thread_ts,
                 )

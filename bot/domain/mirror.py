@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
+from bot.domain.markup import literal
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
@@ -156,10 +157,11 @@ class Mirror:
         network = self.bridge.network
         since = network.post_time(cursor).strftime("%Y-%m-%d %H:%M UTC")
         until = network.post_time(result.oldest_id).strftime("%Y-%m-%d %H:%M UTC")
+        handle = literal(account.handle)
         text = (
-            f":warning: Some mentions of @{account.handle} may be missing: between {since} and {until}. "
+            f":warning: Some mentions of @{handle} may be missing: between {since} and {until}. "
             f"{network.name.upper()} returns only the newest {network.reachable_mentions} mentions and more "
-            f"than that arrived while the bridge was not polling. Search @{account.handle} on "
+            f"than that arrived while the bridge was not polling. Search @{handle} on "
             f"{network.name.upper()} for that time range to review them."
         )
         try:

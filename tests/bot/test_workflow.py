@@ -138,6 +138,27 @@ def test_only_the_owner_may_hand_a_case_over(bot, slack, x, customer):
     assert "<@UANA>" in card_text(slack.message("C_INBOX", card["ts"]))
 
 
+def test_menus_find_their_case_in_what_slack_sends_back_not_in_the_messages_metadata(bot, slack, x, customer):
+    bot.slack.command("UANA", "/social-replies", "add thanks Thanks for waiting!")
+    tom = x.add_user("tom_r", "Tom Reed")
+    marias, first = open_case(bot, slack, x, customer)
+    _, second = open_case(bot, slack, x, tom, "@AcmeSupport my order is late")
+    first, second = claim(bot, slack, first), claim(bot, slack, second)
+
+    picked = bot.slack.select_user("UANA", "C_INBOX", second["ts"], "case_reassign", "UBEN")
+    assert "metadata" not in picked.payload["message"], "Slack does not promise it with a click"
+
+    wait_until(lambda: "<@UBEN>" in card_text(slack.message("C_INBOX", second["ts"])))
+    assert "<@UANA>" in card_text(slack.message("C_INBOX", first["ts"]))
+
+    bot.slack.select_option("UANA", "C_INBOX", first["ts"], "case_saved_reply", "thanks")
+    [post] = wait_until(lambda: x.brand_posts())
+    assert post["text"] == "Thanks for waiting!"
+    assert post["referenced_tweets"] == [{"type": "replied_to", "id": marias["id"]}]
+    wait_until(lambda: any("Posted on X" in m["text"] for m in thread(slack, first)))
+    assert not any("Posted on X" in m["text"] for m in thread(slack, second))
+
+
 # --- Saved replies ---------------------------------------------------------------------------------------------
 
 
