@@ -14,7 +14,7 @@ always sends back with a click (message metadata it does not).
 
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from bot.domain.markup import literal, quoted
@@ -24,6 +24,7 @@ from bot.domain.types import CardView, ThreadPost
 SECTION_LIMIT = 3000
 MESSAGE_BUDGET = 10_000
 COMPACT_POST = 500  # how much of the post a shortened card quotes
+TEAM_MENU_ROOM = 3_000  # the most of a card's budget the Reassign menu of the team's agents may take
 MAX_OPTIONS = 100
 OPTION_TEXT = 75
 ACTIONS_BLOCK = "case_actions"
@@ -116,12 +117,15 @@ def _options(pairs, room: int) -> list[dict]:
     return options
 
 
-def reassign_picker() -> dict:
-    return {
-        "type": "users_select",
-        "action_id": "case_reassign",
-        "placeholder": {"type": "plain_text", "text": "Reassign to…"},
-    }
+def reassign_picker(card: CardView, names: Mapping[str, str], room: int) -> dict:
+    """The team's agents but the owner, by name, when the team is known and fits; else Slack's picker of anyone
+    in the workspace (which cannot leave the owner out: picking them is refused in plain words)."""
+    placeholder = {"type": "plain_text", "text": "Reassign to…"}
+    team = [(names.get(user) or user, user) for user in card.reassign_to or ()]
+    options = _options(team, min(room, TEAM_MENU_ROOM)) if team else []
+    if team and len(options) == len(team):
+        return {"type": "static_select", "action_id": "case_reassign", "placeholder": placeholder, "options": options}
+    return {"type": "users_select", "action_id": "case_reassign", "placeholder": placeholder}
 
 
 def saved_reply_menu(names: tuple[str, ...], room: int) -> dict | None:
@@ -139,7 +143,7 @@ def saved_reply_menu(names: tuple[str, ...], room: int) -> dict | None:
     }
 
 
-def case_buttons(card: CardView, *, room: int, compact: bool = False) -> list[dict]:
+def case_buttons(card: CardView, *, names: Mapping[str, str], room: int, compact: bool = False) -> list[dict]:
     if card.status == "open":
         return [
             button("Claim", "case_claim", card.case_id, "primary"),
@@ -150,7 +154,7 @@ def case_buttons(card: CardView, *, room: int, compact: bool = False) -> list[di
             button("Unclaim", "case_unclaim", card.case_id),
             button("Resolve", "case_resolve", card.case_id, "primary"),
         ]
-        elements.append(reassign_picker())
+        elements.append(reassign_picker(card, {} if compact else names, room - size(elements)))
         menu = (
             saved_reply_menu(card.saved_replies, room - size(elements)) if card.saved_replies and not compact else None
         )
@@ -183,8 +187,8 @@ def _context(text: str) -> dict:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text)}]}
 
 
-def case_card(card: CardView, *, compact: bool = False):
-    """(fallback text, blocks, metadata) of a case's card."""
+def case_card(card: CardView, *, names: Mapping[str, str] | None = None, compact: bool = False):
+    """(fallback text, blocks, metadata) of a case's card; `names`: the labels of the agents of `reassign_to`."""
     c = card.customer
     what = {
         "term": f"Post from @{c.handle} matching a tracked term ({card.campaign})",
@@ -207,10 +211,10 @@ def case_card(card: CardView, *, compact: bool = False):
         _context(status_line(card)),
     ]
     # Slack asks for a new block_id whenever a message changes (its menus then show their placeholder again).
-    drawn = zlib.crc32(json.dumps([blocks, card.saved_replies]).encode())
+    drawn = zlib.crc32(json.dumps([blocks, card.saved_replies, card.reassign_to]).encode())
     actions = {"type": "actions", "block_id": f"{ACTIONS_BLOCK}:{card.case_id}:{drawn:08x}", "elements": []}
     room = MESSAGE_BUDGET - size([*blocks, actions])
-    actions["elements"] = case_buttons(card, room=room, compact=compact)
+    actions["elements"] = case_buttons(card, names=names or {}, room=room, compact=compact)
     metadata = {
         "event_type": CASE_EVENT,
         "event_payload": {"case_id": card.case_id, "message_id": card.first_message_id},

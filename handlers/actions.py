@@ -52,7 +52,9 @@ def register(app: App, bridge) -> None:
     def on_reassign(ack: Ack, body: dict, respond: Respond):
         ack()
         case_id, user = card_case_id(body), user_of(body)
-        to = body["actions"][0].get("selected_user")
+        action = body["actions"][0]
+        # Slack's picker of people (users_select), or the menu of the team's agents (static_select).
+        to = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
         if case_id is None or not user or not isinstance(to, str):
             respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
             return

@@ -2,7 +2,7 @@
 
 import logging
 
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatError, NotInChannel
 from bot.domain.markup import literal, mention
 from bot.domain.types import Outcome
 from storage import cases
@@ -38,6 +38,11 @@ class Casework:
             return Outcome(False, f"{mention(to)} is not one of the team's agents. Nothing was changed.")
         if to == user:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
+        with self.bridge.session() as s:
+            case = cases.get_case(s, case_id=case_id)
+        if case is not None and case.status == "claimed" and case.owner == to:
+            # Slack's picker of people cannot leave the owner out: picking them is said plainly, not done.
+            return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
         owner_is = None if self.bridge.config.reassign_by_anyone else user
         outcome = self._act(case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to)
         if outcome.changed:
@@ -50,6 +55,11 @@ class Casework:
                     f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
                     "Reply in its thread to answer on X.",
                     thread_ts=case.thread_ts,
+                )
+            except NotInChannel:
+                outcome.notice = (
+                    f"The case is {mention(to)}'s now, but they are not in this channel, so they could not be told "
+                    "and cannot see it: invite them (/invite), or hand the case to someone who is here."
                 )
             except ChatError as err:
                 log.warning("case %s: new owner not told: %s", case_id, err)

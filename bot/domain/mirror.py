@@ -132,8 +132,9 @@ class Mirror:
         if case is None or case.thread_ts is None:
             return False
         handle = self.bridge.handle_for(case)
+        team = self.bridge.agents.team() if case.status == "claimed" else None
         with self.bridge.session() as s:
-            view = card_view(s, self.bridge.network, case, handle)
+            view = card_view(s, self.bridge.network, case, handle, team)
         try:
             self.bridge.chat.update_card(case.channel, case.thread_ts, view)
         except ChatError as err:

@@ -41,7 +41,7 @@ def check(message_blocks: list[dict]) -> None:
     assert block_kit.size(message_blocks) <= blocks.MESSAGE_BUDGET < block_kit.MAX_BLOCKS_CHARS
 
 
-def card(status="claimed", kind="mention", text="Where is my parcel?", saved=(), **extra) -> CardView:
+def card(status="claimed", kind="mention", text="Where is my parcel?", saved=(), team=None, **extra) -> CardView:
     customer = Author("42", "maria_g", extra.pop("name", "María García"), 1234, extra.pop("location", "Madrid"))
     return CardView(
         case_id=7,
@@ -59,8 +59,12 @@ def card(status="claimed", kind="mention", text="Where is my parcel?", saved=(),
         kind=kind,
         read_only="It cannot be answered from Slack." if kind == "term" else None,
         saved_replies=saved,
+        reassign_to=team,
         **extra,
     )
+
+
+TEAMS = [None, (), ("UBEN", "UCLO"), tuple(f"U{i:04d}" for i in range(200))]
 
 
 @pytest.mark.parametrize(
@@ -68,15 +72,16 @@ def card(status="claimed", kind="mention", text="Where is my parcel?", saved=(),
 )
 def test_every_card_is_one_slack_takes(status, kind):
     texts = ["Where is my parcel?", HOSTILE, LONG, "&" * 5000]
-    for text, saved, compact in itertools.product(texts, [(), NAMES[:1], NAMES], [False, True]):
-        fallback, card_blocks, _ = blocks.case_card(card(status, kind, text, saved), compact=compact)
+    for text, saved, team, compact in itertools.product(texts, [(), NAMES[:1], NAMES], TEAMS, [False, True]):
+        names = {u: f"Agent {u} " + "with a long name " * 6 for u in team or ()}
+        fallback, card_blocks, _ = blocks.case_card(card(status, kind, text, saved, team), names=names, compact=compact)
         check(card_blocks)
         assert 0 < len(fallback) <= 300
 
 
 def test_a_card_with_a_long_name_location_and_campaign_is_one_slack_takes():
-    view = card(name="N" * 3000, location="<L>" * 1000, campaign="&" * 3000, saved=NAMES)
-    check(blocks.case_card(view)[1])
+    view = card(name="N" * 3000, location="<L>" * 1000, campaign="&" * 3000, saved=NAMES, team=TEAMS[2])
+    check(blocks.case_card(view, names={"UBEN": "Ben", "UCLO": "Clo"})[1])
 
 
 @pytest.mark.parametrize(
