@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from bot.blocks import clip, escape
+from bot.blocks import clip, escape, within_budget
 from bot.domain.metrics import Breach, Period, Report
 from bot.domain.wording import DASH, duration, plural
 
@@ -223,7 +223,7 @@ def digest(d) -> tuple[str, list[dict]]:
         text = f"{title}: {r.opened:,} opened, {r.resolved:,} resolved{rate}, backlog {backlog}"
         body = resolution_blocks(report)
     footer = _context(f"{report.period.timezone} · first-response target {target(report)}" + _hours(report))
-    return text, [_header(title), *body, footer]
+    return text, within_budget([_header(title), *body, footer])
 
 
 def sla_summary(report: Report, sep: str) -> str:
@@ -266,7 +266,7 @@ def stats_answer(report: Report) -> tuple[str, list[dict]]:
         )
     blocks += [_section("*First response*"), *sla_blocks(report), _section("*Resolution*"), *resolution_blocks(report)]
     blocks.append(_context(f"First-response target {target(report)}{_hours(report)} · `/social-stats help`"))
-    return text, blocks[:50]
+    return text, within_budget(blocks[:50])
 
 
 def usage(problem: str | None = None) -> str:

@@ -2,17 +2,14 @@
 
 import logging
 
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatError, NotInChannel
+from bot.domain.markup import literal, mention
 from bot.domain.types import Outcome
 from storage import cases
 
 log = logging.getLogger(__name__)
 
 UNKNOWN_CASE = "That case is not known to the bridge (it may have been removed). Nothing was changed."
-
-
-def mention(user: str | None) -> str:
-    return f"<@{user}>" if user else "nobody"
 
 
 def reopened_by_customer(event) -> bool:
@@ -51,6 +48,9 @@ class Casework:
         takeover = case is not None and case.owner != user and reopened_by_customer(last)
         if to == user and not takeover:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
+        if case is not None and case.status == "claimed" and case.owner == to and not takeover:
+            # Slack's picker of people cannot leave the owner out: picking them is said plainly, not done.
+            return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
         owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
         outcome = self._act(case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to)
         if outcome.changed and to != user:  # taking a case over for oneself needs no telling
@@ -60,9 +60,14 @@ class Casework:
                 self.bridge.chat.tell(
                     case.channel,
                     to,
-                    f"{mention(user)} handed you the case of @{case.customer_handle}: it is yours now. "
+                    f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
                     "Reply in its thread to answer on X.",
                     thread_ts=case.thread_ts,
+                )
+            except NotInChannel:
+                outcome.notice = (
+                    f"The case is {mention(to)}'s now, but they are not in this channel, so they could not be told "
+                    "and cannot see it: invite them (/invite), or hand the case to someone who is here."
                 )
             except ChatError as err:
                 log.warning("case %s: new owner not told: %s", case_id, err)

@@ -71,6 +71,10 @@ class ChatError(Exception):
         self.retry_after = retry_after
 
 
+class NotInChannel(ChatError):
+    """The person is not a member of the channel: nothing can be shown to them privately there."""
+
+
 class PartlyDone(NetworkError):
     """A step that worked for some sources and failed for others: `done` is what it did, `message` what failed."""
 

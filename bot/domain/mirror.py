@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
+from bot.domain.markup import literal
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
@@ -133,8 +134,9 @@ class Mirror:
         if case is None or case.thread_ts is None:
             return False
         handle = self.bridge.handle_for(case)
+        team = self.bridge.agents.team() if case.status == "claimed" else None
         with self.bridge.session() as s:
-            view = card_view(s, self.bridge.network, case, handle)
+            view = card_view(s, self.bridge.network, case, handle, team)
         try:
             self.bridge.chat.update_card(case.channel, case.thread_ts, view)
         except ChatError as err:
@@ -158,10 +160,11 @@ class Mirror:
         network = self.bridge.network
         since = network.post_time(cursor).strftime("%Y-%m-%d %H:%M UTC")
         until = network.post_time(result.oldest_id).strftime("%Y-%m-%d %H:%M UTC")
+        handle = literal(account.handle)
         text = (
-            f":warning: Some mentions of @{account.handle} may be missing: between {since} and {until}. "
+            f":warning: Some mentions of @{handle} may be missing: between {since} and {until}. "
             f"{network.name.upper()} returns only the newest {network.reachable_mentions} mentions and more "
-            f"than that arrived while the bridge was not polling. Search @{account.handle} on "
+            f"than that arrived while the bridge was not polling. Search @{handle} on "
             f"{network.name.upper()} for that time range to review them."
         )
         try:

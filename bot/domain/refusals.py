@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bot.domain.clock import said_time
 from bot.domain.errors import AllowanceSpent, ChatError, SourceRefused
+from bot.domain.markup import literal
 from storage import notices
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ class Refusals:
             hourly = ", then every hour" if isinstance(err, AllowanceSpent) and err.reset_at is None else ""
             again = f"The bridge asks {network} again at {said_time(until, self.bridge.clock())}{hourly}"
         text = (
-            f":no_entry: {_capital(what)} are not read for now: {err.message}. "
-            f"{network} said: “{err.said}” What to do: {err.fix} {again}, and says here when {network} serves "
+            f":no_entry: {literal(_capital(what))} are not read for now: {literal(err.message)}. "
+            f"{network} said: “{literal(err.said)}” What to do: {literal(err.fix)} {again}, and says here when "
+            f"{network} serves "
             "them again. Everything else goes on."
         )
         log.error("%s: refused by %s: %s (%s) %s", what, network, err.message, err.said, err.fix)
@@ -53,8 +55,8 @@ class Refusals:
         log.info("%s: served by %s again", what, network)
         self._say(
             channel,
-            f":white_check_mark: {_capital(what)} are read again: {network} serves them again, and what came in the "
-            "meantime is being fetched.",
+            f":white_check_mark: {literal(_capital(what))} are read again: {network} serves them again, and what "
+            "came in the meantime is being fetched.",
         )
 
     def _say(self, channel: str | None, text: str) -> bool:

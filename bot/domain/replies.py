@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.domain.cards import read_only_reason
-from bot.domain.casework import mention
 from bot.domain.clock import said_time
 from bot.domain.errors import (
     AllowanceSpent,
@@ -17,6 +16,7 @@ from bot.domain.errors import (
     ReplyRejected,
     SourceRefused,
 )
+from bot.domain.markup import literal, mention, quoted
 from bot.domain.sources import DM, TERM, dm_network
 from bot.domain.types import ChatMessage
 from storage import cases, deliveries, replies
@@ -116,7 +116,7 @@ class Replies:
 
     @staticmethod
     def _saved_note(msg: ChatMessage) -> str:
-        return f" (saved reply: “{msg.text}”)" if msg.ts.startswith(SAVED_PREFIX) else ""
+        return f" (saved reply: “{literal(msg.text)}”)" if msg.ts.startswith(SAVED_PREFIX) else ""
 
     def _judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
         """('reply' | 'note' | 'refused', what to tell the author privately)."""
@@ -216,14 +216,15 @@ class Replies:
         except ReplyRejected as err:
             with self.bridge.session() as s:
                 replies.mark_failed(s, message_id=reply_id, error=err.reason)
-            self._report(reply, case, f"Not posted on X: {err.message}")
+            self._report(reply, case, f"Not posted on X: {literal(err.message)}")
             return f"rejected:{err.reason}"
         except (BadCredentials, SourceRefused) as err:
             with self.bridge.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=now + CREDENTIALS_RETRY, error="credentials")
             why = f"{err.message} (“{err.said}”). {err.fix}" if isinstance(err, SourceRefused) else err.message
             if reply.attempts <= 1:
-                self._report(reply, case, f"Not posted yet: {why} The reply is kept and will be tried again.")
+                kept = "The reply is kept and will be tried again."
+                self._report(reply, case, f"Not posted yet: {literal(why)} {kept}")
             log.error("the account or the app is refused: %s", why)
             return "bad-credentials"
         except OutcomeUnknown as err:
@@ -240,12 +241,12 @@ class Replies:
             cases.add_event(s, case_id=case.id, kind="reply", actor=reply.agent or "", at=now, detail=post_id)
             cases.touch_card(s, case_id=case.id)
         log.info("case %s: reply %s posted as %s", case.id, reply.id, post_id)
-        quoted = f"\n> {reply.text}" if (reply.slack_ts or "").startswith(SAVED_PREFIX) else ""
+        saved = f"\n{quoted(reply.text)}" if (reply.slack_ts or "").startswith(SAVED_PREFIX) else ""
         if case.kind == DM:
-            said = f"Sent to @{case.customer_handle} as a direct message by {mention(reply.agent)}."
+            said = f"Sent to @{literal(case.customer_handle)} as a direct message by {mention(reply.agent)}."
         else:
-            said = f"Posted on X by {mention(reply.agent)}: {url}"
-        self._report(reply, case, f"{said}{quoted}")
+            said = f"Posted on X by {mention(reply.agent)}: {literal(url)}"
+        self._report(reply, case, f"{said}{saved}")
         self.bridge.mirror.refresh_card(case.id)
 
     def send_due(self) -> int:

@@ -95,6 +95,9 @@ class CardView:
     kind: str = "mention"  # mention | term (read-only) | dm (private: no public link)
     read_only: str | None = None  # why the case cannot be answered from the chat
     saved_replies: tuple[str, ...] = ()
+    # Whom a claimed case can be handed to: the team's agents but its owner, when the team is set (ALLOWED_AGENTS,
+    # AGENT_USERGROUP); None: anyone (the chat's own picker of people).
+    reassign_to: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
