@@ -67,6 +67,7 @@ class Settings:
     reply_delay_seconds: float = 0.0
     reassign_by_anyone: bool = False
     thread_readback_after_seconds: float = 360.0
+    reopen_within_days: float = 3.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -234,4 +235,5 @@ def from_env(env=None) -> Settings:
         reply_delay_seconds=_number(env, "REPLY_DELAY_SECONDS", 0.0),
         reassign_by_anyone=_flag(env, "REASSIGN_BY_ANYONE"),
         thread_readback_after_seconds=_number(env, "THREAD_READBACK_AFTER_SECONDS", 360.0),
+        reopen_within_days=_number(env, "REOPEN_WITHIN_DAYS", 3.0),
     )

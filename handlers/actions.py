@@ -4,6 +4,7 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 
+from bot.blocks import case_of_block
 from bot.domain.types import Click
 from handlers.clicks import click_key, recorded
 
@@ -67,7 +68,10 @@ def register(app: App, bridge) -> None:
         return click_of(body, request, verbs[body["actions"][0]["action_id"]], case_id_of(body))
 
     def reassignment(body: dict, request: BoltRequest) -> Click | None:
-        return click_of(body, request, "reassign", card_case_id(body), body["actions"][0].get("selected_user"))
+        action = body["actions"][0]
+        # Slack's picker of people (users_select), or the menu of the team's agents (static_select).
+        to = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
+        return click_of(body, request, "reassign", card_case_id(body), to)
 
     def saved_reply(body: dict, request: BoltRequest) -> Click | None:
         name = (body["actions"][0].get("selected_option") or {}).get("value")
@@ -85,7 +89,15 @@ def register(app: App, bridge) -> None:
 
 
 def card_case_id(body: dict) -> int | None:
-    """A picker carries no value of its own: the case is the one named in the card's metadata."""
+    """A menu's choice carries no case of its own: the case is the one its block names (Slack always sends the
+    block_id back), or, for a card drawn before block ids named their case, the one in the message's metadata
+    (which Slack does not send with every click)."""
+    try:
+        case_id = case_of_block(body["actions"][0].get("block_id"))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        case_id = None
+    if case_id is not None:
+        return case_id
     payload = ((body.get("message") or {}).get("metadata") or {}).get("event_payload") or {}
     case_id = payload.get("case_id")
     return case_id if isinstance(case_id, int) and not isinstance(case_id, bool) else None

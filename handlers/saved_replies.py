@@ -50,7 +50,7 @@ def register(app: App, bridge) -> None:
             ack(text=USAGE)
 
     def reply_click(body: dict, request: BoltRequest) -> Click | None:
-        name = (body.get("text") or "").strip()
+        name = to_plain(body.get("text") or "").strip()
         return command_click(body, request, "saved_reply_here", name) if name and " " not in name else None
 
     @app.command("/reply", middleware=[recorded(bridge, reply_click)])

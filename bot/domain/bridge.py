@@ -46,6 +46,8 @@ class BridgeConfig:
     reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
     reassign_by_anyone: bool = False
     readback_after_seconds: float = 360.0  # a thread message not delivered this long after it was typed is read back
+    # A customer's new conversation this soon after their case with the account was resolved reopens that case.
+    reopen_within_days: float = 3.0
 
 
 class Bridge:
