@@ -8,9 +8,11 @@ import sys
 import threading
 
 from dotenv import load_dotenv
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs, preflight, wiring
 from bot.settings import SECRET_NAMES, ConfigError, Settings, from_env
+from storage.health import plain_reason
 
 log = logging.getLogger("bot")
 
@@ -65,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"Cannot start: {err}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as err:  # the database failed in the middle of the work (locked, gone, full)
+        print(f"Stopped: DATABASE_URL: {plain_reason(err)}", file=sys.stderr)
+        return 1
 
 
 def _bridge(settings: Settings, *, check_channels: bool):
@@ -116,7 +121,7 @@ def _serve(settings: Settings, bridge) -> None:
         log.info("connecting to Slack in Socket Mode")
         SocketModeHandler(app, settings.slack_app_token).start()
     else:
-        serve(app, bridge.engine, settings.port)
+        serve(app, bridge.engine, settings.port, signing_secret=settings.slack_signing_secret)
 
 
 def cmd_web(settings: Settings) -> int:
@@ -170,8 +175,6 @@ def cmd_digest(settings: Settings, args) -> int:
 
 
 def cmd_migrate(settings: Settings) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage import schema
     from storage.engine import make_engine
 
@@ -182,8 +185,7 @@ def cmd_migrate(settings: Settings) -> int:
         print(f"Cannot migrate: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        print(f"Cannot migrate DATABASE_URL: {type(err).__name__}: {reason}", file=sys.stderr)
+        print(f"Cannot migrate DATABASE_URL: {plain_reason(err)}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()

@@ -6,11 +6,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from waitress.server import create_server
-
 from bot import wiring
 from bot.settings import from_env
-from bot.web import make_wsgi, stop_server
+from bot.web import create_server, stop_server
 from tests.fakes import FakeSlack, FakeX, SlackDriver
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -69,11 +67,7 @@ class RunningBot:
         self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
         self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         self.server = create_server(
-            make_wsgi(self.app, self.bridge.engine),
-            host="127.0.0.1",
-            port=0,
-            threads=8,
-            clear_untrusted_proxy_headers=True,
+            self.app, self.bridge.engine, 0, "127.0.0.1", threads=8, signing_secret=self.settings.slack_signing_secret
         )
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.events_url = self.url + "/slack/events"

@@ -191,7 +191,9 @@ class Sandbox:
         )
         preflight.check_x(self.bridge, self.settings)
         app = wiring.build_app(self.settings, self.bridge)
-        server = web.create_server(app, self.bridge.engine, 0, "127.0.0.1", threads=8)
+        server = web.create_server(
+            app, self.bridge.engine, 0, "127.0.0.1", threads=8, signing_secret=self.signing_secret
+        )
         self._serve(server, "sandbox-bot")
         self.bot_url = f"http://127.0.0.1:{server.effective_port}"
         self.driver = SlackDriver(self.slack, self.bot_url + web.EVENTS_PATH, self.signing_secret)
