@@ -181,6 +181,8 @@ class FakeSlack:
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, monotonic time)
         self._ephemerals: list[dict] = []
         self._responses: list[dict] = []
+        self._responses_flow = threading.Event()  # cleared: answers at response URLs wait (a slow Slack)
+        self._responses_flow.set()
         self._files: list[dict] = []
         self._views: list[dict] = []
         self._calls: list[tuple[str, dict]] = []
@@ -207,6 +209,7 @@ class FakeSlack:
         return self.url
 
     def stop(self) -> None:
+        self._responses_flow.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -562,7 +565,15 @@ class FakeSlack:
             upload["bytes"] = raw
         return 200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode()
 
+    def hold_responses(self) -> None:
+        """From now on, a POST to a response URL gets no answer until `release_responses()` (or a minute)."""
+        self._responses_flow.clear()
+
+    def release_responses(self) -> None:
+        self._responses_flow.set()
+
     def _serve_response(self, url: str, raw: bytes):
+        self._responses_flow.wait(timeout=60)
         try:
             payload = json.loads(raw or b"{}")
         except ValueError:
