@@ -3,12 +3,17 @@
 Each action is forwarded the way the real platforms would deliver it: a customer's post goes onto FakeX, an agent's
 click, message or slash command becomes a signed request from the SlackDriver to the bot's /slack/events.
 A form posted by the page's script gets JSON back; without the script, a redirect to the page.
+
+Only the page itself may use it: a request whose Host is not this server's own address (127.0.0.1 or localhost, on
+its port: another name is DNS rebinding) is refused, and so is an action posted from another site (its Origin is
+not the page's, or the browser says Sec-Fetch-Site is not same-origin, or it has no Origin at all, which a browser
+always sends with a POST).
 """
 
 import json
 import logging
 import mimetypes
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bot.sandbox.page import Renderer
 from bot.sandbox.runtime import AGENTS, INBOX, Sandbox, SandboxError
@@ -31,10 +36,29 @@ class PageApp:
             "/act/digest": self.digest,
         }
 
+    def own_hosts(self) -> set[str]:
+        port = urlsplit(self.sandbox.url).port
+        return {f"127.0.0.1:{port}", f"localhost:{port}"} if port else set()
+
+    def refusal(self, environ, method: str) -> tuple[str, bytes] | None:
+        hosts = self.own_hosts()
+        if environ.get("HTTP_HOST", "").lower() not in hosts:
+            return "400 Bad Request", b"Unknown Host: open the sandbox at the address it printed.\n"
+        if method in ("GET", "HEAD"):
+            return None
+        origin = environ.get("HTTP_ORIGIN", "").lower()
+        fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "same-origin")
+        if origin not in {f"http://{h}" for h in hosts} or fetch_site != "same-origin":
+            return "403 Forbidden", b"Refused: only the sandbox's own page may act on it.\n"
+        return None
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        refused = self.refusal(environ, method)
+        if refused is not None:
+            return self.respond(start_response, *refused, "text/plain")
         try:
             if method in ("GET", "HEAD"):
                 return self.get(path, query, start_response)
