@@ -1,6 +1,7 @@
 """The real bot, served over real HTTP on 127.0.0.1, wired to the stand-ins exactly as the env says."""
 
 import os
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +45,13 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
     (so only `env` configures the bot), plus `env`, with this checkout importable."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_OF_THE_MACHINE)}
     return {**inherited, **env, "PYTHONPATH": str(ROOT)}
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for a subprocess to listen on)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until(condition, timeout: float = 5.0, interval: float = 0.02):

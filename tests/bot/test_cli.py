@@ -4,7 +4,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,16 @@ import pytest
 import requests
 
 from tests.db_hazards import read_only, write_lock_held
-from tests.harness import SETTINGS_OF_THE_MACHINE, SIGNING_SECRET, bot_env, buttons, cards, process_env, wait_until
+from tests.harness import (
+    SETTINGS_OF_THE_MACHINE,
+    SIGNING_SECRET,
+    bot_env,
+    buttons,
+    cards,
+    free_port,
+    process_env,
+    wait_until,
+)
 
 
 def run_cli(args, env, cwd, timeout=60):
@@ -33,12 +41,6 @@ def start_cli(args, env, cwd):
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
