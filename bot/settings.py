@@ -142,7 +142,8 @@ def _flag(env, name: str) -> bool:
 def _url(env, name: str, default: str) -> str:
     raw = _text(env, name) or default
     if not raw.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must be an http(s) URL, not {raw!r}")
+        # Not echoed: what is pasted into the wrong setting is often a token.
+        raise ConfigError(f"{name} must be an http(s) URL (leave it unset for {default})")
     return raw
 
 

@@ -84,6 +84,13 @@ def test_a_wrong_setting_stops_the_start_naming_it(env, tmp_path, setting, value
     assert result.returncode != 0 and setting in result.stderr
 
 
+def test_a_token_pasted_into_a_url_setting_is_not_echoed(env, tmp_path):
+    env["X_API_URL"] = env["X_ACCESS_TOKEN_SECRET"]
+    result = run_cli(["poll-once"], env, tmp_path)
+    assert result.returncode != 0 and "X_API_URL" in result.stderr
+    assert env["X_ACCESS_TOKEN_SECRET"] not in result.stderr + result.stdout
+
+
 def test_tokens_refused_by_slack_or_x_are_named(env, slack, x, tmp_path):
     env["SLACK_BOT_TOKEN"] = "xoxb-wrong"
     result = run_cli(["poll-once"], env, tmp_path)
