@@ -55,7 +55,10 @@ class Responder:
 
     def _post(self, message: dict) -> None:
         try:
-            WebhookClient(self.response_url, timeout=TIMEOUT_SECONDS).send_dict(message)
+            client = self.context.client
+            WebhookClient(self.response_url, timeout=TIMEOUT_SECONDS, proxy=client.proxy, ssl=client.ssl).send_dict(
+                message
+            )
         except Exception as err:  # the request was handled; only the notice is lost, and the log says so
             log.warning("could not answer at Slack's response_url (%s): %s", type(err).__name__, err)
 
