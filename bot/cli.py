@@ -111,10 +111,11 @@ def _serve(settings: Settings, bridge) -> None:
 
     app = wiring.build_app(settings, bridge)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot import socket_mode
 
-        log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        handler = socket_mode.connect(app, settings.slack_app_token)
+        _wait_for_signal()
+        socket_mode.close(handler)
     else:
         serve(app, bridge.engine, settings.port)
 
