@@ -106,7 +106,9 @@ def cmd_worker(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, bridge) -> None:
+def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
+    """Serve Slack until stopped; `ready` runs once Slack can reach the bot (in Socket Mode: once connected, so
+    that an app-level token Slack refuses stops the start before anything else runs)."""
     from bot.web import serve
 
     app = wiring.build_app(settings, bridge)
@@ -114,9 +116,11 @@ def _serve(settings: Settings, bridge) -> None:
         from bot import socket_mode
 
         handler = socket_mode.connect(app, settings.slack_app_token)
+        ready()
         _wait_for_signal()
         socket_mode.close(handler)
     else:
+        ready()
         serve(app, bridge.engine, settings.port)
 
 
@@ -130,11 +134,11 @@ def cmd_run(settings: Settings) -> int:
 
     bridge = _bridge(settings, check_channels=True)
     worker = Worker(bridge, settings)
-    worker.start()
     try:
-        _serve(settings, bridge)
+        _serve(settings, bridge, ready=worker.start)
     finally:
-        worker.stop()
+        if worker.scheduler.running:
+            worker.stop()
     return 0
 
 

@@ -94,7 +94,7 @@ class RunningBot:
 
 def socket_mode_env(slack: FakeSlack, x: FakeX, database_url: str, app: SocketModeSlack, **extra) -> dict[str, str]:
     """A Socket Mode install's environment: the app-level token, and no signing secret."""
-    env = bot_env(slack, x, database_url, SLACK_APP_TOKEN=app.app_token, **extra)
+    env = bot_env(slack, x, database_url, **{"SLACK_APP_TOKEN": app.app_token, **extra})
     del env["SLACK_SIGNING_SECRET"]
     return env
 

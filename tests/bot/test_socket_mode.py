@@ -1,16 +1,28 @@
 """The inbox loop over Socket Mode: the real Bolt app and slack_sdk's Socket Mode client against the stand-in's
 WebSocket, with envelopes acknowledged, lost, redelivered and connections dropped as Slack drops them."""
 
+import signal
+import subprocess
+import sys
 import threading
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import select
 
-from bot.standins.slack_socket import SocketModeSlack
+from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from storage.engine import session_scope
 from storage.models import Event
-from tests.harness import SocketModeBot, buttons, card_text, cards, click, socket_mode_env, wait_until
+from tests.harness import (
+    SocketModeBot,
+    buttons,
+    card_text,
+    cards,
+    click,
+    process_env,
+    socket_mode_env,
+    wait_until,
+)
 
 
 @pytest.fixture
@@ -168,3 +180,60 @@ def test_clicks_from_several_people_at_once_over_one_socket_have_one_winner(bot,
     told = wait_until(lambda: len(slack.responses) == 2 and [r["text"] for r in slack.responses])
     assert all("already claimed by" in t for t in told), "each loser is told who owns it"
     assert len(events_of(bot, "claim")) == 1
+
+
+def test_python_m_bot_run_with_an_app_token_runs_the_inbox_loop_through_dropped_connections(
+    slack, x, customer, database_url, app, tmp_path
+):
+    env = socket_mode_env(slack, x, database_url, app, LOG_LEVEL="DEBUG")
+    x.post(customer["id"], "@AcmeSupport my order never came")
+    log_file = (tmp_path / "bot.log").open("w")  # not a pipe: a full pipe would stop every thread that logs
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], env=process_env(env), cwd=tmp_path, stdout=log_file, stderr=log_file
+    )
+    people, quiet = SocketModeDriver(slack, app), SocketModeDriver(slack, app, wait=False)
+    replies = ["A new one goes out today.", "Tracking number: 1Z999.", "It left the depot.", "Out for delivery."]
+    try:
+        card = wait_until(lambda: cards(slack), timeout=60)[0]
+        assert people.click("UANA", "C_INBOX", card["ts"], "case_claim", buttons(card)["case_claim"]).status == 200
+        wait_until(lambda: "<@UANA>" in card_text(slack.message("C_INBOX", card["ts"])), timeout=10)
+        people.say("UANA", "C_INBOX", replies[0], thread_ts=card["ts"])
+        wait_until(lambda: x.brand_posts(), timeout=15)
+        stats = people.command("UANA", "/social-stats", "7d")
+        assert "Last 7 days" in wait_until(lambda: answer_to(slack, stats), timeout=10).get("text", "")
+
+        # The connection dies and Slack cannot be reached for a while: the worker goes on polling X meanwhile.
+        app.refusing = True
+        app.kill()
+        x.post(x.add_user("jon_b", "Jon Baker")["id"], "@AcmeSupport is the shop open on Sunday?")
+        wait_until(lambda: len(cards(slack)) == 2, timeout=90)
+        typed_meanwhile = quiet.say("UANA", "C_INBOX", replies[1], thread_ts=card["ts"])
+        app.refusing = False
+        assert typed_meanwhile.settle(timeout=90).status == 200, "delivered once the bot was back"
+
+        # Slack refreshes the connection while messages are on their way.
+        in_flight = [quiet.say("UANA", "C_INBOX", text, thread_ts=card["ts"]) for text in replies[2:]]
+        app.disconnect("refresh_requested")
+        assert all(d.settle(timeout=90).status == 200 for d in in_flight)
+        wait_until(lambda: len(x.brand_posts()) >= len(replies), timeout=60)
+    finally:
+        bot.send_signal(signal.SIGTERM)
+        bot.wait(timeout=30)
+        log_file.close()
+        log = (tmp_path / "bot.log").read_text()
+        print(log)  # shown when the test fails
+    assert bot.returncode == 0, log
+    assert sorted(p["text"] for p in x.brand_posts()) == sorted(replies), "each reply went out once"
+    assert app.connections_opened >= 3, "a new connection after the drop and after the refresh"
+    assert app.app_token not in log and slack.bot_token not in log, "a secret reached the log"
+
+
+def test_run_with_an_app_token_slack_refuses_stops_with_a_message_naming_it(slack, x, database_url, app, tmp_path):
+    env = socket_mode_env(slack, x, database_url, app, SLACK_APP_TOKEN="xapp-1-A0TEST-1-revoked")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "run"], env=process_env(env), cwd=tmp_path, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "SLACK_APP_TOKEN" in result.stderr and "invalid_auth" in result.stderr
+    assert "connections:write" in result.stderr, "it says what to do"
+    assert "Traceback" not in result.stderr and "xapp-1-A0TEST-1-revoked" not in result.stderr
