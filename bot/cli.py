@@ -26,6 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the bridge between local stand-ins of Slack and X, with a web page")
     sandbox.add_argument("--data", metavar="DIR", help="keep its database and state here (default: temporary)")
     sandbox.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
+    sandbox.add_argument(
+        "--socket-mode", action="store_true", help="Slack reaches the bot over Socket Mode instead of HTTP"
+    )
     sub.add_parser("doctor", help="check the credentials, scopes, channels and database of a real install")
     digest = sub.add_parser("digest", help="post the daily digests now (and the weekly one for a Sunday)")
     digest.add_argument("--date", type=_day, help="the day to report, YYYY-MM-DD (default: yesterday in TIMEZONE)")
@@ -54,7 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         from bot import sandbox
 
         announce = "No Slack or X credentials are set: starting the sandbox instead." if args.command == "run" else None
-        return sandbox.serve(getattr(args, "data", None), getattr(args, "port", 0), env=os.environ, announce=announce)
+        return sandbox.serve(
+            getattr(args, "data", None),
+            getattr(args, "port", 0),
+            env=os.environ,
+            announce=announce,
+            socket_mode=getattr(args, "socket_mode", False),
+        )
     try:
         settings = from_env()
         logs.configure(settings.log_level, settings.secrets())
