@@ -300,14 +300,16 @@ class SocketModeSlack:
 
     @staticmethod
     def _drop(link: _Link) -> None:
+        link.closing = True  # its handler thread may take a moment to see it end: nothing more goes there
         with contextlib.suppress(OSError):
             link.connection.socket.shutdown(socket.SHUT_RDWR)
 
     # -- reading back ------------------------------------------------------------------------------------
 
     def open_connections(self) -> int:
+        """Connections open and not on their way out (after a disconnect or a drop)."""
         with self._lock:
-            return len(self._links)
+            return sum(1 for link in self._links.values() if not link.closing)
 
 
 class SocketModeDriver(SlackDriver):
