@@ -1,6 +1,5 @@
 """The sandbox in Socket Mode: the page's actions reach the bot as envelopes over the stand-in's WebSocket."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -10,9 +9,8 @@ import pytest
 
 from bot.sandbox import Sandbox
 from bot.sandbox.runtime import INBOX
-from bot.settings import SECRET_NAMES
-from tests.bot.test_sandbox import LUCIA, ROOT, act, card_of, fragments, get
-from tests.harness import buttons, card_text, wait_until
+from tests.bot.test_sandbox import LUCIA, act, card_of, fragments, get
+from tests.harness import buttons, card_text, process_env, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -53,16 +51,10 @@ def test_a_mention_is_claimed_answered_and_counted_from_the_page_over_the_socket
 
 
 def test_python_m_bot_sandbox_socket_mode_starts_and_says_how_the_bot_is_reached(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in SECRET_NAMES}
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    command = [sys.executable, "-m", "bot", "sandbox", "--socket-mode"]
     with open(tmp_path / "stderr.txt", "w") as errors:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "sandbox", "--socket-mode"],
-            cwd=tmp_path,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=errors,
-            text=True,
+            command, cwd=tmp_path, env=process_env({}), stdout=subprocess.PIPE, stderr=errors, text=True
         )
         try:
             lines = []

@@ -32,22 +32,10 @@ def app(slack):
 
 
 @pytest.fixture
-def make_socket_bot(slack, x, database_url, app):
-    bots = []
-
-    def make(**extra) -> SocketModeBot:
-        bot = SocketModeBot(socket_mode_env(slack, x, database_url, app, **extra), slack, app)
-        bots.append(bot)
-        return bot
-
-    yield make
-    for bot in bots:
-        bot.stop()
-
-
-@pytest.fixture
-def bot(make_socket_bot) -> SocketModeBot:
-    return make_socket_bot()
+def bot(slack, x, database_url, app) -> SocketModeBot:
+    running = SocketModeBot(socket_mode_env(slack, x, database_url, app), slack, app)
+    yield running
+    running.stop()
 
 
 def claimed_card(bot, slack, x, customer) -> dict:
