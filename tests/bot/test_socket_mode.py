@@ -225,3 +225,14 @@ def test_run_with_an_app_token_slack_refuses_stops_with_a_message_naming_it(slac
     assert "SLACK_APP_TOKEN" in result.stderr and "invalid_auth" in result.stderr
     assert "connections:write" in result.stderr, "it says what to do"
     assert "Traceback" not in result.stderr and "xapp-1-A0TEST-1-revoked" not in result.stderr
+
+
+def test_an_envelope_is_acknowledged_before_the_slow_work_it_starts(bot, slack, x, customer):
+    card = claimed_card(bot, slack, x, customer)
+    x.latency = 3.0  # X takes longer to answer than Slack waits for an ack
+
+    reply = bot.slack.say("UANA", "C_INBOX", "Checking with the courier now.", thread_ts=card["ts"])
+
+    assert reply.status == 200 and len(reply.envelope.attempts) == 1, "acknowledged in time, not sent again"
+    assert x.brand_posts() == [], "the ack did not wait for X"
+    wait_until(lambda: x.brand_posts(), timeout=30)
