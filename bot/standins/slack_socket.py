@@ -20,6 +20,7 @@ import contextlib
 import datetime
 import itertools
 import json
+import logging
 import secrets
 import socket
 import threading
@@ -39,6 +40,10 @@ MAX_RETRIES = 3  # Slack's Events API retries a delivery three times, then gives
 GIVE_UP_AFTER = 360.0  # about how long Slack keeps trying (its last retry comes ~6 minutes after the event)
 DISCONNECT_GRACE = 10.0  # Slack closes a connection about 10 s after its disconnect warning
 CONNECTION_TIME = 18060  # hello's approximate_connection_time, seconds, as Slack sends it
+
+# Connections opening and closing are ordinary here (faults, stopped bots): only the server's own trouble is logged.
+_QUIET = logging.getLogger(__name__ + ".server")
+_QUIET.setLevel(logging.WARNING)
 
 
 @dataclass
@@ -111,7 +116,9 @@ class SocketModeSlack:
 
     def start(self) -> SocketModeSlack:
         # No compression: Slack's own server offers none, and slack_sdk's built-in client asks for none.
-        self._server = serve(self._handle, "127.0.0.1", 0, process_request=self._check_ticket, compression=None)
+        self._server = serve(
+            self._handle, "127.0.0.1", 0, process_request=self._check_ticket, compression=None, logger=_QUIET
+        )
         self.url = f"ws://127.0.0.1:{self._server.socket.getsockname()[1]}/link/"
         self.fake.socket_mode = self
         for target, name in ((self._server.serve_forever, "SocketModeSlack"), (self._dispatch, "SocketModeDispatch")):
