@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import blocks, digest_blocks
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatError, NotInChannel
 from bot.domain.types import CardView, ThreadPost
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,11 @@ PLAIN_ERRORS = {
     "ratelimited": "Slack's rate limit was reached",
     "msg_too_long": "the message is too long for Slack",
     "message_not_found": "the Slack message is gone (deleted?)",
+    "user_not_in_channel": "that person is not in the channel",
+    "msg_blocks_too_long": "the message's blocks are over Slack's total size",
 }
+# Slack refuses the card itself (too big, or a block it will not take): a shortened card can still be shown.
+CARD_REFUSED = {"msg_blocks_too_long", "invalid_blocks", "msg_too_long"}
 
 
 class ChannelPacer:
@@ -72,7 +76,11 @@ def _chat_error(err: Exception) -> ChatError:
         retry_after = None
         if err.response is not None and err.response.status_code == 429:
             retry_after = float(err.response.headers.get("Retry-After", 1))
-        return ChatError(code, PLAIN_ERRORS.get(code, f"Slack answered {code}"), retry_after=retry_after)
+        message = PLAIN_ERRORS.get(code, f"Slack answered {code}")
+        if err.response is not None and err.response.get("errors"):
+            message += ": " + "; ".join(str(e) for e in err.response["errors"][:5])
+        kind = NotInChannel if code == "user_not_in_channel" else ChatError
+        return kind(code, message, retry_after=retry_after)
     return ChatError("unreachable", f"Slack could not be reached: {type(err).__name__}")
 
 
@@ -81,8 +89,9 @@ class SlackChat:
         self.client = client
         self.pacer = ChannelPacer(rate_per_channel)
         self._team_url: str | None = None
-        self._user_names: dict[str, tuple[float, frozenset[str]]] = {}
+        self._users: dict[str, tuple[float, dict]] = {}  # user -> (monotonic time read, users.info's user)
         self._lookup_lock = threading.Lock()
+        self._shortened: set[int] = set()  # cases whose full card Slack refused (said once in the log)
 
     def _call(self, method: str, **kwargs):
         paced = method in ("chat_postMessage", "files_upload_v2")
@@ -96,21 +105,26 @@ class SlackChat:
                 self.pacer.answered(kwargs["channel"], sent_at)
 
     def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
-        text, card_blocks, metadata = blocks.case_card(card)
-        response = self._call(
-            "chat_postMessage",
-            channel=channel,
-            text=text,
-            blocks=card_blocks,
-            metadata=metadata,
-            unfurl_links=False,
-            unfurl_media=False,
-        )
+        response = self._card("chat_postMessage", card, channel=channel, unfurl_links=False, unfurl_media=False)
         return response["channel"], response["ts"]
 
     def update_card(self, channel: str, ts: str, card: CardView) -> None:
-        text, card_blocks, metadata = blocks.case_card(card)
-        self._call("chat_update", channel=channel, ts=ts, text=text, blocks=card_blocks, metadata=metadata)
+        self._card("chat_update", card, channel=channel, ts=ts)
+
+    def _card(self, method: str, card: CardView, **kwargs):
+        """Post or redraw a card. Should Slack refuse it all the same (its size cap is not documented), the shortened
+        card goes instead, and the log says so once per case: never a stale card retried every cycle."""
+        text, card_blocks, metadata = blocks.case_card(card, names=self._labels(card.reassign_to or ()))
+        try:
+            return self._call(method, text=text, blocks=card_blocks, metadata=metadata, **kwargs)
+        except ChatError as err:
+            if err.code not in CARD_REFUSED:
+                raise
+            if card.case_id not in self._shortened:
+                self._shortened.add(card.case_id)
+                log.warning("case %s: Slack refused its card (%s); a shortened card is shown", card.case_id, err)
+        text, card_blocks, metadata = blocks.case_card(card, compact=True)
+        return self._call(method, text=text, blocks=card_blocks, metadata=metadata, **kwargs)
 
     def post_in_thread(self, channel: str, thread_ts: str, post: ThreadPost) -> str:
         text, post_blocks, metadata = blocks.thread_post(post)
@@ -224,21 +238,33 @@ class SlackChat:
         return None
 
     def _names(self, user: str) -> frozenset[str]:
+        info = self._user(user) or {}
+        profile = info.get("profile") or {}
+        return frozenset(
+            n.casefold()
+            for n in (info.get("name"), info.get("real_name"), profile.get("display_name"), profile.get("real_name"))
+            if n
+        )
+
+    def _labels(self, users) -> dict[str, str]:
+        """How a menu names each user: their full name, else their display name."""
+        labels = {}
+        for user in users:
+            info = self._user(user) or {}
+            profile = info.get("profile") or {}
+            labels[user] = info.get("real_name") or profile.get("display_name") or info.get("name") or user
+        return labels
+
+    def _user(self, user: str) -> dict | None:
         with self._lookup_lock:
-            cached = self._user_names.get(user)
+            cached = self._users.get(user)
         if cached and time.monotonic() - cached[0] < USER_NAMES_TTL_SECONDS:
             return cached[1]
         try:
             info = self._call("users_info", user=user)["user"]
         except ChatError as err:
             log.warning("could not read user %s: %s", user, err.message)
-            return frozenset()
-        profile = info.get("profile") or {}
-        names = frozenset(
-            n.casefold()
-            for n in (info.get("name"), info.get("real_name"), profile.get("display_name"), profile.get("real_name"))
-            if n
-        )
+            return None
         with self._lookup_lock:
-            self._user_names[user] = (time.monotonic(), names)
-        return names
+            self._users[user] = (time.monotonic(), info)
+        return info

@@ -1,9 +1,15 @@
-"""X's text rules (twitter-text, v3 config: URLs 23, CJK and emoji 2, the rest 1; 280 at most)."""
+"""X's text rules (twitter-text, v3 config: URLs 23, CJK and emoji 2, the rest 1; 280 at most), and X's escaping."""
+
+import re
 
 from twitter_text import parse_tweet
 from twitter_text.has_invalid_characters import has_invalid_characters
 
 MAX_WEIGHTED_LENGTH = 280
+# X escapes these three, and only these, in a post's text and note_tweet.text (mentions, search, timelines and the
+# answer to a create): "Q&A" arrives as "Q&amp;A", so "&lt;" typed by someone arrives as "&amp;lt;".
+ESCAPES = {"&amp;": "&", "&lt;": "<", "&gt;": ">"}
+ESCAPED = re.compile("&(?:amp|lt|gt);")
 
 
 def weighted_length(text: str) -> int:
@@ -13,3 +19,8 @@ def weighted_length(text: str) -> int:
 def invalid_characters(text: str) -> bool:
     """Characters X refuses in a post (U+FFFE, U+FEFF, U+FFFF, direction overrides U+202A–U+202E)."""
     return bool(has_invalid_characters(text))
+
+
+def unescape(text: str) -> str:
+    """A post's text as its author wrote it (one pass, so "&amp;lt;" becomes "&lt;", not "<")."""
+    return ESCAPED.sub(lambda match: ESCAPES[match.group(0)], text)

@@ -4,6 +4,8 @@ import logging
 
 from slack_bolt import Ack, App, Respond
 
+from bot.blocks import case_of_block
+
 log = logging.getLogger(__name__)
 
 MALFORMED = "That button did not say which case it belongs to. Nothing was changed."
@@ -60,7 +62,9 @@ def register(app: App, bridge) -> None:
     def on_reassign(ack: Ack, body: dict, respond: Respond):
         ack()
         case_id, user = card_case_id(body), user_of(body)
-        to = body["actions"][0].get("selected_user")
+        action = body["actions"][0]
+        # Slack's picker of people (users_select), or the menu of the team's agents (static_select).
+        to = action.get("selected_user") or (action.get("selected_option") or {}).get("value")
         if case_id is None or not user or not isinstance(to, str):
             respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
             return
@@ -83,7 +87,15 @@ def register(app: App, bridge) -> None:
 
 
 def card_case_id(body: dict) -> int | None:
-    """A picker carries no value of its own: the case is the one named in the card's metadata."""
+    """A menu's choice carries no case of its own: the case is the one its block names (Slack always sends the
+    block_id back), or, for a card drawn before block ids named their case, the one in the message's metadata
+    (which Slack does not send with every click)."""
+    try:
+        case_id = case_of_block(body["actions"][0].get("block_id"))
+    except (KeyError, IndexError, TypeError, AttributeError):
+        case_id = None
+    if case_id is not None:
+        return case_id
     payload = ((body.get("message") or {}).get("metadata") or {}).get("event_payload") or {}
     case_id = payload.get("case_id")
     return case_id if isinstance(case_id, int) and not isinstance(case_id, bool) else None

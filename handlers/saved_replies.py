@@ -27,7 +27,7 @@ def register(app: App, bridge) -> None:
 
     @app.command("/reply")
     def reply(ack: Ack, command: dict):
-        name = (command.get("text") or "").strip()
+        name = to_plain(command.get("text") or "").strip()
         user, channel = command.get("user_id") or "", command.get("channel_id") or ""
         if not name or " " in name:
             ack(text=USAGE)

@@ -1,6 +1,8 @@
 """The real bot, served over real HTTP on 127.0.0.1, wired to the stand-ins exactly as the env says."""
 
+import html
 import os
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -152,3 +154,34 @@ def card_text(message: dict) -> str:
 
 def click(bot: RunningBot, user: str, card: dict, action_id: str):
     return bot.slack.click(user, "C_INBOX", card["ts"], action_id, buttons(card)[action_id])
+
+
+LIVE = re.compile(r"<([^<>]*)>")
+
+
+def rendered_texts(message: dict) -> list[str]:
+    """Every text Slack renders as mrkdwn in a message: its `text` (all a notification shows) and its blocks'."""
+    texts = [message.get("text") or ""]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn" and isinstance(node.get("text"), str):
+                texts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(message.get("blocks") or [])
+    return texts
+
+
+def live_markup(message: dict) -> list[str]:
+    """The mentions, broadcasts and links Slack makes live in a message (`<@U…>`, `<!channel>`, `<url|label>`)."""
+    return [found for text in rendered_texts(message) for found in LIVE.findall(text)]
+
+
+def as_read(text: str) -> str:
+    """mrkdwn as a person reads it: links by their label, entities decoded."""
+    return html.unescape(LIVE.sub(lambda m: m[1].rpartition("|")[2] or m[1], text))

@@ -26,6 +26,14 @@ class Agents:
             return True
         return bool(config.agent_usergroup) and user in self._group_members()
 
+    def team(self) -> list[str] | None:
+        """The team's agents when it is set (ALLOWED_AGENTS and the AGENT_USERGROUP's members); None: anyone."""
+        if not self.restricted:
+            return None
+        config = self.bridge.config
+        members = set(config.allowed_agents) | (self._group_members() if config.agent_usergroup else frozenset())
+        return sorted(members)
+
     def refusal(self) -> str:
         return "Only the team's agents can work on cases, and you are not one of them. Nothing was changed."
 

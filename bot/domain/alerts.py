@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.business_hours import parse_business_hours
 from bot.domain.errors import ChatError
+from bot.domain.markup import literal, mention
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
@@ -61,7 +62,7 @@ class Alerts:
             if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": now}]):
                 return False
         minutes, goal = int(elapsed.total_seconds() // 60), int(target.total_seconds() // 60)
-        owner = f" Owner: <@{case.owner}>." if case.owner else " Nobody has claimed it."
+        owner = f" Owner: {mention(case.owner)}." if case.owner else " Nobody has claimed it."
         chat = self.bridge.chat
         try:
             if kind == "warning":
@@ -81,9 +82,10 @@ class Alerts:
             link = chat.thread_link(case.channel, case.thread_ts)
             where = f"<{link}|the case>" if link else "a case"
             call = mention_markup(self.bridge.config.alert_mention)
+            customer = literal(case.customer_handle)
             chat.say_in_channel(
                 case.channel,
-                f"{call + ' ' if call else ''}:rotating_light: @{case.customer_handle} has waited {minutes} min for a "
+                f"{call + ' ' if call else ''}:rotating_light: @{customer} has waited {minutes} min for a "
                 f"public reply, past the {goal}-minute target — {where}.{owner}",
             )
         except ChatError as err:

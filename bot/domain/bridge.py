@@ -38,6 +38,8 @@ class BridgeConfig:
     alert_warning_ratio: float = 0.8  # share of the SLA target at which a case is flagged as nearing it
     reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
     reassign_by_anyone: bool = False
+    # A customer's new conversation this soon after their case with the account was resolved reopens that case.
+    reopen_within_days: float = 3.0
 
 
 class Bridge:

@@ -16,7 +16,8 @@ def author_of(message: Message) -> Author:
     )
 
 
-def card_view(session, network, case: Case, account_handle: str) -> CardView:
+def card_view(session, network, case: Case, account_handle: str, team: list[str] | None = None) -> CardView:
+    """`team`: the team's agents, when it is set (see Agents.team)."""
     first = cases.first_inbound(session, case_id=case.id)
     inbound, replies = cases.message_counts(session, case_id=case.id)
     last = cases.last_event(session, case_id=case.id)
@@ -41,6 +42,9 @@ def card_view(session, network, case: Case, account_handle: str) -> CardView:
         saved_replies=tuple(saved_replies.all_names(session)) if case.status == "claimed" and case.kind != TERM else (),
         kind=case.kind,
         read_only=read_only_reason(network) if case.kind == TERM else None,
+        reassign_to=tuple(u for u in team if u != case.owner)
+        if team is not None and case.status == "claimed"
+        else None,
     )
 
 
@@ -48,7 +52,7 @@ def read_only_reason(network) -> str:
     return READ_ONLY_REASON.format(network=network.name.upper())
 
 
-def thread_post(network, message: Message) -> ThreadPost:
+def thread_post(network, message: Message, reopened_for: str | None = None) -> ThreadPost:
     return ThreadPost(
         case_id=message.case_id,
         message_id=message.id,
@@ -58,4 +62,5 @@ def thread_post(network, message: Message) -> ThreadPost:
         post_url=""
         if message.network == dm_network(network.name)
         else network.post_url(message.author_handle, message.post_id),
+        reopened_for=reopened_for,
     )

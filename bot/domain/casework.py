@@ -5,7 +5,8 @@ click delivered again (Slack redelivers what it did not see acknowledged) change
 
 import logging
 
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatError, NotInChannel
+from bot.domain.markup import literal, mention
 from bot.domain.types import Outcome
 from storage import cases, deliveries
 
@@ -14,8 +15,9 @@ log = logging.getLogger(__name__)
 UNKNOWN_CASE = "That case is not known to the bridge (it may have been removed). Nothing was changed."
 
 
-def mention(user: str | None) -> str:
-    return f"<@{user}>" if user else "nobody"
+def reopened_by_customer(event) -> bool:
+    """The case's latest change was a customer's post reopening it, back to the owner it had."""
+    return event is not None and event.kind == "reopen" and event.actor.startswith("customer:") and bool(event.detail)
 
 
 class Casework:
@@ -39,25 +41,38 @@ class Casework:
         return self._act(case_id, user, "reopen", "resolved", "open", key=key)
 
     def reassign(self, case_id: int, user: str, to: str, *, key: str | None = None) -> Outcome:
-        """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE)."""
+        """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE). A case the customer
+        reopened went back to its owner, who may be away: until it is next claimed, handed over or resolved, any agent
+        may take it over (for themselves too)."""
         if not self.bridge.agents.is_agent(to):
             return Outcome(False, f"{mention(to)} is not one of the team's agents. Nothing was changed.")
-        if to == user:
+        with self.bridge.session() as s:
+            case, last = cases.get_case(s, case_id=case_id), cases.last_event(s, case_id=case_id)
+        takeover = case is not None and case.owner != user and reopened_by_customer(last)
+        if to == user and not takeover:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
-        owner_is = None if self.bridge.config.reassign_by_anyone else user
+        if case is not None and case.status == "claimed" and case.owner == to and not takeover:
+            # Slack's picker of people cannot leave the owner out: picking them is said plainly, not done.
+            return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
+        owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
         outcome = self._act(
             case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to, key=key
         )
-        if outcome.changed:
+        if outcome.changed and to != user:  # taking a case over for oneself needs no telling
             with self.bridge.session() as s:
                 case = cases.get_case(s, case_id=case_id)
             try:
                 self.bridge.chat.tell(
                     case.channel,
                     to,
-                    f"{mention(user)} handed you the case of @{case.customer_handle}: it is yours now. "
+                    f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
                     "Reply in its thread to answer on X.",
                     thread_ts=case.thread_ts,
+                )
+            except NotInChannel:
+                outcome.notice = (
+                    f"The case is {mention(to)}'s now, but they are not in this channel, so they could not be told "
+                    "and cannot see it: invite them (/invite), or hand the case to someone who is here."
                 )
             except ChatError as err:
                 log.warning("case %s: new owner not told: %s", case_id, err)

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
+from bot.domain.markup import literal
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
@@ -80,7 +81,7 @@ class Mirror:
         # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
         new_card = seen is None and not case.thread_ts and case.id not in threads
         handle = self.bridge.handle_for(case) if new_card else None
-        view = None
+        view = reopened_for = None
         with self.bridge.session() as s:
             claimed = cases.claim_mirror(
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
@@ -88,6 +89,8 @@ class Mirror:
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
             if new_card and claimed and not fresh.thread_ts:
                 view = card_view(s, self.bridge.network, fresh, handle)
+            elif claimed:
+                reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
             return False
         self._attempts[message.id] = now
@@ -103,7 +106,7 @@ class Mirror:
                 self._record(message, case, channel, ts, thread, threads, synced_rev=0)
                 return True
         if thread:
-            ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message))
+            ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message, reopened_for))
         else:
             if view is None:
                 handle = self.bridge.handle_for(case)
@@ -131,8 +134,9 @@ class Mirror:
         if case is None or case.thread_ts is None:
             return False
         handle = self.bridge.handle_for(case)
+        team = self.bridge.agents.team() if case.status == "claimed" else None
         with self.bridge.session() as s:
-            view = card_view(s, self.bridge.network, case, handle)
+            view = card_view(s, self.bridge.network, case, handle, team)
         try:
             self.bridge.chat.update_card(case.channel, case.thread_ts, view)
         except ChatError as err:
@@ -156,10 +160,11 @@ class Mirror:
         network = self.bridge.network
         since = network.post_time(cursor).strftime("%Y-%m-%d %H:%M UTC")
         until = network.post_time(result.oldest_id).strftime("%Y-%m-%d %H:%M UTC")
+        handle = literal(account.handle)
         text = (
-            f":warning: Some mentions of @{account.handle} may be missing: between {since} and {until}. "
+            f":warning: Some mentions of @{handle} may be missing: between {since} and {until}. "
             f"{network.name.upper()} returns only the newest {network.reachable_mentions} mentions and more "
-            f"than that arrived while the bridge was not polling. Search @{account.handle} on "
+            f"than that arrived while the bridge was not polling. Search @{handle} on "
             f"{network.name.upper()} for that time range to review them."
         )
         try:

@@ -6,8 +6,9 @@ the post (and to post the new text instead); nothing happens on X without the ow
 
 import logging
 
-from bot.domain.casework import UNKNOWN_CASE, mention
+from bot.domain.casework import UNKNOWN_CASE
 from bot.domain.errors import ChatError, NetworkError
+from bot.domain.markup import literal, mention
 from bot.domain.replies import SAVED_PREFIX
 from bot.domain.sources import DM
 from bot.domain.types import ChatMessage, Outcome
@@ -26,7 +27,7 @@ class ReplyChanges:
         """Send a saved reply in a case, as if its owner had typed it in the thread; `key` makes it once-only."""
         text = self.bridge.saved.text(name)
         if text is None:
-            return Outcome(False, f"There is no saved reply named “{name}”. See /social-replies list.")
+            return Outcome(False, f"There is no saved reply named “{literal(name)}”. See /social-replies list.")
         with self.bridge.session() as s:
             case = cases.get_case(s, case_id=case_id)
         if case is None or case.thread_ts is None:
@@ -118,7 +119,7 @@ class ReplyChanges:
                 raise NetworkError(f"@{self.bridge.handle_for(case)} is not served now")
             source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
-            return Outcome(False, f"X did not delete it: {err.message}")
+            return Outcome(False, f"X did not delete it: {literal(err.message)}")
         now = self.bridge.clock()
         with self.bridge.session() as s:
             replies.mark_deleted(s, message_id=reply_id, at=now)

@@ -2,10 +2,18 @@
 
 import re
 
+from bot.domain.markup import literal
 from storage import saved_replies
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 NAME_RULE = "a name is 1–40 lowercase letters, digits, - or _ (e.g. refund-delay)"
+LISTED = 100  # saved replies listed, each cut to LISTED_TEXT characters: the listing stays one readable message
+LISTED_TEXT = 300
+
+
+def shortened(text: str, limit: int) -> str:
+    """Plain text cut to `limit` characters, "…" included (cut before it is made literal, never after)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class SavedReplies:
@@ -34,14 +42,16 @@ class SavedReplies:
             return self.bridge.agents.refusal()
         with self.bridge.session() as s:
             removed = saved_replies.remove(s, name=name.lower())
-        return f"Removed “{name}”." if removed else f"There is no saved reply named “{name}”."
+        return f"Removed “{literal(name)}”." if removed else f"There is no saved reply named “{literal(name)}”."
 
     def listing(self) -> str:
         with self.bridge.session() as s:
             rows = saved_replies.all_replies(s)
         if not rows:
             return "No saved replies yet. Add one: /social-replies add NAME TEXT"
-        return "Saved replies:\n" + "\n".join(f"• *{r.name}*: {r.text}" for r in rows)
+        lines = [f"• *{literal(r.name)}*: {literal(shortened(r.text, LISTED_TEXT))}" for r in rows[:LISTED]]
+        more = [f"…and {len(rows) - LISTED} more: /reply NAME sends any of them."] if len(rows) > LISTED else []
+        return "\n".join(["Saved replies:", *lines, *more])
 
     def names(self) -> list[str]:
         with self.bridge.session() as s:

@@ -24,6 +24,7 @@ class InboundPost:
     created_at: datetime
     in_reply_to_user_id: str | None = None
     mentioned: frozenset[str] = frozenset()  # the handles it mentions, lowercase
+    repost_of: str | None = None  # the post it only passes on (X: a retweet), with nothing of the author's own
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,9 @@ class CardView:
     kind: str = "mention"  # mention | term (read-only) | dm (private: no public link)
     read_only: str | None = None  # why the case cannot be answered from the chat
     saved_replies: tuple[str, ...] = ()
+    # Whom a claimed case can be handed to: the team's agents but its owner, when the team is set (ALLOWED_AGENTS,
+    # AGENT_USERGROUP); None: anyone (the chat's own picker of people).
+    reassign_to: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class ThreadPost:
     text: str
     posted_at: datetime
     post_url: str
+    reopened_for: str | None = None  # the owner this post gave the resolved case back to: told in the thread
 
 
 @dataclass

@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.standins import block_kit
 from bot.standins.server import QuietServer
 
 BOT_ID = "BBOT"
-MAX_BLOCKS = 50
 MAX_TEXT = 40000
 _DROP = object()  # answer: close the connection without writing a response
 _USER_ID = re.compile(r"[UW][A-Z0-9_]+")
@@ -88,32 +88,6 @@ def _rich_text(text: str) -> list[dict]:
     return [{"type": "rich_text", "block_id": uuid.uuid4().hex[:5], "elements": [section]}]
 
 
-def _block_errors(blocks) -> list[str]:
-    """The Block Kit limits the bot is most likely to trip over."""
-    if not isinstance(blocks, list):
-        return ["blocks must be an array"]
-    if len(blocks) > MAX_BLOCKS:
-        return [f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]"]
-    errors = []
-    for i, block in enumerate(blocks):
-        where = f"[json-pointer:/blocks/{i}]"
-        if not isinstance(block, dict) or "type" not in block:
-            errors.append(f"missing required field: type {where}")
-            continue
-        text = block.get("text")
-        if block["type"] == "section" and isinstance(text, dict) and len(text.get("text", "")) > 3000:
-            errors.append(f"must be less than 3001 characters {where}")
-        elements = list(block.get("elements") or []) + ([block["accessory"]] if "accessory" in block else [])
-        for el in elements:
-            if not isinstance(el, dict):
-                continue
-            if len(el.get("action_id", "")) > 255:
-                errors.append(f"must be less than 256 characters {where}")
-            if el.get("type") == "button" and len(el.get("value", "")) > 2000:
-                errors.append(f"must be less than 2001 characters {where}")
-    return errors
-
-
 def _cursor(offset: int) -> str:
     return base64.b64encode(f"offset:{offset}".encode()).decode()
 
@@ -152,6 +126,9 @@ class FakeSlack:
         ),
         post_rate_per_channel: float | None = None,
         burst: int = 1,
+        update_rate_per_minute: float | None = None,
+        update_burst: int = 10,
+        blocks_chars_cap: int = block_kit.MAX_BLOCKS_CHARS,
         faults: FaultPlan | None = None,
         latency: float = 0.0,
         auto_users: bool = True,
@@ -162,6 +139,10 @@ class FakeSlack:
         self.scopes = tuple(scopes)
         self.post_rate_per_channel = post_rate_per_channel
         self.burst = burst
+        # chat.update is Tier 3: about 50 a minute per workspace, short bursts allowed; None: not limited.
+        self.update_rate_per_minute = update_rate_per_minute
+        self.update_burst = update_burst
+        self.blocks_chars_cap = blocks_chars_cap
         self.latency = latency
         self.auto_users = auto_users
         self.url = ""
@@ -177,9 +158,10 @@ class FakeSlack:
         self._channels: dict[str, dict] = {}
         self._msgs: dict[str, dict[str, dict]] = {}  # channel -> ts -> message, in ts order
         self._users: dict[str, dict] = {}
+        self._members: dict[str, set[str] | None] = {}  # channel -> its people (None: everyone)
         self._usergroups: dict[str, dict] = {}
         self._uploads: dict[str, dict] = {}
-        self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, monotonic time)
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel (or "chat.update") -> (tokens, monotonic time)
         self._ephemerals: list[dict] = []
         self._responses: list[dict] = []
         self._files: list[dict] = []
@@ -261,7 +243,8 @@ class FakeSlack:
             self._users[id] = user
         return copy.deepcopy(user)
 
-    def add_channel(self, id: str, name: str | None = None, member: bool = True) -> dict:
+    def add_channel(self, id: str, name: str | None = None, member: bool = True, members=None) -> dict:
+        """`member`: whether the bot is in it; `members`: the people in it (None: everyone in the workspace)."""
         channel = {
             "id": id,
             "name": name or id.lower().removeprefix("c_"),
@@ -274,7 +257,21 @@ class FakeSlack:
         with self._lock:
             self._channels[id] = channel
             self._msgs.setdefault(id, {})
+            self._members[id] = None if members is None else set(members)
         return copy.deepcopy(channel)
+
+    def set_members(self, channel: str, users) -> None:
+        """Only `users` (and the bot, if it is a member) are in the channel from now on; None: everyone."""
+        with self._lock:
+            self._members[self._channel(channel)] = None if users is None else set(users)
+
+    def is_member(self, channel: str, user: str) -> bool:
+        with self._lock:
+            cid = self._channel(channel)
+            if user == self.bot_user_id:
+                return self._channels[cid]["is_member"]
+            members = self._members.get(cid)
+            return self._user(user) is not None and (members is None or user in members)
 
     def add_usergroup(self, id: str, handle: str, users) -> None:
         with self._lock:
@@ -379,7 +376,18 @@ class FakeSlack:
             return sum(1 for name, _ in self._calls if name == method)
 
     # The workspace's content, for a sandbox that keeps its world across restarts (not calls or limits).
-    _KEPT = ("_channels", "_msgs", "_users", "_usergroups", "_uploads", "_ephemerals", "_responses", "_files", "_views")
+    _KEPT = (
+        "_channels",
+        "_members",
+        "_msgs",
+        "_users",
+        "_usergroups",
+        "_uploads",
+        "_ephemerals",
+        "_responses",
+        "_files",
+        "_views",
+    )
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -448,16 +456,18 @@ class FakeSlack:
             )
 
     def _take_post_token(self, cid: str) -> None:
-        rate = self.post_rate_per_channel
-        if not rate:
-            return
+        if self.post_rate_per_channel:
+            self._take_token(cid, self.post_rate_per_channel, self.burst)
+
+    def _take_token(self, bucket: str, rate: float, burst: int) -> None:
+        """One call's token from `bucket` (`rate` per second, `burst` at most), or a 429 saying when to come back."""
         now = time.monotonic()
-        tokens, last = self._buckets.get(cid, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * rate)
+        tokens, last = self._buckets.get(bucket, (float(burst), now))
+        tokens = min(float(burst), tokens + (now - last) * rate)
         if tokens < 1:
-            self._buckets[cid] = (tokens, now)
+            self._buckets[bucket] = (tokens, now)
             raise _RateLimited(max(1, math.ceil((1 - tokens) / rate)))
-        self._buckets[cid] = (tokens - 1, now)
+        self._buckets[bucket] = (tokens - 1, now)
 
     def _check_token(self, token: str | None) -> None:
         if not token:
@@ -501,8 +511,11 @@ class FakeSlack:
         metadata = _json_param(p.get("metadata"), "invalid_metadata_format")
         if require and not text and not blocks:
             raise ApiError("no_text")
-        if blocks is not None and (errors := _block_errors(blocks)):
-            raise ApiError("invalid_blocks", errors=errors)
+        if blocks is not None and (errors := block_kit.problems(blocks)):
+            messages = [f"[ERROR] {e}" for e in errors]
+            raise ApiError("invalid_blocks", errors=errors, response_metadata={"messages": messages})
+        if blocks is not None and block_kit.size(blocks) > self.blocks_chars_cap:
+            raise ApiError("msg_blocks_too_long")
         if text and len(text) > MAX_TEXT:
             raise ApiError("msg_too_long")
         if metadata is not None and not (isinstance(metadata, dict) and metadata.get("event_type")):
@@ -611,6 +624,8 @@ class FakeSlack:
         return {"channel": cid, "ts": msg["ts"], "message": copy.deepcopy(msg)}
 
     def _api_chat_update(self, p: dict) -> dict:
+        if self.update_rate_per_minute:
+            self._take_token("chat.update", self.update_rate_per_minute / 60, self.update_burst)
         cid = self._channel(p.get("channel"))
         msg = self._message(cid, p.get("ts"))
         if msg.get("bot_id") != BOT_ID:
@@ -631,7 +646,7 @@ class FakeSlack:
 
     def _api_chat_postEphemeral(self, p: dict) -> dict:
         cid = self._channel(p.get("channel"), member=True)
-        if self._user(p.get("user")) is None:
+        if not self.is_member(cid, p.get("user")):
             raise ApiError("user_not_in_channel")
         text, blocks, _ = self._content(p)
         self._ephemerals.append(

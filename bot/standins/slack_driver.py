@@ -234,11 +234,15 @@ class SlackDriver:
         self, user: str, channel: str, message_ts: str, action: dict, *, ephemeral_in: str | None = None
     ) -> Delivery:
         """``ephemeral_in``: the action is on an ephemeral message (in that thread, or "" for the channel), which
-        Slack does not store: the payload then carries no ``message`` and its container says so."""
+        Slack does not store: the payload then carries no ``message`` and its container says so. Slack does not
+        promise a message's metadata in a click's payload either: it is left out, so the bot must find what was
+        clicked in what Slack always sends back (the element's ``value``, its block's ``block_id``)."""
         chan = self._channel(channel)
         message = self.fake.message(chan["id"], message_ts) if ephemeral_in is None else None
         if message is None and ephemeral_in is None:
             raise KeyError(f"no message {message_ts} in {chan['id']}")
+        if message is not None:
+            message.pop("metadata", None)
         container = {
             "type": "message",
             "message_ts": message_ts,

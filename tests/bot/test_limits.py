@@ -5,7 +5,7 @@ import time
 import pytest
 
 from tests.fakes import FakeSlack, XFaults
-from tests.harness import RunningBot, bot_env, cards
+from tests.harness import RunningBot, bot_env, card_text, cards, click, wait_until
 
 
 @pytest.fixture
@@ -60,3 +60,20 @@ def test_a_429_from_x_on_mentions_pauses_polling_until_the_reset(bot, slack, x, 
         time.sleep(0.3)
         bot.cycle()
     assert len(cards(slack)) == 1
+
+
+def test_cards_are_redrawn_right_when_chat_update_meets_its_tier_3_limit(x, database_url, customer):
+    slack = FakeSlack(update_rate_per_minute=60, update_burst=2).__enter__()
+    bot = RunningBot(bot_env(slack, x, database_url), slack)
+    try:
+        for i in range(5):
+            x.post(customer["id"], f"@AcmeSupport question {i}")
+        bot.cycle()
+        for card in cards(slack):
+            click(bot, "UANA", card, "case_claim")
+        wait_until(lambda: all("<@UANA>" in card_text(c) for c in cards(slack)), timeout=30)
+    finally:
+        bot.stop()
+        slack.stop()
+    assert slack.rate_limited >= 1, "Slack did refuse some updates"
+    assert len(cards(slack)) == 5

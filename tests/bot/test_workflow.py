@@ -138,6 +138,76 @@ def test_only_the_owner_may_hand_a_case_over(bot, slack, x, customer):
     assert "<@UANA>" in card_text(slack.message("C_INBOX", card["ts"]))
 
 
+def reassign_menu(card: dict) -> dict:
+    return next(e for b in card["blocks"] for e in b.get("elements", []) if e.get("action_id") == "case_reassign")
+
+
+def test_with_a_team_set_the_reassign_menu_lists_its_agents_but_not_the_owner(make_bot, slack, x, customer):
+    for user, name, real in [("UANA", "ana", "Ana Lima"), ("UBEN", "ben", "Ben Ode"), ("UCLO", "clo", "Clo Park")]:
+        slack.add_user(user, name, real)
+    bot = make_bot(ALLOWED_AGENTS="UANA UBEN UCLO")
+    _, card = open_case(bot, slack, x, customer)
+    card = claim(bot, slack, card)
+
+    picker = reassign_menu(card)
+    assert picker["type"] == "static_select"
+    assert [(o["text"]["text"], o["value"]) for o in picker["options"]] == [("Ben Ode", "UBEN"), ("Clo Park", "UCLO")]
+
+    bot.slack.select_option("UANA", "C_INBOX", card["ts"], "case_reassign", "UBEN")
+
+    card = wait_until(lambda: (c := slack.message("C_INBOX", card["ts"])) and "<@UBEN>" in card_text(c) and c)
+    assert [o["text"]["text"] for o in reassign_menu(card)["options"]] == ["Ana Lima", "Clo Park"]
+    assert wait_until(lambda: [e for e in slack.ephemerals if e["user"] == "UBEN"])
+
+
+def test_picking_the_owner_in_slacks_picker_is_refused_plainly(make_bot, slack, x, customer):
+    bot = make_bot(REASSIGN_BY_ANYONE="true")  # no team set: the picker is Slack's, of anyone in the workspace
+    _, card = open_case(bot, slack, x, customer)
+    card = claim(bot, slack, card)
+    assert reassign_menu(card)["type"] == "users_select"
+
+    bot.slack.select_user("UBEN", "C_INBOX", card["ts"], "case_reassign", "UANA")
+
+    [notice] = wait_until(lambda: slack.responses)
+    assert "<@UANA> already owns this case" in notice["text"] and "Nothing was changed" in notice["text"]
+    with bot.bridge.session() as s:
+        assert [e.kind for e in s.exec(select(Event))] == ["claim"]
+    assert [e for e in slack.ephemerals if e["user"] == "UANA"] == [], "the owner is not told they were handed it"
+
+
+def test_menus_find_their_case_in_what_slack_sends_back_not_in_the_messages_metadata(bot, slack, x, customer):
+    bot.slack.command("UANA", "/social-replies", "add thanks Thanks for waiting!")
+    tom = x.add_user("tom_r", "Tom Reed")
+    marias, first = open_case(bot, slack, x, customer)
+    _, second = open_case(bot, slack, x, tom, "@AcmeSupport my order is late")
+    first, second = claim(bot, slack, first), claim(bot, slack, second)
+
+    picked = bot.slack.select_user("UANA", "C_INBOX", second["ts"], "case_reassign", "UBEN")
+    assert "metadata" not in picked.payload["message"], "Slack does not promise it with a click"
+
+    wait_until(lambda: "<@UBEN>" in card_text(slack.message("C_INBOX", second["ts"])))
+    assert "<@UANA>" in card_text(slack.message("C_INBOX", first["ts"]))
+
+    bot.slack.select_option("UANA", "C_INBOX", first["ts"], "case_saved_reply", "thanks")
+    [post] = wait_until(lambda: x.brand_posts())
+    assert post["text"] == "Thanks for waiting!"
+    assert post["referenced_tweets"] == [{"type": "replied_to", "id": marias["id"]}]
+    wait_until(lambda: any("Posted on X" in m["text"] for m in thread(slack, first)))
+    assert not any("Posted on X" in m["text"] for m in thread(slack, second))
+
+
+def test_the_one_handing_over_is_told_when_the_new_owner_is_not_in_the_channel(bot, slack, x, customer):
+    slack.set_members("C_INBOX", ["UANA", "UCLO"])
+    _, card = open_case(bot, slack, x, customer)
+    card = claim(bot, slack, card)
+
+    bot.slack.select_user("UANA", "C_INBOX", card["ts"], "case_reassign", "UBEN")
+
+    [notice] = wait_until(lambda: slack.responses)
+    assert "<@UBEN>" in notice["text"] and "not in this channel" in notice["text"] and "/invite" in notice["text"]
+    assert "<@UBEN>" in card_text(slack.message("C_INBOX", card["ts"]))
+
+
 # --- Saved replies ---------------------------------------------------------------------------------------------
 
 

@@ -10,10 +10,12 @@ from urllib.parse import parse_qs
 
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackObjectFormationError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
+from bot.standins import block_kit
 from bot.standins.slack_api import FakeSlack, FaultPlan
 from bot.standins.slack_driver import SlackDriver
 
@@ -175,6 +177,116 @@ def test_errors_as_slack_answers_them(slack):
     assert api_error(client.auth_test).response["error"] == "token_revoked"
     slack.set_token("xoxb-new")
     assert WebClient(token="xoxb-new", base_url=slack.url).auth_test()["ok"]
+
+
+def _text(text, kind="mrkdwn"):
+    return {"type": kind, "text": text}
+
+
+def _menu(options):
+    placeholder = _text("Pick", "plain_text")
+    return {
+        "type": "actions",
+        "elements": [{"type": "static_select", "action_id": "m", "placeholder": placeholder, "options": options}],
+    }
+
+
+def _option(text, value):
+    return {"text": _text(text, "plain_text"), "value": value}
+
+
+# (blocks, the JSON pointer Slack names in its error): each breaks one of Block Kit's limits.
+REFUSED = {
+    "header over 150": ([{"type": "header", "text": _text("h" * 151, "plain_text")}], "/blocks/0/text/text"),
+    "11 fields": ([{"type": "section", "fields": [_text("f")] * 11}], "/blocks/0/fields"),
+    "a field over 2,000": ([{"type": "section", "fields": [_text("f" * 2001)]}], "/blocks/0/fields/0/text"),
+    "section over 3,000": ([{"type": "section", "text": _text("s" * 3001)}], "/blocks/0/text/text"),
+    "empty section text": ([{"type": "section", "text": _text("")}], "/blocks/0/text/text"),
+    "11 context elements": ([{"type": "context", "elements": [_text("c")] * 11}], "/blocks/0/elements"),
+    "button text over 75": (
+        [{"type": "actions", "elements": [{**CLAIM, "text": _text("b" * 76, "plain_text")}]}],
+        "/blocks/0/elements/0/text/text",
+    ),
+    "option text over 75": ([_menu([_option("o" * 76, "v")])], "/blocks/0/elements/0/options/0/text/text"),
+    "option value over 150": ([_menu([_option("o", "v" * 151)])], "/blocks/0/elements/0/options/0/value"),
+    "101 options": ([_menu([_option("o", str(i)) for i in range(101)])], "/blocks/0/elements/0/options"),
+    "unknown block type": ([{"type": "frobnicate"}], "/blocks/0/type"),
+    "51 blocks": ([SECTION] * 51, "/blocks"),
+    "a block_id twice": ([{**SECTION, "block_id": "b"}, {**SECTION, "block_id": "b"}], "/blocks/1/block_id"),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSED))
+def test_block_kit_limits_are_refused_as_slack_refuses_them(slack, name):
+    bad, pointer = REFUSED[name]
+    for call, where in [(web(slack).chat_postMessage, {}), (web(slack).chat_update, {"ts": _card(slack)})]:
+        err = api_error(call, channel="C_INBOX", text="x", blocks=bad, **where)
+        assert (err.response.status_code, err.response["error"]) == (200, "invalid_blocks")
+        assert any(e.endswith(f"[json-pointer:{pointer}]") for e in err.response["errors"]), err.response["errors"]
+        assert err.response["response_metadata"]["messages"][0].startswith("[ERROR] ")
+    assert [m["text"] for m in slack.messages("C_INBOX")] == ["card"], "nothing posted, nothing changed"
+
+
+def _card(slack) -> str:
+    if not slack.messages("C_INBOX"):
+        web(slack).chat_postMessage(channel="C_INBOX", text="card", blocks=[SECTION, BUTTONS])
+    return slack.messages("C_INBOX")[0]["ts"]
+
+
+def test_the_stand_in_refuses_every_block_slack_sdks_models_refuse():
+    """slack_sdk's models know some of Slack's limits; the stand-in is never more lenient than they are."""
+    for name, (bad, _) in REFUSED.items():
+        for raw in bad[:1]:
+            try:
+                parsed = Block.parse(raw)
+                parsed.to_dict()
+            except (SlackObjectFormationError, AttributeError):
+                refused_by_sdk = True
+            else:
+                refused_by_sdk = False
+            assert not refused_by_sdk or block_kit.problems(bad), name
+
+
+def test_a_message_over_slacks_total_size_is_refused_whatever_each_blocks_limit(slack):
+    client = web(slack)
+    sections = [{"type": "section", "text": _text("s" * 2900)} for _ in range(5)]  # each under 3,000
+    err = api_error(client.chat_postMessage, channel="C_INBOX", text="x", blocks=sections)
+    assert err.response["error"] == "msg_blocks_too_long"
+    ts = client.chat_postMessage(channel="C_INBOX", text="x", blocks=sections[:3])["ts"]
+    err = api_error(client.chat_update, channel="C_INBOX", ts=ts, text="x", blocks=sections)
+    assert err.response["error"] == "msg_blocks_too_long"
+    assert api_error(client.chat_postMessage, channel="C_INBOX", text="x" * 40001).response["error"] == "msg_too_long"
+
+
+def test_chat_update_is_tier_3_with_a_429_and_retry_after_past_it():
+    with FakeSlack(update_rate_per_minute=60, update_burst=3) as slack:
+        bare = web(slack, retry_handlers=[])
+        ts = bare.chat_postMessage(channel="C_INBOX", text="card")["ts"]
+        for i in range(3):
+            bare.chat_update(channel="C_INBOX", ts=ts, text=f"card {i}")
+        err = api_error(bare.chat_update, channel="C_INBOX", ts=ts, text="card 3")
+        assert err.response.status_code == 429 and int(err.response.headers["Retry-After"]) >= 1
+        assert slack.message("C_INBOX", ts)["text"] == "card 2"
+        assert bare.chat_postMessage(channel="C_INBOX", text="posts are another limit")["ok"]
+
+        retrying = web(slack, retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)])
+        assert retrying.chat_update(channel="C_INBOX", ts=ts, text="card 4")["ok"]
+        assert slack.message("C_INBOX", ts)["text"] == "card 4"
+    with FakeSlack() as unlimited:  # by default chat.update is not limited: tests that do not care are unaffected
+        client = web(unlimited, retry_handlers=[])
+        ts = client.chat_postMessage(channel="C_INBOX", text="card")["ts"]
+        assert all(client.chat_update(channel="C_INBOX", ts=ts, text=str(i))["ok"] for i in range(60))
+
+
+def test_an_ephemeral_goes_only_to_someone_in_the_channel(slack):
+    client = web(slack)
+    assert client.chat_postEphemeral(channel="C_INBOX", user="U_ANYONE", text="everyone is in by default")["ok"]
+    slack.set_members("C_INBOX", ["U_ANA"])
+    assert client.chat_postEphemeral(channel="C_INBOX", user="U_ANA", text="a member")["ok"]
+    err = api_error(client.chat_postEphemeral, channel="C_INBOX", user="U_BO", text="not a member")
+    assert err.response["error"] == "user_not_in_channel"
+    assert client.chat_postEphemeral(channel="C_DIGEST", user="U_BO", text="in another channel")["ok"]
+    assert [e["text"] for e in slack.ephemerals] == ["everyone is in by default", "a member", "in another channel"]
 
 
 def test_rate_limit_answers_429_and_the_sdk_retry_stores_once():
