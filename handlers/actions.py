@@ -25,6 +25,16 @@ def user_of(body: dict) -> str | None:
     return user_id if isinstance(user_id, str) and user_id else None
 
 
+def click_key(body: dict) -> str | None:
+    """Who clicked, and Slack's timestamp of that click: the same click delivered again has the same key."""
+    try:
+        action_ts = body["actions"][0]["action_ts"]
+    except (KeyError, IndexError, TypeError):
+        return None
+    user = user_of(body)
+    return f"{user}:{action_ts}" if user and isinstance(action_ts, str) and action_ts else None
+
+
 def register(app: App, bridge) -> None:
     verbs = {
         "case_claim": bridge.cases.claim,
@@ -41,7 +51,7 @@ def register(app: App, bridge) -> None:
         if case_id is None or not user or verb is None:
             respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
             return
-        outcome = verb(case_id, user)
+        outcome = verb(case_id, user, key=click_key(body))
         if outcome.notice:
             respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
 
@@ -58,7 +68,7 @@ def register(app: App, bridge) -> None:
         if case_id is None or not user or not isinstance(to, str):
             respond(text=MALFORMED, response_type="ephemeral", replace_original=False)
             return
-        outcome = bridge.cases.reassign(case_id, user, to)
+        outcome = bridge.cases.reassign(case_id, user, to, key=click_key(body))
         if outcome.notice:
             respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
 

@@ -9,8 +9,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot import wiring
+from bot import socket_mode, wiring
 from bot.settings import from_env
+from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from bot.web import create_server, stop_server
 from tests.fakes import FakeSlack, FakeX, SlackDriver
 
@@ -91,6 +92,36 @@ class RunningBot:
     def stop(self) -> None:
         """Stop serving, then let listeners already at work finish, so nothing of this bot runs into the next test."""
         stop_server(self.server, self.thread)
+        self.listeners.shutdown(wait=True)
+        self.bridge.engine.dispose()
+
+
+def socket_mode_env(slack: FakeSlack, x: FakeX, database_url: str, app: SocketModeSlack, **extra) -> dict[str, str]:
+    """A Socket Mode install's environment: the app-level token, and no signing secret."""
+    env = bot_env(slack, x, database_url, **{"SLACK_APP_TOKEN": app.app_token, **extra})
+    del env["SLACK_SIGNING_SECRET"]
+    return env
+
+
+class SocketModeBot:
+    """`python -m bot run` with SLACK_APP_TOKEN, in this process: connected to the Socket Mode stand-in, and the
+    worker's cycle on demand. Its people (``.slack``) reach it as envelopes over the WebSocket."""
+
+    def __init__(self, env: dict[str, str], slack: FakeSlack, app: SocketModeSlack):
+        self.settings = from_env(env)
+        self.settings.require_for("run")
+        self.bridge = wiring.build_bridge(self.settings)
+        self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
+        self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
+        self.handler = socket_mode.connect(self.app, self.settings.slack_app_token)
+        self.slack = SocketModeDriver(slack, app)
+        wait_until(lambda: app.open_connections(), timeout=10)
+
+    def cycle(self) -> dict:
+        return self.bridge.cycle()
+
+    def stop(self) -> None:
+        socket_mode.close(self.handler)
         self.listeners.shutdown(wait=True)
         self.bridge.engine.dispose()
 

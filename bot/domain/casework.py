@@ -1,11 +1,14 @@
-"""Claim, unclaim, resolve, reopen: each decided by one conditional update, recorded as an event."""
+"""Claim, unclaim, resolve, reopen: each decided by one conditional update, recorded as an event.
+
+A click's key (the chat's id of that click) is remembered in the same transaction as what it decided, so the same
+click delivered again (Slack redelivers what it did not see acknowledged) changes nothing and says nothing."""
 
 import logging
 
 from bot.domain.errors import ChatError, NotInChannel
 from bot.domain.markup import literal, mention
 from bot.domain.types import Outcome
-from storage import cases
+from storage import cases, deliveries
 
 log = logging.getLogger(__name__)
 
@@ -21,23 +24,23 @@ class Casework:
     def __init__(self, bridge):
         self.bridge = bridge
 
-    def claim(self, case_id: int, user: str) -> Outcome:
-        return self._act(case_id, user, "claim", "open", "claimed", new_owner=user)
+    def claim(self, case_id: int, user: str, *, key: str | None = None) -> Outcome:
+        return self._act(case_id, user, "claim", "open", "claimed", new_owner=user, key=key)
 
-    def unclaim(self, case_id: int, user: str) -> Outcome:
-        return self._act(case_id, user, "unclaim", "claimed", "open", owner_is=user)
+    def unclaim(self, case_id: int, user: str, *, key: str | None = None) -> Outcome:
+        return self._act(case_id, user, "unclaim", "claimed", "open", owner_is=user, key=key)
 
-    def resolve(self, case_id: int, user: str) -> Outcome:
-        outcome = self._act(case_id, user, "resolve", "claimed", "resolved", owner_is=user)
+    def resolve(self, case_id: int, user: str, *, key: str | None = None) -> Outcome:
+        outcome = self._act(case_id, user, "resolve", "claimed", "resolved", owner_is=user, key=key)
         if not outcome.changed and outcome.extra.get("status") == "open":
-            # An unclaimed case (spam, a thank-you) may be closed by any agent.
+            # An unclaimed case (spam, a thank-you) may be closed by any agent (the key is taken already).
             outcome = self._act(case_id, user, "resolve", "open", "resolved")
         return outcome
 
-    def reopen(self, case_id: int, user: str) -> Outcome:
-        return self._act(case_id, user, "reopen", "resolved", "open")
+    def reopen(self, case_id: int, user: str, *, key: str | None = None) -> Outcome:
+        return self._act(case_id, user, "reopen", "resolved", "open", key=key)
 
-    def reassign(self, case_id: int, user: str, to: str) -> Outcome:
+    def reassign(self, case_id: int, user: str, to: str, *, key: str | None = None) -> Outcome:
         """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE). A case the customer
         reopened went back to its owner, who may be away: until it is next claimed, handed over or resolved, any agent
         may take it over (for themselves too)."""
@@ -52,7 +55,9 @@ class Casework:
             # Slack's picker of people cannot leave the owner out: picking them is said plainly, not done.
             return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
         owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
-        outcome = self._act(case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to)
+        outcome = self._act(
+            case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to, key=key
+        )
         if outcome.changed and to != user:  # taking a case over for oneself needs no telling
             with self.bridge.session() as s:
                 case = cases.get_case(s, case_id=case_id)
@@ -78,12 +83,14 @@ class Casework:
             return [case.id for case in cases.claimed_by(s, owner=user, channel=channel)]
 
     def _act(
-        self, case_id, user, kind, from_status, to_status, *, owner_is=None, new_owner=None, detail=None
+        self, case_id, user, kind, from_status, to_status, *, owner_is=None, new_owner=None, detail=None, key=None
     ) -> Outcome:
         if not self.bridge.agents.is_agent(user):
             return Outcome(False, self.bridge.agents.refusal())
         now = self.bridge.clock()
         with self.bridge.session() as s:
+            if key and not deliveries.remember(s, keys=[f"click:{key}"], at=now):
+                return Outcome(False, None, {"repeat": True})
             won = cases.transition(
                 s,
                 case_id=case_id,

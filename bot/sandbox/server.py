@@ -1,7 +1,8 @@
 """The page's WSGI app: the page, its fragments for the refresh, and the actions a person takes on it.
 
 Each action is forwarded the way the real platforms would deliver it: a customer's post goes onto FakeX, an agent's
-click, message or slash command becomes a signed request from the SlackDriver to the bot's /slack/events.
+click, message or slash command becomes a signed request from the SlackDriver to the bot's /slack/events (or, in
+Socket Mode, an envelope over the stand-in's WebSocket). The page's header says which.
 A form posted by the page's script gets JSON back; without the script, a redirect to the page.
 
 Only the page itself may use it: a request whose Host is not this server's own address (127.0.0.1 or localhost, on
@@ -10,6 +11,7 @@ not the page's, or the browser says Sec-Fetch-Site is not same-origin, or it has
 always sends with a POST).
 """
 
+import html
 import json
 import logging
 import mimetypes
@@ -21,6 +23,7 @@ from bot.sandbox.runtime import AGENTS, INBOX, Sandbox, SandboxError
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+SANDBOX_PILL = '<span class="pill">sandbox</span>'
 
 
 class PageApp:
@@ -91,7 +94,7 @@ class PageApp:
 
     def get(self, path: str, query: dict, start_response):
         if path == "/":
-            page = self.renderer(query).page(error=query.get("error"))
+            page = self.with_mode(self.renderer(query).page(error=query.get("error")))
             return self.respond(start_response, "200 OK", page.encode(), "text/html; charset=utf-8")
         if path == "/fragments":
             body = json.dumps(self.renderer(query).fragments()).encode()
@@ -103,6 +106,12 @@ class PageApp:
                 start_response, "200 OK", json.dumps(self.sandbox.describe()).encode(), "application/json"
             )
         return self.respond(start_response, "404 Not Found", b"Not Found\n", "text/plain")
+
+    def with_mode(self, page: str) -> str:
+        """The header's sandbox pill, followed by how Slack reaches the bot (Socket Mode or HTTP)."""
+        mode = html.escape(self.sandbox.mode)
+        badge = f'<span class="pill" title="How Slack reaches the bot in this sandbox">{mode}</span>'
+        return page.replace(SANDBOX_PILL, f"{SANDBOX_PILL} {badge}", 1)
 
     def file(self, file_id: str, start_response):
         for f in self.sandbox.slack.files:

@@ -147,6 +147,7 @@ class FakeSlack:
         self.auto_users = auto_users
         self.url = ""
         self.response_url_base = ""
+        self.socket_mode = None  # the SocketModeSlack of this app, once one is started (bot/standins/slack_socket.py)
 
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -604,7 +605,12 @@ class FakeSlack:
             return {"ok": False, "error": "not_authed"}
         if not token.startswith("xapp-"):
             return {"ok": False, "error": "not_allowed_token_type"}
-        return {"ok": True, "url": "ws://127.0.0.1:1/"}
+        socket_mode = self.socket_mode
+        if socket_mode is None:  # no Socket Mode server here: a URL nothing answers
+            return {"ok": True, "url": "ws://127.0.0.1:1/"}
+        if token != socket_mode.app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": socket_mode.open_url()}
 
     def _api_auth_test(self, p: dict) -> dict:
         return {

@@ -55,14 +55,16 @@ def test_a_click_delivered_twice_changes_nothing_twice(bot, slack, x, customer):
     import json
     from urllib.parse import urlencode
 
-    bot.slack.post_raw(
+    again = bot.slack.post_raw(
         urlencode({"payload": json.dumps(first.payload)}).encode(), content_type="application/x-www-form-urlencoded"
     )
+    assert again.status == 200
+    click(bot, "UANA", card, "case_claim")  # a second click of her own, after the repeat of the first
     wait_until(lambda: slack.responses)
 
     with bot.bridge.session() as s:
         assert len(s.exec(select(Event)).all()) == 1
-    assert "already own" in slack.responses[0]["text"]
+    assert [r["text"] for r in slack.responses] == ["You already own this case."], "the repeat said nothing"
 
 
 def test_one_hundred_simultaneous_claims_have_one_winner(bot, slack, x, customer):
