@@ -187,14 +187,15 @@ def _settled(m: dict) -> str:
     return f"every claim made {m['settle_s']:.1f} s after the last click got its 200"
 
 
-def run(quick: bool = False) -> list[Figure]:
+def run(quick: bool = False, section: str = SECTION) -> list[Figure]:
+    """Both scenarios; the figures under `section` (`python -m bench hostile` shows them in its own)."""
     n = 10 if quick else 30
     lock_seconds = 5.0 if quick else 40.0
     locked = scenario(n, lock_seconds=lock_seconds)
     killed = scenario(n, kill=True)
     figures = [
         Figure(
-            SECTION,
+            section,
             f"clicks lost under a {lock_seconds:g} s write lock held by another process",
             locked["lost"],
             f"{{:.0f}} of {n}",
@@ -207,7 +208,7 @@ def run(quick: bool = False) -> list[Figure]:
             extra=locked,
         ),
         Figure(
-            SECTION,
+            section,
             f"slowest answer to a click during the {lock_seconds:g} s write lock",
             locked["slowest_ms"],
             "{:.0f} ms",
@@ -216,7 +217,7 @@ def run(quick: bool = False) -> list[Figure]:
             extra=locked,
         ),
         Figure(
-            SECTION,
+            section,
             "clicks lost under kill -9 of the web process mid-burst",
             killed["lost"],
             f"{{:.0f}} of {n}",
@@ -229,13 +230,12 @@ def run(quick: bool = False) -> list[Figure]:
             extra=killed,
         ),
     ]
-    for figure in figures:
-        print(figure.line(), flush=True)
     return figures
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m bench.click_loss [--quick]; also section 7 of python -m bench hostile
     from bench.common import quiet_logs
 
     quiet_logs()
-    run(quick="--quick" in sys.argv)
+    for figure in run(quick="--quick" in sys.argv):
+        print(figure.line(), flush=True)

@@ -353,17 +353,18 @@ def measure(url: str, *, repeat: int, business_hours: str | None = None) -> dict
     return figures
 
 
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. Linux keeps ru_maxrss across exec, so a child started by a big parent
-    (the whole `python -m bench` run) would report the parent's; VmHWM belongs to this program's memory only."""
+def peak_rss_mb(pid: int | None = None) -> float:
+    """This process's peak resident memory (or process `pid`'s). Linux keeps ru_maxrss across exec, so a child
+    started by a big parent (the whole `python -m bench` run) would report the parent's; VmHWM belongs to this
+    program's memory only."""
     try:
-        with open("/proc/self/status") as status:
+        with open(f"/proc/{pid or 'self'}/status") as status:
             for line in status:
                 if line.startswith("VmHWM:"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if pid is None else float("nan")
 
 
 def _measure_in_child(url: str, repeat: int, business_hours: str | None) -> dict:

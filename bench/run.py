@@ -3,8 +3,10 @@
     python -m bench                 # everything, under 10 minutes on 2 cores; writes bench/RESULTS.md
     python -m bench --quick         # a smoke run of each with small N (CI); writes nothing unless --output is given
     python -m bench --only mirroring,economy
+    python -m bench hostile         # sections by name, as --only does
 
-Sections: mirroring (1), economy (2), slack-limit (3), ack-latency (4), digests (5, bench/digests.py), profile (6).
+Sections: mirroring (1), economy (2), slack-limit (3), ack-latency (4), digests (5, bench/digests.py), profile (6),
+hostile (7).
 The exit status is 0 when every section ran, whether or not its targets were met: the figures say that.
 """
 
@@ -21,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import ack_latency, economy, mirroring, slack_limit  # noqa: E402
+from bench import ack_latency, economy, hostile, mirroring, slack_limit  # noqa: E402
 from bench.common import Figure, machine, quiet_logs  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -119,6 +121,7 @@ SECTIONS = {
     "ack-latency": ack_latency.run,
     "digests": digests,
     "profile": profile,
+    "hostile": hostile.run,
 }
 
 
@@ -190,17 +193,21 @@ def write_results(path: Path, figures, failures, durations, *, quick: bool, star
     for f in figures:
         if f.section.startswith("6."):
             lines.append(f"- {f.name}: {f.shown}")
+    lines += ["", f"### {hostile.SECTION}", "", hostile.__doc__.strip(), ""]
+    lines += [f"- {f.name}: {f.note}" for f in figures if f.section == hostile.SECTION and f.note]
     lines += ["", "Section durations: " + ", ".join(f"{k} {v:.0f} s" for k, v in durations.items()), ""]
     path.write_text("\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sections", nargs="*", help="sections to run (default: all), as --only")
     parser.add_argument("--quick", action="store_true", help="a smoke run of each benchmark with small N")
     parser.add_argument("--only", help=f"comma-separated sections among: {', '.join(SECTIONS)}")
     parser.add_argument("--output", type=Path, help="where to write the results (default bench/RESULTS.md)")
     args = parser.parse_args(argv)
-    names = [n.strip() for n in args.only.split(",")] if args.only else list(SECTIONS)
+    chosen = [n.strip() for n in (args.only or "").split(",") if n.strip()] + args.sections
+    names = chosen or list(SECTIONS)
     unknown = [n for n in names if n not in SECTIONS]
     if unknown:
         parser.error(f"unknown section(s): {', '.join(unknown)}")

@@ -8,9 +8,11 @@ import sys
 import threading
 
 from dotenv import load_dotenv
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import logs, preflight, wiring
 from bot.settings import SECRET_NAMES, ConfigError, Settings, from_env
+from storage.health import plain_reason
 
 log = logging.getLogger("bot")
 
@@ -26,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = sub.add_parser("sandbox", help="the bridge between local stand-ins of Slack and X, with a web page")
     sandbox.add_argument("--data", metavar="DIR", help="keep its database and state here (default: temporary)")
     sandbox.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
+    sandbox.add_argument(
+        "--socket-mode", action="store_true", help="Slack reaches the bot over Socket Mode instead of HTTP"
+    )
     sub.add_parser("doctor", help="check the credentials, scopes, channels and database of a real install")
     digest = sub.add_parser("digest", help="post the daily digests now (and the weekly one for a Sunday)")
     digest.add_argument("--date", type=_day, help="the day to report, YYYY-MM-DD (default: yesterday in TIMEZONE)")
@@ -54,7 +59,13 @@ def main(argv: list[str] | None = None) -> int:
         from bot import sandbox
 
         announce = "No Slack or X credentials are set: starting the sandbox instead." if args.command == "run" else None
-        return sandbox.serve(getattr(args, "data", None), getattr(args, "port", 0), env=os.environ, announce=announce)
+        return sandbox.serve(
+            getattr(args, "data", None),
+            getattr(args, "port", 0),
+            env=os.environ,
+            announce=announce,
+            socket_mode=getattr(args, "socket_mode", False),
+        )
     try:
         settings = from_env()
         logs.configure(settings.log_level, settings.secrets())
@@ -65,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"Cannot start: {err}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as err:  # the database failed in the middle of the work (locked, gone, full)
+        print(f"Stopped: DATABASE_URL: {plain_reason(err)}", file=sys.stderr)
+        return 1
 
 
 def _bridge(settings: Settings, *, check_channels: bool):
@@ -106,17 +120,22 @@ def cmd_worker(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, bridge) -> None:
+def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
+    """Serve Slack until stopped; `ready` runs once Slack can reach the bot (in Socket Mode: once connected, so
+    that an app-level token Slack refuses stops the start before anything else runs)."""
     from bot.web import serve
 
     app = wiring.build_app(settings, bridge)
     if settings.slack_app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot import socket_mode
 
-        log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token).start()
+        handler = socket_mode.connect(app, settings.slack_app_token)
+        ready()
+        _wait_for_signal()
+        socket_mode.close(handler)
     else:
-        serve(app, bridge.engine, settings.port)
+        ready()
+        serve(app, bridge.engine, settings.port, signing_secret=settings.slack_signing_secret)
 
 
 def cmd_web(settings: Settings) -> int:
@@ -129,11 +148,11 @@ def cmd_run(settings: Settings) -> int:
 
     bridge = _bridge(settings, check_channels=True)
     worker = Worker(bridge, settings)
-    worker.start()
     try:
-        _serve(settings, bridge)
+        _serve(settings, bridge, ready=worker.start)
     finally:
-        worker.stop()
+        if worker.scheduler.running:
+            worker.stop()
     return 0
 
 
@@ -170,8 +189,6 @@ def cmd_digest(settings: Settings, args) -> int:
 
 
 def cmd_migrate(settings: Settings) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage import schema
     from storage.engine import make_engine
 
@@ -182,8 +199,7 @@ def cmd_migrate(settings: Settings) -> int:
         print(f"Cannot migrate: {err}", file=sys.stderr)
         return 1
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        print(f"Cannot migrate DATABASE_URL: {type(err).__name__}: {reason}", file=sys.stderr)
+        print(f"Cannot migrate DATABASE_URL: {plain_reason(err)}", file=sys.stderr)
         return 1
     finally:
         engine.dispose()

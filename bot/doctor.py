@@ -21,6 +21,7 @@ from bot.slack_chat import PLAIN_ERRORS
 from bot.x_network import RebasedTransport
 from storage import schema
 from storage.engine import make_engine
+from storage.health import READ_ONLY, database_state, plain_reason
 
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 WRITE_LEVELS = ("read-write", "read-write-directmessages")
@@ -407,18 +408,27 @@ class Doctor:
         engine = make_engine(url)
         try:
             state = schema.status(engine)
+            writable = database_state(engine)
         except SQLAlchemyError as err:
-            reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
             self.add(
                 "Database",
                 FAIL,
-                f"cannot be used ({type(err).__name__}: {reason})",
+                f"cannot be used ({plain_reason(err)})",
                 "check DATABASE_URL, that the server runs and that the user may connect",
             )
             return
         finally:
             engine.dispose()
-        self.add("Database", OK, f"reachable ({engine.url.render_as_string(hide_password=True)})")
+        shown = engine.url.render_as_string(hide_password=True)
+        if writable == READ_ONLY:
+            self.add(
+                "Database",
+                FAIL,
+                f"read-only ({shown}): the bridge records every mention, click and reply",
+                "give the bridge's user write access (the file and its folder, or the database), or use the primary",
+            )
+            return
+        self.add("Database", OK, f"reachable and writable ({shown})")
         if state.up_to_date:
             self.add("Database schema", OK, f"migrated (revision {state.head})")
         elif not state.known:

@@ -143,8 +143,19 @@ def _flag(env, name: str) -> bool:
 def _url(env, name: str, default: str) -> str:
     raw = _text(env, name) or default
     if not raw.startswith(("http://", "https://")):
-        raise ConfigError(f"{name} must be an http(s) URL, not {raw!r}")
+        # Not echoed: what is pasted into the wrong setting is often a token.
+        raise ConfigError(f"{name} must be an http(s) URL (leave it unset for {default})")
     return raw
+
+
+def _database_url(env) -> str:
+    from storage import urls
+
+    raw = _text(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
+    try:
+        return urls.normalize(raw)
+    except urls.UnusableURL as err:
+        raise ConfigError(f"DATABASE_URL {err} ({urls.hide_password(raw)}). It takes {urls.ACCEPTED}.") from None
 
 
 def _clock(env, name: str, default: time) -> time:
@@ -169,13 +180,7 @@ def from_env(env=None) -> Settings:
     app_token = _text(env, "SLACK_APP_TOKEN")
     if app_token and not app_token.startswith("xapp-"):
         raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Socket Mode)")
-    database_url = _text(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
-    if "://" not in database_url:
-        raise ConfigError(f"DATABASE_URL must be a database URL such as sqlite:///file.db, not {database_url!r}")
-    # Hosts (Heroku, Render) hand out postgres:// URLs; SQLAlchemy needs the driver named: psycopg 3.
-    for bare in ("postgres://", "postgresql://"):
-        if database_url.startswith(bare):
-            database_url = "postgresql+psycopg://" + database_url[len(bare) :]
+    database_url = _database_url(env)
     business_hours = _text(env, "BUSINESS_HOURS")
     if business_hours:
         from bot.domain.business_hours import parse_business_hours

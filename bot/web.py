@@ -1,38 +1,56 @@
-"""The HTTP front: POST /slack/events (events, actions, commands) and GET /healthz, served by waitress."""
+"""The HTTP front: POST /slack/events (events, actions, commands) and GET /healthz, served by waitress.
+
+Nothing reaches Bolt but what passed the gate (bot/request_gate.py: size, headers, signature). The server is tuned so
+that idle or slow clients cannot starve Slack's requests (bench/hostile.py measures it): it reads every request
+without a thread (a thread serves only a complete request), holds up to CONNECTION_LIMIT connections, closes one idle
+for CHANNEL_TIMEOUT seconds, and refuses a body over the gate's cap itself, before buffering it.
+"""
 
 import contextlib
 import json
 import logging
+import resource
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.request_gate import MAX_BODY_BYTES, Gate
+from storage.health import WRITABLE, database_state, plain_reason
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# Slack's requests take well under a second to send and keep no connection idle for long; a proxy's pooled
+# connection that is closed is reopened by it at once.
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT_SECONDS = 10
+CLEANUP_INTERVAL_SECONDS = 2
+SPARE_FILES = 100  # descriptors kept for the database, logs and outgoing HTTP beside the connections
 
 
-def make_wsgi(app: App, engine):
+def make_wsgi(app: App, engine, *, signing_secret: str | None):
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
+    gate = Gate(signing_secret)
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
         method = environ.get("REQUEST_METHOD", "GET")
         if path == "/healthz" and method in ("GET", "HEAD"):
-            try:
-                with engine.connect() as conn:
-                    conn.execute(text("SELECT 1"))
-                status, body = "200 OK", {"ok": True}
-            except Exception as err:  # the probe reports, it does not crash the server
-                status, body = "503 Service Unavailable", {"ok": False, "error": type(err).__name__}
+            status, body = health(engine)
             payload = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
             return [payload]
-        if path == EVENTS_PATH and method != "POST":
+        if path != EVENTS_PATH:
+            start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "10")])
+            return [b"Not Found\n"]
+        if method != "POST":
             payload = b"Use POST: this is Slack's Request URL for events, interactivity and slash commands.\n"
             start_response("405 Method Not Allowed", [("Content-Type", "text/plain"), ("Allow", "POST")])
             return [payload]
+        refusal = gate.admit(environ)
+        if refusal is not None:
+            return refusal.answer(start_response)
         try:
             return slack(environ, start_response)
         except Exception:  # Bolt parses the payload before any listener: a malformed one must not be a 500
@@ -44,15 +62,50 @@ def make_wsgi(app: App, engine):
     return application
 
 
-def create_server(app: App, engine, port: int, host: str = "0.0.0.0", threads: int = 16):
+def health(engine) -> tuple[str, dict]:
+    """200 when the database can be read and written; 503 when it is read-only or cannot be read. It takes no write
+    lock, so it answers at once while another process holds one."""
+    try:
+        state = database_state(engine)
+    except SQLAlchemyError as err:
+        return "503 Service Unavailable", {"ok": False, "database": "unreachable", "error": plain_reason(err)}
+    if state != WRITABLE:
+        return "503 Service Unavailable", {"ok": False, "database": state}
+    return "200 OK", {"ok": True, "database": state}
+
+
+def connection_limit() -> int:
+    """CONNECTION_LIMIT, raising this process's open-file limit to allow it when the hard limit does (else less)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = CONNECTION_LIMIT + SPARE_FILES
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+            soft = min(wanted, hard)
+    return CONNECTION_LIMIT if soft == resource.RLIM_INFINITY else max(10, min(CONNECTION_LIMIT, soft - SPARE_FILES))
+
+
+def create_server(app: App, engine, port: int, host: str = "0.0.0.0", threads: int = 16, *, signing_secret: str | None):
     """The waitress server, bound (port 0 picks a free one: see `effective_port`) but not yet running."""
     from waitress.server import create_server as waitress_server
 
-    return waitress_server(make_wsgi(app, engine), host=host, port=port, threads=threads, ident="social-inbox")
+    return waitress_server(
+        make_wsgi(app, engine, signing_secret=signing_secret),
+        host=host,
+        port=port,
+        threads=threads,
+        ident="social-inbox",
+        max_request_body_size=MAX_BODY_BYTES + 1,  # waitress refuses at or above it: MAX_BODY_BYTES still passes
+        connection_limit=connection_limit(),
+        channel_timeout=CHANNEL_TIMEOUT_SECONDS,
+        cleanup_interval=CLEANUP_INTERVAL_SECONDS,
+        asyncore_use_poll=True,  # select() cannot watch more than 1024 sockets
+        clear_untrusted_proxy_headers=True,
+    )
 
 
-def serve(app: App, engine, port: int, host: str = "0.0.0.0") -> None:
-    server = create_server(app, engine, port, host)
+def serve(app: App, engine, port: int, host: str = "0.0.0.0", *, signing_secret: str | None) -> None:
+    server = create_server(app, engine, port, host, signing_secret=signing_secret)
     log.info("listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
     server.run()
 

@@ -17,6 +17,7 @@ from bot.slack_chat import SlackChat
 from bot.x_network import XNetwork
 from storage import schema
 from storage.engine import make_engine
+from storage.health import READ_ONLY, database_state, plain_reason
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,21 @@ def build_sources(settings: Settings) -> Sources | None:
 def build_engine(settings: Settings):
     engine = make_engine(settings.database_url)
     check_schema(engine, settings)
+    check_writable(engine)
     return engine
+
+
+def check_writable(engine) -> None:
+    """Every mention, click and reply is recorded: a database that cannot be written stops the start."""
+    try:
+        state = database_state(engine)
+    except SQLAlchemyError as err:
+        raise ConfigError(f"DATABASE_URL: the database could not be used ({plain_reason(err)})") from None
+    if state == READ_ONLY:
+        raise ConfigError(
+            "DATABASE_URL: the database is read-only (a read-only file, folder or URL, a standby server, or a "
+            "read-only user): the bridge records every mention, click and reply, so it needs to write"
+        )
 
 
 def check_schema(engine, settings: Settings) -> None:
@@ -105,8 +120,7 @@ def check_schema(engine, settings: Settings) -> None:
     except schema.SchemaError as err:
         raise ConfigError(f"DATABASE_URL: {err}") from None
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).strip().splitlines()[0]
-        raise ConfigError(f"DATABASE_URL: the database could not be used ({type(err).__name__}: {reason})") from None
+        raise ConfigError(f"DATABASE_URL: the database could not be used ({plain_reason(err)})") from None
     raise ConfigError(
         f"the database (DATABASE_URL) is at revision {state.current or 'none (empty)'} and this version needs "
         f"{state.head}: run `python -m bot migrate` first"

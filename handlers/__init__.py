@@ -2,11 +2,12 @@
 
 from slack_bolt import App
 
-from handlers import actions, commands, errors, events, reply_actions, saved_replies
+from handlers import actions, commands, errors, events, reply_actions, responses, saved_replies
 
 
 def register(app: App, bridge) -> None:
     errors.register(app)
+    responses.register(app)
     events.register(app, bridge)
     actions.register(app, bridge)
     commands.register(app, bridge)

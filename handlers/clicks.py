@@ -11,6 +11,7 @@ repeats it, two real clicks of the same button never do. A payload without those
 """
 
 import hashlib
+import json
 import logging
 from collections.abc import Callable
 
@@ -27,7 +28,9 @@ NOT_RECORDED = "The bridge could not record this request in time. Nothing was ch
 def click_key(kind: str, user: str, control: str, stamp, request: BoltRequest) -> str:
     if isinstance(stamp, str) and stamp:
         return f"{kind}:{user}:{control}:{stamp}"
-    return f"{kind}:sha256:{hashlib.sha256(request.raw_body.encode()).hexdigest()}"
+    # Over HTTP, the body's bytes; in Socket Mode Bolt has the payload only as parsed JSON.
+    raw = request.raw_body or json.dumps(request.body, sort_keys=True, default=str)
+    return f"{kind}:sha256:{hashlib.sha256(raw.encode()).hexdigest()}"
 
 
 def recorded(bridge, parse: Callable[[dict, BoltRequest], Click | None]):

@@ -10,13 +10,17 @@ from sqlmodel import Session, SQLModel, create_engine
 from storage import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 IDLE_IN_TRANSACTION_MS = 10_000
-BUSY_TIMEOUT_MS = 30_000  # how long a SQLite transaction waits for another's write lock, unless told otherwise
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another's write lock, unless told otherwise
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        # More connections than the web's request threads and listeners together: a request never waits for one.
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=10, max_overflow=30
+            url,
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+            pool_size=10,
+            max_overflow=30,
         )
 
         @event.listens_for(engine, "connect")

@@ -62,7 +62,8 @@ def _revisions() -> set[str]:
 
 
 def status(engine: Engine) -> Status:
-    with engine.connect() as conn:
+    """Read only: it takes no write lock, so it answers while another process holds one."""
+    with engine.execution_options(read_only=True).connect() as conn:
         current = MigrationContext.configure(conn).get_current_revision()
     return Status(current=current, head=head())
 

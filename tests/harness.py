@@ -3,6 +3,7 @@
 import html
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -11,11 +12,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from waitress.server import create_server
-
-from bot import wiring
+from bot import socket_mode, wiring
 from bot.settings import from_env
-from bot.web import make_wsgi, stop_server
+from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
+from bot.web import create_server, stop_server
 from tests.fakes import FakeSlack, FakeX, SlackDriver
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -51,6 +51,13 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
     (so only `env` configures the bot), plus `env`, with this checkout importable."""
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(SETTINGS_OF_THE_MACHINE)}
     return {**inherited, **env, "PYTHONPATH": str(ROOT)}
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (for a subprocess to listen on)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until(condition, timeout: float = 5.0, interval: float = 0.02):
@@ -108,11 +115,7 @@ class RunningBot:
         self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
         self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         self.server = create_server(
-            make_wsgi(self.app, self.bridge.engine),
-            host="127.0.0.1",
-            port=0,
-            threads=8,
-            clear_untrusted_proxy_headers=True,
+            self.app, self.bridge.engine, 0, "127.0.0.1", threads=8, signing_secret=self.settings.slack_signing_secret
         )
         self.url = f"http://127.0.0.1:{self.server.effective_port}"
         self.events_url = self.url + "/slack/events"
@@ -126,6 +129,36 @@ class RunningBot:
     def stop(self) -> None:
         """Stop serving, then let listeners already at work finish, so nothing of this bot runs into the next test."""
         stop_server(self.server, self.thread)
+        self.listeners.shutdown(wait=True)
+        self.bridge.engine.dispose()
+
+
+def socket_mode_env(slack: FakeSlack, x: FakeX, database_url: str, app: SocketModeSlack, **extra) -> dict[str, str]:
+    """A Socket Mode install's environment: the app-level token, and no signing secret."""
+    env = bot_env(slack, x, database_url, **{"SLACK_APP_TOKEN": app.app_token, **extra})
+    del env["SLACK_SIGNING_SECRET"]
+    return env
+
+
+class SocketModeBot:
+    """`python -m bot run` with SLACK_APP_TOKEN, in this process: connected to the Socket Mode stand-in, and the
+    worker's cycle on demand. Its people (``.slack``) reach it as envelopes over the WebSocket."""
+
+    def __init__(self, env: dict[str, str], slack: FakeSlack, app: SocketModeSlack):
+        self.settings = from_env(env)
+        self.settings.require_for("run")
+        self.bridge = wiring.build_bridge(self.settings)
+        self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
+        self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
+        self.handler = socket_mode.connect(self.app, self.settings.slack_app_token)
+        self.slack = SocketModeDriver(slack, app)
+        wait_until(lambda: app.open_connections(), timeout=10)
+
+    def cycle(self) -> dict:
+        return self.bridge.cycle()
+
+    def stop(self) -> None:
+        socket_mode.close(self.handler)
         self.listeners.shutdown(wait=True)
         self.bridge.engine.dispose()
 

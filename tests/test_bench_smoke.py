@@ -27,7 +27,7 @@ def section(figures, prefix: str):
 def test_every_section_runs_and_is_written(quick):
     figures, failures, output = quick
     assert failures == {}
-    for prefix in ("1.", "2.", "3.", "4.", "5.", "6."):
+    for prefix in ("1.", "2.", "3.", "4.", "5.", "6.", "7."):
         section(figures, prefix)
     assert all(math.isfinite(f.value) for f in figures)
     text = output.read_text()
@@ -76,3 +76,13 @@ def test_digests_and_profile_report(quick):
     assert 95 <= sum(shares) <= 105
     transactions = next(f for f in profile if f.name == "transactions per new mention")
     assert transactions.value > 0
+
+
+def test_hostile_traffic_is_refused_cheaply_and_starves_nothing(quick):
+    body, time_to_answer, *latencies = section(quick[0], "7.")[:6]
+    assert body.extra["status"] == "413" and body.extra["logged_mb"] < 0.01
+    assert 0 < body.value < body.extra["rss_before_mb"] + 20 and time_to_answer.value > 0
+    for figure in latencies:
+        assert figure.extra["unanswered"] == 0 and 0 < figure.value < 10_000
+    lost = [f for f in section(quick[0], "7.") if f.name.startswith("clicks lost")]
+    assert len(lost) >= 2

@@ -121,10 +121,16 @@ class Bridge:
         return self.sources.ready_accounts(), failures
 
     def _store_account(self, source: AccountSource) -> None:
-        me = source.account
+        me, campaign = source.account, source.campaign_name()
+        # Read first: a start with the account stored as it is takes no write lock, so it is not held up (30 s,
+        # then a failure) by another process holding one.
+        with self.session(read_only=True) as s:
+            known = accounts.get_account(s, network=me.network, account_id=me.account_id)
+            if known is not None and (known.handle, known.campaign) == (me.handle, campaign):
+                return
         with self.session() as s:
             accounts.ensure_account(
-                s, network=me.network, account_id=me.account_id, handle=me.handle, campaign=source.campaign_name()
+                s, network=me.network, account_id=me.account_id, handle=me.handle, campaign=campaign
             )
 
     def account(self) -> BrandAccount:

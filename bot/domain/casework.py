@@ -1,4 +1,8 @@
-"""Claim, unclaim, resolve, reopen: each decided by one conditional update, recorded as an event."""
+"""Claim, unclaim, resolve, reopen: each decided by one conditional update, recorded as an event.
+
+A click's key (the chat's id of that click, recorded before the chat heard back: bot/domain/clicks.py) is marked done
+in the same transaction as what it decided, so the same click run again (Slack's redelivery, a replay, a worker
+finishing an interrupted one) changes nothing and says nothing."""
 
 import logging
 

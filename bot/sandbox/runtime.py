@@ -2,7 +2,9 @@
 
 The bot gets its settings from an env dict (SLACK_API_URL and X_API_URL pointing at the stand-ins), is served
 by bot/web.py on a free port and has the worker's cycle running; everything a person does on the page reaches
-it the way Slack and X would deliver it: signed requests from the SlackDriver, posts on FakeX.
+it the way Slack and X would deliver it: signed requests from the SlackDriver, posts on FakeX. With
+``socket_mode`` the bot serves no HTTP at all: it connects to the Socket Mode stand-in with an app-level token, as
+`python -m bot run` with SLACK_APP_TOKEN does, and the page's clicks, messages and commands reach it as envelopes.
 """
 
 import logging
@@ -15,11 +17,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import logs, manifest, preflight, web, wiring
+from bot import logs, manifest, preflight, socket_mode, web, wiring
 from bot.sandbox import state
 from bot.settings import Settings, from_env
 from bot.standins.slack_api import FakeSlack
 from bot.standins.slack_driver import Delivery, SlackDriver
+from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from bot.standins.x_api import FakeX
 from storage import schema
 from storage.engine import make_engine
@@ -79,6 +82,7 @@ class Sandbox:
         poll_interval: float = 5.0,
         seed: bool = True,
         configure_logging: bool = False,
+        socket_mode: bool = False,
     ):
         self._own_dir = data_dir is None
         self.data_dir = Path(data_dir) if data_dir else Path(tempfile.mkdtemp(prefix="social-inbox-sandbox-"))
@@ -96,6 +100,8 @@ class Sandbox:
             scopes=self._manifest_scopes(),
         )
         self.x = FakeX(brand_username=BRAND_HANDLE, brand_name=BRAND_NAME)
+        self.socket = SocketModeSlack(self.slack, app_id="A0SANDBOX") if socket_mode else None
+        self._socket_handler = None
         self.customers: list[str] = []  # handles, in the order they first posted
         self.notices: list[Notice] = []
         self.seeded = False
@@ -146,7 +152,15 @@ class Sandbox:
                 "MIRROR_RATE_PER_CHANNEL": "100",
             }
         )
+        if self.socket is not None:  # Socket Mode: the app-level token instead of the signing secret
+            del env["SLACK_SIGNING_SECRET"]
+            env["SLACK_APP_TOKEN"] = self.socket.app_token
         return env
+
+    @property
+    def mode(self) -> str:
+        """How Slack reaches the bot here, in a few words for the page."""
+        return "Socket Mode" if self.socket is not None else "HTTP (signed requests to /slack/events)"
 
     def start(self) -> "Sandbox":
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -159,6 +173,8 @@ class Sandbox:
                 self.slack.add_user(uid, name, real_name)
         self.slack.start()
         self.x.start()
+        if self.socket is not None:
+            self.socket.start()
         try:
             self._start_bot()
             if self.seed and not restored:
@@ -194,10 +210,17 @@ class Sandbox:
         )
         preflight.check_x(self.bridge, self.settings)
         app = wiring.build_app(self.settings, self.bridge)
-        server = web.create_server(app, self.bridge.engine, 0, "127.0.0.1", threads=8)
-        self._serve(server, "sandbox-bot")
-        self.bot_url = f"http://127.0.0.1:{server.effective_port}"
-        self.driver = SlackDriver(self.slack, self.bot_url + web.EVENTS_PATH, self.signing_secret)
+        if self.socket is not None:
+            self._socket_handler = socket_mode.connect(app, self.settings.slack_app_token)
+            self.bot_url = self.socket.url
+            self.driver = SocketModeDriver(self.slack, self.socket)
+        else:
+            server = web.create_server(
+                app, self.bridge.engine, 0, "127.0.0.1", threads=8, signing_secret=self.signing_secret
+            )
+            self._serve(server, "sandbox-bot")
+            self.bot_url = f"http://127.0.0.1:{server.effective_port}"
+            self.driver = SlackDriver(self.slack, self.bot_url + web.EVENTS_PATH, self.signing_secret)
         self.worker = Worker(self.bridge, self.settings)
         self.digests = self._digest_poster()
 
@@ -251,6 +274,9 @@ class Sandbox:
         for server, thread in reversed(self._servers):
             web.stop_server(server, thread)
         self._servers.clear()
+        if self._socket_handler is not None:
+            socket_mode.close(self._socket_handler)
+            self._socket_handler = None
         if self.worker is not None:
             self.worker.stop()
             self.worker = None
@@ -258,6 +284,8 @@ class Sandbox:
             self.bridge.engine.dispose()
         if self._started and not self._own_dir:
             self._save()
+        if self.socket is not None:
+            self.socket.stop()
         self.x.stop()
         self.slack.stop()
         if self._own_dir:
@@ -540,6 +568,7 @@ class Sandbox:
         return {
             "page": self.url,
             "bot": self.bot_url,
+            "mode": self.mode,
             "slack_api": self.slack.url,
             "x_api": self.x.url,
             "data": str(self.data_dir),

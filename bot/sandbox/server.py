@@ -1,14 +1,21 @@
 """The page's WSGI app: the page, its fragments for the refresh, and the actions a person takes on it.
 
 Each action is forwarded the way the real platforms would deliver it: a customer's post goes onto FakeX, an agent's
-click, message or slash command becomes a signed request from the SlackDriver to the bot's /slack/events.
+click, message or slash command becomes a signed request from the SlackDriver to the bot's /slack/events (or, in
+Socket Mode, an envelope over the stand-in's WebSocket). The page's header says which.
 A form posted by the page's script gets JSON back; without the script, a redirect to the page.
+
+Only the page itself may use it: a request whose Host is not this server's own address (127.0.0.1 or localhost, on
+its port: another name is DNS rebinding) is refused, and so is an action posted from another site (its Origin is
+not the page's, or the browser says Sec-Fetch-Site is not same-origin, or it has no Origin at all, which a browser
+always sends with a POST).
 """
 
+import html
 import json
 import logging
 import mimetypes
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from bot.sandbox.page import Renderer
 from bot.sandbox.runtime import AGENTS, INBOX, Sandbox, SandboxError
@@ -16,6 +23,7 @@ from bot.sandbox.runtime import AGENTS, INBOX, Sandbox, SandboxError
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+SANDBOX_PILL = '<span class="pill">sandbox</span>'
 
 
 class PageApp:
@@ -31,10 +39,29 @@ class PageApp:
             "/act/digest": self.digest,
         }
 
+    def own_hosts(self) -> set[str]:
+        port = urlsplit(self.sandbox.url).port
+        return {f"127.0.0.1:{port}", f"localhost:{port}"} if port else set()
+
+    def refusal(self, environ, method: str) -> tuple[str, bytes] | None:
+        hosts = self.own_hosts()
+        if environ.get("HTTP_HOST", "").lower() not in hosts:
+            return "400 Bad Request", b"Unknown Host: open the sandbox at the address it printed.\n"
+        if method in ("GET", "HEAD"):
+            return None
+        origin = environ.get("HTTP_ORIGIN", "").lower()
+        fetch_site = environ.get("HTTP_SEC_FETCH_SITE", "same-origin")
+        if origin not in {f"http://{h}" for h in hosts} or fetch_site != "same-origin":
+            return "403 Forbidden", b"Refused: only the sandbox's own page may act on it.\n"
+        return None
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         query = {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        refused = self.refusal(environ, method)
+        if refused is not None:
+            return self.respond(start_response, *refused, "text/plain")
         try:
             if method in ("GET", "HEAD"):
                 return self.get(path, query, start_response)
@@ -67,7 +94,7 @@ class PageApp:
 
     def get(self, path: str, query: dict, start_response):
         if path == "/":
-            page = self.renderer(query).page(error=query.get("error"))
+            page = self.with_mode(self.renderer(query).page(error=query.get("error")))
             return self.respond(start_response, "200 OK", page.encode(), "text/html; charset=utf-8")
         if path == "/fragments":
             body = json.dumps(self.renderer(query).fragments()).encode()
@@ -79,6 +106,12 @@ class PageApp:
                 start_response, "200 OK", json.dumps(self.sandbox.describe()).encode(), "application/json"
             )
         return self.respond(start_response, "404 Not Found", b"Not Found\n", "text/plain")
+
+    def with_mode(self, page: str) -> str:
+        """The header's sandbox pill, followed by how Slack reaches the bot (Socket Mode or HTTP)."""
+        mode = html.escape(self.sandbox.mode)
+        badge = f'<span class="pill" title="How Slack reaches the bot in this sandbox">{mode}</span>'
+        return page.replace(SANDBOX_PILL, f"{SANDBOX_PILL} {badge}", 1)
 
     def file(self, file_id: str, start_response):
         for f in self.sandbox.slack.files:

@@ -147,6 +147,7 @@ class FakeSlack:
         self.auto_users = auto_users
         self.url = ""
         self.response_url_base = ""
+        self.socket_mode = None  # the SocketModeSlack of this app, once one is started (bot/standins/slack_socket.py)
 
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
@@ -163,6 +164,8 @@ class FakeSlack:
         self._buckets: dict[str, tuple[float, float]] = {}  # channel (or "chat.update") -> (tokens, monotonic time)
         self._ephemerals: list[dict] = []
         self._responses: list[dict] = []
+        self._responses_flow = threading.Event()  # cleared: answers at response URLs wait (a slow Slack)
+        self._responses_flow.set()
         self._files: list[dict] = []
         self._views: list[dict] = []
         self._calls: list[tuple[str, dict]] = []
@@ -190,6 +193,7 @@ class FakeSlack:
         return self.url
 
     def stop(self) -> None:
+        self._responses_flow.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -586,7 +590,15 @@ class FakeSlack:
             upload["bytes"] = raw
         return 200, {"Content-Type": "text/plain"}, f"OK - {len(raw)}".encode()
 
+    def hold_responses(self) -> None:
+        """From now on, a POST to a response URL gets no answer until `release_responses()` (or a minute)."""
+        self._responses_flow.clear()
+
+    def release_responses(self) -> None:
+        self._responses_flow.set()
+
     def _serve_response(self, url: str, raw: bytes):
+        self._responses_flow.wait(timeout=60)
         try:
             payload = json.loads(raw or b"{}")
         except ValueError:
@@ -604,7 +616,12 @@ class FakeSlack:
             return {"ok": False, "error": "not_authed"}
         if not token.startswith("xapp-"):
             return {"ok": False, "error": "not_allowed_token_type"}
-        return {"ok": True, "url": "ws://127.0.0.1:1/"}
+        socket_mode = self.socket_mode
+        if socket_mode is None:  # no Socket Mode server here: a URL nothing answers
+            return {"ok": True, "url": "ws://127.0.0.1:1/"}
+        if token != socket_mode.app_token:
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": socket_mode.open_url()}
 
     def _api_auth_test(self, p: dict) -> dict:
         return {

@@ -1,7 +1,9 @@
 """The operating contract, from outside: `python -m bot …` with an environment, nothing else."""
 
+import json
+import os
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -9,7 +11,17 @@ import time
 import pytest
 import requests
 
-from tests.harness import SIGNING_SECRET, bot_env, cards, process_env, wait_until
+from tests.db_hazards import read_only, write_lock_held
+from tests.harness import (
+    SETTINGS_OF_THE_MACHINE,
+    SIGNING_SECRET,
+    bot_env,
+    buttons,
+    cards,
+    free_port,
+    process_env,
+    wait_until,
+)
 
 
 def run_cli(args, env, cwd, timeout=60):
@@ -29,12 +41,6 @@ def start_cli(args, env, cwd):
         stderr=subprocess.STDOUT,
         text=True,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -76,6 +82,13 @@ def test_a_wrong_setting_stops_the_start_naming_it(env, tmp_path, setting, value
     env[setting] = value
     result = run_cli(["poll-once"], env, tmp_path)
     assert result.returncode != 0 and setting in result.stderr
+
+
+def test_a_token_pasted_into_a_url_setting_is_not_echoed(env, tmp_path):
+    env["X_API_URL"] = env["X_ACCESS_TOKEN_SECRET"]
+    result = run_cli(["poll-once"], env, tmp_path)
+    assert result.returncode != 0 and "X_API_URL" in result.stderr
+    assert env["X_ACCESS_TOKEN_SECRET"] not in result.stderr + result.stdout
 
 
 def test_tokens_refused_by_slack_or_x_are_named(env, slack, x, tmp_path):
@@ -141,3 +154,126 @@ def _healthy(base: str) -> bool:
     except requests.RequestException:
         time.sleep(0.1)
         return False
+
+
+BAD_DATABASE_URLS = {
+    "mysql": "mysql://bridge:pw-secret@db.example/inbox",
+    "http": "http://bridge:pw-secret@db.example/inbox",
+    "psycopg2": "postgresql+psycopg2://bridge:pw-secret@127.0.0.1/inbox",
+    "no-folder": "sqlite:////nonexistent/dir/x.db",
+    "garbage": "bridge:pw-secret@db.example/inbox",
+    "spaces": "not a url://bridge:pw-secret@x",
+}
+COMMANDS = ["run", "web", "worker", "poll-once", "migrate", "digest", "doctor"]
+
+
+def assert_one_clean_message(returncode: int, output: str) -> None:
+    assert returncode != 0
+    assert "DATABASE_URL" in output and "sqlite:///" in output and "postgresql+psycopg://" in output, output
+    assert "Traceback" not in output and "pw-secret" not in output, output
+
+
+@pytest.mark.parametrize("url", BAD_DATABASE_URLS.values(), ids=BAD_DATABASE_URLS.keys())
+def test_a_bad_database_url_gets_one_clean_message_in_every_command(env, url, monkeypatch, capsys):
+    from bot import cli
+
+    for name in [k for k in os.environ if k.startswith(SETTINGS_OF_THE_MACHINE)]:
+        monkeypatch.delenv(name)
+    for name, value in {**env, "DATABASE_URL": url}.items():
+        monkeypatch.setenv(name, value)
+    for command in COMMANDS:
+        returncode = cli.main([command])
+        captured = capsys.readouterr()
+        assert_one_clean_message(returncode, captured.out + captured.err)
+
+
+@pytest.mark.parametrize(
+    "command, url",
+    [
+        ("web", BAD_DATABASE_URLS["psycopg2"]),
+        ("migrate", BAD_DATABASE_URLS["spaces"]),
+        ("doctor", BAD_DATABASE_URLS["mysql"]),
+    ],
+)
+def test_a_bad_database_url_is_named_by_the_command_itself(env, tmp_path, command, url):
+    result = run_cli([command], {**env, "DATABASE_URL": url}, tmp_path)
+
+    assert_one_clean_message(result.returncode, result.stdout + result.stderr)
+
+
+def test_a_read_only_database_stops_the_start_naming_it(env, database_url, tmp_path):
+    with read_only(database_url):
+        results = [run_cli([command], env, tmp_path, timeout=60) for command in ("web", "poll-once")]
+
+    for result in results:
+        assert result.returncode != 0 and "Traceback" not in result.stderr
+        assert "DATABASE_URL" in result.stderr and "read-only" in result.stderr, result.stderr
+
+
+def test_web_restarts_and_answers_healthz_while_another_process_holds_a_write_lock(env, database_url, tmp_path):
+    env["PORT"] = str(free_port())
+    assert run_cli(["poll-once"], env, tmp_path).returncode == 0  # it ran before: its brand account is stored
+    with write_lock_held(database_url):
+        web = start_cli(["web"], env, tmp_path)
+        try:
+            health = wait_until(lambda: _health(f"http://127.0.0.1:{env['PORT']}"), timeout=25)
+        finally:
+            web.send_signal(signal.SIGTERM)
+            output = web.communicate(timeout=20)[0]
+    assert health == {"ok": True, "database": "writable"}, output
+    assert "Traceback" not in output
+
+
+@pytest.mark.slow
+def test_poll_once_under_a_write_lock_that_outlasts_its_wait_says_so(env, database_url, tmp_path):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's busy timeout; PostgreSQL waits for a lock as long as it is held")
+    with write_lock_held(database_url):
+        result = run_cli(["poll-once"], env, tmp_path, timeout=120)
+
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "DATABASE_URL" in result.stderr and "write lock" in result.stderr, result.stderr
+
+
+def test_debug_logs_carry_no_authorization_header_and_no_refused_body(env, slack, x, customer, tmp_path):
+    env.update(PORT=str(free_port()), LOG_LEVEL="DEBUG")
+    x.post(customer["id"], "@AcmeSupport my parcel")
+    assert run_cli(["poll-once"], env, tmp_path).returncode == 0
+    card = cards(slack)[0]
+    polled = run_cli(["poll-once"], env, tmp_path)
+    web = start_cli(["web"], env, tmp_path)
+    base = f"http://127.0.0.1:{env['PORT']}"
+    marker = "BODY-MARKER-7f3a"
+    try:
+        wait_until(lambda: _healthy(base), timeout=20)
+        from tests.fakes import SlackDriver
+
+        driver = SlackDriver(slack, base + "/slack/events", SIGNING_SECRET)
+        forged = json.dumps({"type": "event_callback", "event": {"text": marker}}).encode()
+        refused = [
+            driver.post_raw(forged, content_type="application/json", signature="v0=" + "0" * 64).status,
+            driver.post_raw(forged, content_type="application/json", timestamp=0).status,
+            requests.post(base + "/slack/events", data=marker.encode() * 200_000, timeout=30).status_code,
+        ]
+        driver.click("UANA", "C_INBOX", card["ts"], "case_claim", buttons(card)["case_claim"])
+        wait_until(lambda: "Claimed" in str(slack.message("C_INBOX", card["ts"])["blocks"]), timeout=10)
+        driver.say("UANA", "C_INBOX", "We are on it", thread_ts=card["ts"])
+        wait_until(lambda: x.brand_posts(), timeout=10)
+    finally:
+        web.send_signal(signal.SIGTERM)
+        output = web.communicate(timeout=20)[0]
+    logs = output + polled.stderr
+    assert refused == [401, 401, 413]
+    assert "DEBUG" in logs, "the bot did log at DEBUG"
+    assert marker not in logs, "a refused body reached the log"
+    assert not re.search(r"(?i)authorization['\"]?\s*[:=]\s*['\"]?(oauth|bearer)\s", logs), "an Authorization header"
+    assert not re.search(r"oauth_signature=\"?[A-Za-z0-9%]", logs), "an OAuth signature reached the log"
+
+
+def _health(base: str) -> dict | None:
+    try:
+        response = requests.get(base + "/healthz", timeout=5)
+    except requests.RequestException:
+        time.sleep(0.1)
+        return None
+    return response.json() if response.status_code == 200 else None

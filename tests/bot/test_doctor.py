@@ -196,9 +196,16 @@ def test_a_database_not_migrated(good_slack, x, tmp_path):
 
 
 def test_a_database_file_that_is_not_there(good_slack, x, tmp_path):
-    status, lines, _ = examine(env_for(good_slack, x, f"sqlite:///{tmp_path / 'nowhere' / 'bot.db'}"))
+    status, lines, _ = examine(env_for(good_slack, x, f"sqlite:///{tmp_path / 'bot.db'}"))
 
     assert status == 1 and "does not exist" in lines["Database"]
+    assert not (tmp_path / "bot.db").exists(), "the doctor creates nothing"
+
+
+def test_a_database_file_in_a_folder_that_is_not_there(good_slack, x, tmp_path):
+    status, lines, _ = examine(env_for(good_slack, x, f"sqlite:///{tmp_path / 'nowhere' / 'bot.db'}"))
+
+    assert status == 1 and "DATABASE_URL" in lines["Settings"] and "does not exist" in lines["Settings"]
     assert not (tmp_path / "nowhere").exists(), "the doctor creates nothing"
 
 

@@ -53,13 +53,15 @@ def test_a_click_delivered_twice_changes_nothing_twice(bot, slack, x, customer):
     first = click(bot, "UANA", card, "case_claim")
     wait_until(lambda: "Claimed" in card_text(slack.message("C_INBOX", card["ts"])))
 
-    again = bot.slack.redeliver(first)
-
+    again = bot.slack.redeliver(first)  # Slack's retry: the same payload
     assert again.status == 200
+    click(bot, "UANA", card, "case_claim")  # a second click of her own, after the repeat of the first
+    wait_until(lambda: slack.responses)
+
     bot.stop()  # every listener at work finishes
     with bot.bridge.session() as s:
         assert len(s.exec(select(Event)).all()) == 1
-    assert slack.responses == [], "the same click again is not a second click: nobody is told anything"
+    assert [r["text"] for r in slack.responses] == ["You already own this case."], "the repeat said nothing"
 
 
 def test_one_hundred_simultaneous_claims_have_one_winner(bot, slack, x, customer):

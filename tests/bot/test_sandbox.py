@@ -9,9 +9,10 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import pytest
+import requests
 from slack_sdk import WebClient
 
 from bot import cli
@@ -38,18 +39,29 @@ def get(url: str) -> tuple[int, str]:
         return err.code, err.read().decode()
 
 
-def act(sandbox: Sandbox, action: str, **fields) -> tuple[int, dict]:
+def act(sandbox: Sandbox, action: str, *, headers: dict | None = None, **fields) -> tuple[int, dict]:
+    """POST a form as the page's script does, with the headers a browser adds to it (or `headers` instead)."""
     request = urllib.request.Request(
         sandbox.url + "act/" + action,
         data=urlencode(fields).encode(),
-        headers={"Accept": "application/json", "Content-Type": "application/x-www-form-urlencoded"},
+        headers={
+            "Accept": "application/json",
+            "Content-Type": "application/x-www-form-urlencoded",
+            **(browser_headers(sandbox) if headers is None else headers),
+        },
         method="POST",
     )
     try:
         with urllib.request.urlopen(request, timeout=20) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
+        body = err.read()
+        return err.code, json.loads(body) if body.startswith(b"{") else {"ok": False, "error": body.decode()}
+
+
+def browser_headers(sandbox: Sandbox) -> dict:
+    """What a browser adds to a form its page posts to its own origin."""
+    return {"Origin": sandbox.url.rstrip("/"), "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}
 
 
 def fragments(sandbox: Sandbox, agent: str = LUCIA, channel: str = INBOX) -> dict:
@@ -159,11 +171,63 @@ def test_bad_input_gets_a_plain_answer(sandbox):
     status, answer = act(sandbox, "mention", handle="@someone", text="  ")
     assert status == 400 and answer["ok"] is False
 
-    request = urllib.request.Request(sandbox.url + "act/say", data=b"agent=U0SAM&text=", method="POST")
+    request = urllib.request.Request(
+        sandbox.url + "act/say", data=b"agent=U0SAM&text=", headers=browser_headers(sandbox), method="POST"
+    )
     opener = urllib.request.build_opener(NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as redirect:
         opener.open(request, timeout=10)
     assert redirect.value.code == 303 and "error=Type+a+message" in redirect.value.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {},
+    ],
+    ids=["another-site", "opaque-origin", "cross-site-without-origin", "no-origin"],
+)
+def test_a_cross_site_form_cannot_act(sandbox, headers):
+    status, answer = act(sandbox, "mention", headers=headers, handle="@csrf_victim", text="posted by another site")
+
+    assert status == 403 and answer["ok"] is False
+    assert posts_of(sandbox, "csrf_victim") == []
+    before = len(posts_of(sandbox, "csrf_control"))
+    assert act(sandbox, "mention", handle="@csrf_control", text="posted by the page")[0] == 200
+    assert len(posts_of(sandbox, "csrf_control")) == before + 1
+
+
+def posts_of(sandbox: Sandbox, handle: str) -> list[dict]:
+    try:
+        return sandbox.x.posts_by(handle)
+    except KeyError:  # no such customer: nothing was ever posted as them
+        return []
+
+
+@pytest.mark.parametrize("host", ["evil.example", "rebound.example:{port}", "127.0.0.1.evil.example:{port}"])
+def test_another_host_name_is_refused(sandbox, host):
+    """DNS rebinding: a name the attacker controls, pointed at 127.0.0.1, would make the page same-origin to it."""
+    port = urlsplit(sandbox.url).port
+    name = host.format(port=port)
+    page = requests.get(sandbox.url, headers={"Host": name}, timeout=10)
+    post = requests.post(
+        sandbox.url + "act/mention",
+        headers={
+            "Host": name,
+            "Origin": f"http://{name}",
+            "Sec-Fetch-Site": "same-origin",
+            "Accept": "application/json",
+        },
+        data={"handle": "@rebound", "text": "posted through a rebound name"},
+        timeout=10,
+    )
+
+    assert page.status_code == 400 and "rebound" not in page.text
+    assert post.status_code == 400 and posts_of(sandbox, "rebound") == []
+    assert requests.get(sandbox.url.replace("127.0.0.1", "localhost"), timeout=10).status_code == 200
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):

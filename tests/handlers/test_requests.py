@@ -72,4 +72,4 @@ def test_healthz(bot):
     import requests
 
     response = requests.get(bot.url + "/healthz")
-    assert response.status_code == 200 and response.json() == {"ok": True}
+    assert response.status_code == 200 and response.json() == {"ok": True, "database": "writable"}

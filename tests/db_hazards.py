@@ -1,0 +1,70 @@
+"""What another process or an operator can do to the bot's database while it runs: hold its write lock, make it
+read-only (for root too). On SQLite and on PostgreSQL alike, from a URL of the `database_url` fixture."""
+
+import subprocess
+import sys
+from contextlib import contextmanager
+
+import pytest
+
+_HOLD = {
+    "sqlite": (
+        "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1], isolation_level=None)\ndb.execute('BEGIN IMMEDIATE')\n"
+    ),
+    "postgresql": (
+        "import psycopg, sys\n"
+        "db = psycopg.connect(sys.argv[1])\n"
+        "db.execute('LOCK TABLE \"case\" IN ACCESS EXCLUSIVE MODE')\n"
+    ),
+}
+
+
+def _target(database_url: str) -> str:
+    if database_url.startswith("sqlite"):
+        return database_url.removeprefix("sqlite:///")
+    return database_url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@contextmanager
+def write_lock_held(database_url: str):
+    """Another process holds a write lock until the block ends: BEGIN IMMEDIATE on SQLite, an exclusive lock on the
+    cases' table on PostgreSQL."""
+    script = _HOLD["sqlite" if database_url.startswith("sqlite") else "postgresql"]
+    holder = subprocess.Popen(
+        [sys.executable, "-c", script + "print('held', flush=True)\nsys.stdin.read()\n", _target(database_url)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+
+
+@contextmanager
+def read_only(database_url: str):
+    """The database made read-only until the block ends: chattr +i on a SQLite file (even root cannot write it
+    then), the database's default_transaction_read_only on PostgreSQL (for sessions opened from now on)."""
+    if database_url.startswith("sqlite"):
+        path = _target(database_url)
+        if subprocess.run(["chattr", "+i", path], capture_output=True).returncode != 0:
+            pytest.skip("chattr +i is not available here")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", path], check=True)
+        return
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    with psycopg.connect(_target(database_url), autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    try:
+        yield
+    finally:
+        with psycopg.connect(_target(database_url), autocommit=True) as admin:
+            admin.execute("SET default_transaction_read_only = off")  # this session, to undo it
+            admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
