@@ -3,12 +3,14 @@
 import os
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from pathlib import Path
 
 from waitress.server import create_server
 
 from bot import wiring
+from bot.domain.clock import utcnow
+from bot.listener_pool import ListenerPool
 from bot.settings import from_env
 from bot.web import make_wsgi, stop_server
 from tests.fakes import FakeSlack, FakeX, SlackDriver
@@ -48,8 +50,9 @@ def process_env(env: dict[str, str]) -> dict[str, str]:
     return {**inherited, **env, "PYTHONPATH": str(ROOT)}
 
 
-def wait_until(condition, timeout: float = 5.0, interval: float = 0.02):
-    """Poll until condition() is truthy (listeners run after the ack); return its value or fail."""
+def wait_until(condition, timeout: float = 60.0, interval: float = 0.02):
+    """Poll until condition() is truthy (listeners run after the ack); return its value or fail. The timeout only
+    bounds a test that fails: a busy machine may take seconds for what takes milliseconds alone."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -66,7 +69,7 @@ class RunningBot:
     def __init__(self, env: dict[str, str], slack: FakeSlack):
         self.settings = from_env(env)
         self.bridge = wiring.build_bridge(self.settings)
-        self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
+        self.listeners = ListenerPool()
         self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         self.server = create_server(
             make_wsgi(self.app, self.bridge.engine),
@@ -83,6 +86,17 @@ class RunningBot:
 
     def cycle(self) -> dict:
         return self.bridge.cycle()
+
+    def clock_ahead(self, seconds: float) -> None:
+        """Run the bot's clock this far ahead of the real one, as if that long had passed (an undo window, a reset
+        time X gave), instead of waiting for it."""
+        self.bridge.clock = lambda: utcnow() + timedelta(seconds=seconds)
+
+    def settle(self, patience: float = 120.0) -> None:
+        """Wait until the bot has handled everything it was sent (its listeners are done): then what did not
+        happen will not happen, and a test may say so."""
+        if not self.listeners.wait_idle(patience):
+            raise AssertionError(f"the bot's listeners were still at work after {patience:g} s")
 
     def stop(self) -> None:
         """Stop serving, then let listeners already at work finish, so nothing of this bot runs into the next test."""
