@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from bot.command_settings import COMMAND_SETTINGS, SETTINGS
-from bot.settings import Settings
+from bot.settings import Settings, from_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,3 +25,19 @@ def test_every_setting_a_command_reads_is_one_the_bot_has():
     for command, needs in COMMAND_SETTINGS.items():
         assert set(needs) <= set(SETTINGS), command
         assert {name.lower() for name in needs} <= fields, command
+
+
+def test_the_defaults_help_shows_are_the_ones_the_bot_applies():
+    applied = from_env({})
+    for setting in SETTINGS.values():
+        value = getattr(applied, setting.name.lower())
+        if setting.default is None or value is None:
+            continue
+        if isinstance(value, bool):
+            assert setting.default == str(value).lower(), setting.name
+        elif isinstance(value, int | float):
+            assert float(setting.default) == value, setting.name
+        elif isinstance(value, str):
+            assert setting.default == value, setting.name
+        elif hasattr(value, "strftime"):
+            assert setting.default == value.strftime("%H:%M"), setting.name
