@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from bot.domain.types import CardView, ThreadPost
+from bot.domain.wording import plural
 
 SECTION_LIMIT = 3000
 ACTIONS_BLOCK = "case_actions"
@@ -14,6 +15,13 @@ STATUS_LINE = {
     "claimed": ":raising_hand: *Claimed* by {owner}",
     "resolved": ":white_check_mark: *Resolved*{by}",
 }
+
+
+REOPENED_FOR = (
+    ":arrows_counterclockwise: {owner}: @{handle} wrote again, so the case is reopened and still yours. "
+    "If someone else should take it, *Unclaim* it or pick them in *Reassign to…*; until then any agent can take it "
+    "over with *Reassign to…*."
+)
 
 
 def escape(text: str) -> str:
@@ -93,11 +101,10 @@ def status_line(card: CardView) -> str:
     owner = f"<@{card.owner}>" if card.owner else "nobody"
     by = f" by <@{card.last_actor}>" if card.last_action == "resolve" and card.last_actor else ""
     line = STATUS_LINE[card.status].format(owner=owner, by=by)
-    if card.status == "open" and card.last_action == "reopen":
-        line = ":arrows_counterclockwise: *Reopened* — unclaimed"
-    counts = f"{card.messages} post{'s' if card.messages != 1 else ''} · {card.replies} public repl" + (
-        "y" if card.replies == 1 else "ies"
-    )
+    if card.status != "resolved" and card.last_action == "reopen":
+        who = "unclaimed" if card.status == "open" else f"claimed by {owner}"
+        line = f":arrows_counterclockwise: *Reopened* — {who}"
+    counts = f"{plural(card.messages, 'post')} · {plural(card.replies, 'public reply', 'public replies')}"
     return f"{line} · {counts}"
 
 
@@ -154,6 +161,11 @@ def read_only_line(card: CardView) -> str:
 def thread_post(post: ThreadPost) -> tuple[str, list[dict], dict]:
     c = post.customer
     text = clip(f"@{c.handle}: {post.text}", 300)
+    reopened = []
+    if post.reopened_for:
+        told = REOPENED_FOR.format(owner=f"<@{post.reopened_for}>", handle=escape(c.handle))
+        text = clip(f"<@{post.reopened_for}> @{c.handle} wrote again, the case is yours again: {post.text}", 300)
+        reopened = [{"type": "context", "elements": [{"type": "mrkdwn", "text": told}]}]
     blocks = [
         {
             "type": "section",
@@ -172,6 +184,7 @@ def thread_post(post: ThreadPost) -> tuple[str, list[dict], dict]:
                 }
             ],
         },
+        *reopened,
     ]
     metadata = {
         "event_type": MESSAGE_EVENT,

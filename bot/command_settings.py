@@ -94,6 +94,11 @@ _SETTINGS = [
     Setting("POLL_OVERLAP_EVERY", "which polls reach back: the first and every Nth", "10"),
     Setting("MIRROR_RATE_PER_CHANNEL", "Slack posts per second per channel", "1"),
     Setting("REPLY_SETTLE_SECONDS", "after this long an interrupted reply is checked on X and sent if absent", "60"),
+    Setting(
+        "REOPEN_WITHIN_DAYS",
+        "a customer's new conversation this soon after their case was resolved reopens it (0: never)",
+        "3",
+    ),
     Setting("CAMPAIGN", "campaign name of the brand account in the metrics", "the brand's handle"),
     Setting("SLA_FIRST_RESPONSE_MINUTES", "first-response target", "60"),
     Setting("TIMEZONE", "the team's time zone (IANA name) for days and digests", "UTC"),
@@ -135,6 +140,7 @@ _POLLING = {
     "POLL_OVERLAP_EVERY": OPTIONAL,
     "MIRROR_RATE_PER_CHANNEL": OPTIONAL,
     "REPLY_SETTLE_SECONDS": OPTIONAL,
+    "REOPEN_WITHIN_DAYS": OPTIONAL,
 }
 _CLOCK = {
     "SLACK_DIGEST_CHANNEL": OPTIONAL,

@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 
 from bot.blocks import clip, escape
 from bot.domain.metrics import Breach, Period, Report
+from bot.domain.wording import DASH, duration, plural
 
 MAX_AGENTS = 15
 MAX_CAMPAIGNS = 10
-DASH = "—"
 
 USAGE = (
     "*Usage:* `/social-stats [period] [@agent] [campaign]`\n"
@@ -22,20 +22,6 @@ USAGE = (
 # -- formatting -----------------------------------------------------------------------------------------
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return DASH
-    if seconds < 59.5:
-        return f"{round(seconds)}s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes}m"
-    if minutes < 24 * 60:
-        return f"{minutes // 60}h {minutes % 60:02d}m"
-    hours = round(seconds / 3600)
-    return f"{hours // 24}d {hours % 24}h"
-
-
 def percent(share: float | None) -> str:
     if share is None:
         return DASH
@@ -45,10 +31,6 @@ def percent(share: float | None) -> str:
     if value == 0 and share > 0:
         return "<1%"
     return f"{value}%"
-
-
-def count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 def period_label(period: Period) -> str:
@@ -117,39 +99,59 @@ def sla_blocks(report: Report) -> list[dict]:
                 f"*90th percentile*\n{duration(fr.p90)}",
             ]
         ),
-        _context(
-            f"{count(fr.answered, 'answered')} ({fr.late} late) · {fr.unanswered} unanswered past the target · "
-            f"{fr.pending} waiting, not due yet · {fr.closed} closed without a reply"
-        ),
+        _context(outcomes_line(fr)),
     ]
     if fr.breached:
         lines = [breach_line(b, tz) for b in report.breaches]
         blocks.append(_lines(f"*Breached: {fr.breached:,}*", lines, fr.breached - len(lines)))
     else:
         blocks.append(_section("*Breached:* none."))
-    if fr.waiting:
-        blocks.append(_section(f"*Still unanswered now:* {count(fr.waiting, 'case')} of these."))
-    else:
-        blocks.append(_section("*Still unanswered now:* none of these."))
+    still = f"{fr.waiting:,} of the {plural(fr.opened, 'case')} opened" if fr.waiting else "none of them"
+    blocks.append(_section(f"*Still without a reply now:* {still}."))
     return blocks
+
+
+def outcomes_line(fr) -> str:
+    """What became of the cases opened: `5 answered (1 late) · 2 unanswered past the target · …`, zeros left out."""
+    answered = f"{fr.answered:,} answered" + (f" ({fr.late:,} late)" if fr.late else "")
+    parts = [
+        answered,
+        f"{fr.unanswered:,} unanswered past the target" if fr.unanswered else "",
+        f"{fr.pending:,} waiting, not due yet" if fr.pending else "",
+        f"{fr.closed:,} closed without a reply" if fr.closed else "",
+    ]
+    return " · ".join(p for p in parts if p)
 
 
 # -- resolution -----------------------------------------------------------------------------------------
 
 
+def handle_time(median: float | None) -> list[str]:
+    return [] if median is None else [f"median handle time {duration(median)}"]
+
+
 def agent_line(row) -> str:
-    return (
-        f"<@{row.agent}> · {count(row.claims, 'claim')} · {count(row.replies, 'public reply', 'public replies')} · "
-        f"{row.resolved} resolved · median handle {duration(row.median_handle)}"
-    )
+    parts = [
+        f"<@{row.agent}>",
+        plural(row.claims, "claim"),
+        plural(row.replies, "public reply", "public replies"),
+        f"{row.resolved:,} resolved",
+        *handle_time(row.median_handle),
+    ]
+    return " · ".join(parts)
 
 
 def campaign_line(row) -> str:
-    return (
-        f"*{escape(row.campaign or DASH)}* · {row.opened:,} opened · {percent(row.attainment)} within target · "
-        f"{count(row.messages, 'message')} · {row.resolved} resolved · "
-        f"median handle {duration(row.median_handle)}"
-    )
+    within = [] if row.attainment is None else [f"{percent(row.attainment)} answered within target"]
+    parts = [
+        f"*{escape(row.campaign or DASH)}*",
+        f"{row.opened:,} opened",
+        *within,
+        plural(row.messages, "message"),
+        f"{row.resolved:,} resolved",
+        *handle_time(row.median_handle),
+    ]
+    return " · ".join(parts)
 
 
 def context_blocks(report: Report) -> list[dict]:
@@ -161,7 +163,8 @@ def context_blocks(report: Report) -> list[dict]:
         lines.append("Customers write from: " + ", ".join(f"{escape(p)} ({n})" for p, n in c.locations))
     if c.reach:
         lines.append(
-            "Most reach: " + ", ".join(f"<{r.url}|@{escape(r.handle)}> ({r.followers:,} followers)" for r in c.reach)
+            "Most reach: "
+            + ", ".join(f"<{r.url}|@{escape(r.handle)}> ({plural(r.followers, 'follower')})" for r in c.reach)
         )
     if c.hashtags:
         lines.append("Hashtags: " + ", ".join(f"{escape(t)} ({n})" for t, n in c.hashtags))
@@ -189,7 +192,8 @@ def resolution_blocks(report: Report) -> list[dict]:
     if r.messages is not None:
         per_case = DASH if r.messages_per_case is None else f"{r.messages_per_case:.1f}"
         fields.append(f"*Messages per case*\n{per_case}")
-    blocks = [_fields(fields), _context(f"{count(r.reopened, 'case')} reopened")]
+    reopened = f"{plural(r.reopened, 'case')} reopened" if r.reopened else "No case was reopened"
+    blocks = [_fields(fields), _context(reopened)]
     if report.agents:
         rows = report.agents[:MAX_AGENTS]
         blocks.append(_lines("*By agent*", [agent_line(a) for a in rows], len(report.agents) - len(rows)))
@@ -205,23 +209,35 @@ def resolution_blocks(report: Report) -> list[dict]:
 def digest(d) -> tuple[str, list[dict]]:
     """A digest message (bot.domain.digests.Digest): the SLA or the resolution figures of its period."""
     report = d.report
-    weekly = "Weekly " if d.cadence == "weekly" else ""
+    weekly = d.cadence == "weekly"
     label = period_label(report.period)
-    fr, r = report.first_response, report.resolution
+    r = report.resolution
     if d.part == "sla":
-        title = f"{weekly}SLA digest · {label}"
-        text = (
-            f"{title}: {fr.opened} opened, {percent(fr.attainment)} answered within {target(report)}, "
-            f"median first response {duration(fr.median)}, {fr.breached} breached"
-        )
+        title = f"{'Weekly SLA' if weekly else 'SLA'} digest · {label}"
+        text = f"{title}: {sla_summary(report, ', ')}"
         body = sla_blocks(report)
     else:
-        title = f"{weekly}Resolution digest · {label}"
+        title = f"{'Weekly resolution' if weekly else 'Resolution'} digest · {label}"
         backlog = DASH if r.backlog is None else f"{r.backlog:,}"
-        text = f"{title}: {r.opened} opened, {r.resolved} resolved ({percent(r.rate)}), backlog {backlog}"
+        rate = f" ({percent(r.rate)})" if r.rate is not None else ""
+        text = f"{title}: {r.opened:,} opened, {r.resolved:,} resolved{rate}, backlog {backlog}"
         body = resolution_blocks(report)
     footer = _context(f"{report.period.timezone} · first-response target {target(report)}" + _hours(report))
     return text, [_header(title), *body, footer]
+
+
+def sla_summary(report: Report, sep: str) -> str:
+    """The first-response figures in one line: what a notification shows."""
+    fr = report.first_response
+    if not fr.opened:
+        return "no cases opened"
+    parts = [f"{fr.opened:,} opened"]
+    if fr.attainment is not None:
+        parts.append(f"{percent(fr.attainment)} answered within {target(report)}")
+    if fr.median is not None:
+        parts.append(f"median first response {duration(fr.median)}")
+    parts.append(f"{fr.breached:,} breached")
+    return sep.join(parts)
 
 
 def _hours(report: Report) -> str:
@@ -231,16 +247,15 @@ def _hours(report: Report) -> str:
 def stats_answer(report: Report) -> tuple[str, list[dict]]:
     """The answer to /social-stats: the same figures as the digests, for the period asked."""
     period = report.period
-    name = period.name[:1].upper() + period.name[1:] if period.name else "Period"
-    fr, r = report.first_response, report.resolution
+    r = report.resolution
     who = f" for <@{report.agent}>" if report.agent else ""
     if report.campaign is not None:
         who += f" in {escape(report.campaign)}"
-    heading = f"*{name}*{who} ({period_label(period)}, {period.timezone})"
-    text = (
-        f"{heading}: {fr.opened} opened · {percent(fr.attainment)} within {target(report)} · "
-        f"median first response {duration(fr.median)} · {r.resolved} resolved"
-    )
+    if period.name:
+        heading = f"*{period.name[:1].upper() + period.name[1:]}*{who} ({period_label(period)}, {period.timezone})"
+    else:
+        heading = f"*{period_label(period)}*{who} ({period.timezone})"
+    text = f"{heading}: {sla_summary(report, ' · ')} · {r.resolved:,} resolved"
     blocks = [_section(heading)]
     if report.agent:
         blocks.append(

@@ -67,6 +67,7 @@ class Settings:
     alert_warning_percent: float = 80.0
     reply_delay_seconds: float = 0.0
     reassign_by_anyone: bool = False
+    reopen_within_days: float = 3.0
 
     @property
     def tz(self) -> ZoneInfo:
@@ -227,4 +228,5 @@ def from_env(env=None) -> Settings:
         alert_warning_percent=_number(env, "ALERT_WARNING_PERCENT", 80.0, minimum=1),
         reply_delay_seconds=_number(env, "REPLY_DELAY_SECONDS", 0.0),
         reassign_by_anyone=_flag(env, "REASSIGN_BY_ANYONE"),
+        reopen_within_days=_number(env, "REOPEN_WITHIN_DAYS", 3.0),
     )

@@ -145,6 +145,7 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         reply_delay_seconds=settings.reply_delay_seconds,
         reassign_by_anyone=settings.reassign_by_anyone,
         x_unavailable=without_x,
+        reopen_within_days=settings.reopen_within_days,
     )
     chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
     network = sources.all_accounts[0].network if sources else build_network(settings)

@@ -1,6 +1,7 @@
 """The X adapter: the Network port over tweepy's API v2 client."""
 
 import logging
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -9,9 +10,17 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from bot.domain.clock import to_utc
-from bot.domain.errors import BadCredentials, NetworkError, OutcomeUnknown, RateLimited, ReplyRejected
+from bot.domain.errors import (
+    AllowanceSpent,
+    BadCredentials,
+    NetworkError,
+    OutcomeUnknown,
+    RateLimited,
+    ReplyRejected,
+    SourceRefused,
+)
 from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
-from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
+from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, unescape, weighted_length
 
 log = logging.getLogger(__name__)
 
@@ -60,21 +69,123 @@ def _first_message(err: tweepy.HTTPException) -> str:
     return "; ".join(str(m) for m in err.api_messages) or str(err)
 
 
+def _day_resets(headers) -> list[int]:
+    """When the 24-hour limits X reports as used up (the user's, the app's) renew, as epoch seconds."""
+    return [
+        int(headers[f"{limit}-reset"])
+        for limit in ("x-user-limit-24hour", "x-app-limit-24hour")
+        if headers.get(f"{limit}-remaining") == "0" and (headers.get(f"{limit}-reset") or "").isdigit()
+    ]
+
+
+def _at(resets: list[int]) -> datetime | None:
+    return datetime.fromtimestamp(max(resets), UTC) if resets else None
+
+
 def _reset_at(err: tweepy.TooManyRequests) -> datetime | None:
+    """When a 429 ends: the latest of the 15-minute window's reset and any used-up 24-hour limit's."""
     headers = err.response.headers
-    resets = []
-    if headers.get("x-user-limit-24hour-remaining") == "0" and headers.get("x-user-limit-24hour-reset"):
-        resets.append(int(headers["x-user-limit-24hour-reset"]))
-    if headers.get("x-rate-limit-reset"):
+    resets = _day_resets(headers)
+    if (headers.get("x-rate-limit-reset") or "").isdigit():
         resets.append(int(headers["x-rate-limit-reset"]))
-    if not resets:
-        return None
-    return datetime.fromtimestamp(max(resets), UTC)
+    return _at(resets)
 
 
 CREDENTIALS_MESSAGE = (
     "X rejected the brand's credentials (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET)."
 )
+
+# X's problem types (the last part of the body's "type", https://api.twitter.com/2/problems/…) that refuse the app
+# or the account itself, whatever the request; the words of what to do about each.
+PROJECT_FIX = (
+    "In the X developer portal, attach the app to a Project whose plan includes this endpoint{enrollment}{url}."
+)
+SUSPENDED_FIX = (
+    "X suspended the account: nothing can be read or posted with its tokens until X restores it "
+    "(appeal at https://help.x.com/forms/account-access/appeals)."
+)
+PERMISSIONS_FIX = (
+    "In the X developer portal set the app's permissions to 'Read and write and Direct message', then regenerate "
+    "the account's access token and secret (a token keeps the permissions it was made with)."
+)
+USAGE_CAP_FIX = (
+    "Raise the cap or move to a plan with a larger one in the X developer console (the app's Project → Usage); "
+    "until then X serves nothing more."
+)
+CREDITS_FIX = "Buy credits, or turn on auto-recharge, in the X developer console (Billing → Credits)."
+# What to do about a refusal X gives no problem type for, by what was asked.
+READ_FIX = (
+    "Check, in the X developer portal, that the app is in a Project whose plan includes this endpoint, and the "
+    "app's permissions."
+)
+REQUEST_FIX = (
+    "X refused a parameter the bridge sends, which usually follows a change on X's side: tell whoever maintains "
+    "the bridge (its log has the details)."
+)
+QUERY_FIX = "Correct the term in ACCOUNTS_FILE: X's search did not accept it as a query."
+SEARCH_FIX = "Check, in the X developer portal, that the app's plan includes recent search."
+DM_FIX = "The account's token needs the Direct Messages permission. " + PERMISSIONS_FIX
+
+
+def _problem(err: tweepy.HTTPException) -> dict:
+    """X's problem body (RFC 7807: type, title, detail, and fields of its own), or {}."""
+    try:
+        body = err.response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def _refusal(err: tweepy.HTTPException) -> NetworkError | None:
+    """A refusal of the app or the account rather than of this request, by X's problem type: a spent allowance
+    (429 usage-capped, 402 credits) or a refused source (client-forbidden, user-suspended, oauth1-permissions)."""
+    body = _problem(err)
+    kind = str(body.get("type") or "").rstrip("/").rsplit("/", 1)[-1]
+    said = _first_message(err)
+    if kind == "usage-capped":
+        # {"title": "UsageCapExceeded", "period": "Monthly" | "Daily", "scope": "Product" | "Account", …}: the
+        # 15-minute headers still show room; only the 24-hour ones, when X sends them, say when it renews.
+        period = str(body.get("period") or "").lower()
+        scope = {"product": "the app's plan", "account": "the developer account"}.get(str(body.get("scope")).lower())
+        cap = " ".join(w for w in (period, "usage cap") if w) + (f" of {scope}" if scope else "")
+        return AllowanceSpent(
+            _at(_day_resets(err.response.headers)), f"X's {cap} is reached", said=said, fix=USAGE_CAP_FIX
+        )
+    if err.response.status_code == 402 or kind in ("credits", "credits-depleted"):
+        return AllowanceSpent(None, "X's credits are used up", said=said, fix=CREDITS_FIX)
+    if kind == "client-forbidden":
+        enrollment = body.get("required_enrollment")
+        url = body.get("registration_url")
+        fix = PROJECT_FIX.format(
+            enrollment=f" (X asks for: {enrollment})" if enrollment else "", url=f"; see {url}" if url else ""
+        )
+        return SourceRefused("X refuses the app", said=said, fix=fix)
+    if kind == "user-suspended" or 64 in err.api_codes:  # 64: the v1.1 code of "Your account is suspended"
+        return SourceRefused("X refuses the account", said=said, fix=SUSPENDED_FIX)
+    if kind == "oauth1-permissions":
+        return SourceRefused("X refuses the token's permissions", said=said, fix=PERMISSIONS_FIX)
+    return None
+
+
+def _refused(err: tweepy.HTTPException, what: str, fix: str) -> SourceRefused:
+    """Any other refusal of a read: the source stops until X serves it again."""
+    said = _first_message(err)
+    return SourceRefused(f"X refused {what} ({err.response.status_code})", said=said, fix=fix)
+
+
+def _refused_parameters(err: tweepy.HTTPException) -> set[str]:
+    """The parameters a 400 names (its errors' "parameters")."""
+    return {name for e in err.api_errors if isinstance(e, dict) for name in e.get("parameters") or {}}
+
+
+def without_retweets(query: str) -> str:
+    """A tracked term's search leaves retweets out (they pass a post on; they are not someone's own). The term is
+    wrapped so that `a OR b` stays one clause: in X's syntax AND binds tighter than OR. A term that says what it
+    wants of retweets is left as it is."""
+    if re.search(r"(?<![\w:])-?is:retweet\b", query, re.IGNORECASE):
+        return query
+    return f"({query}) -is:retweet"
+
 
 # v2 problems carry no numeric code: classify by the words of api_messages.
 FORBIDDEN_REASONS = (
@@ -133,16 +244,24 @@ class XNetwork:
         try:
             return fn(*args, **kwargs)
         except tweepy.TooManyRequests as err:
-            raise RateLimited(_reset_at(err), "X's rate limit is reached") from err
+            raise _refusal(err) or RateLimited(_reset_at(err), "X's rate limit is reached") from err
         except tweepy.Unauthorized as err:
             raise BadCredentials(self.credentials_message) from err
         except tweepy.TwitterServerError as err:
             raise OutcomeUnknown(f"X answered {err.response.status_code}: {_first_message(err)}") from err
+        except tweepy.HTTPException as err:
+            refusal = _refusal(err)
+            if refusal is None:
+                raise  # a refusal of this very request: its caller says what it means
+            raise refusal from err
         except requests.RequestException as err:
             raise OutcomeUnknown(f"X could not be reached: {type(err).__name__}") from err
 
     def me(self) -> BrandAccount:
-        response = self._call(self.client.get_me, user_auth=True, user_fields=["username", "name"])
+        try:
+            response = self._call(self.client.get_me, user_auth=True, user_fields=["username", "name"])
+        except tweepy.HTTPException as err:
+            raise _refused(err, "to say who the account is", READ_FIX) from err
         return BrandAccount(
             network=self.name,
             account_id=str(response.data.id),
@@ -152,9 +271,17 @@ class XNetwork:
 
     def fetch_mentions(self, account: BrandAccount, since_id: str | None) -> FetchResult:
         """Every page of the account's mentions newer than since_id, authors by expansion."""
-        result = self._timeline(
-            "mentions", self.client.get_users_mentions, account.account_id, since_id=since_id, token="pagination_token"
-        )
+        try:
+            result = self._timeline(
+                "mentions",
+                self.client.get_users_mentions,
+                account.account_id,
+                since_id=since_id,
+                token="pagination_token",
+            )
+        except tweepy.HTTPException as err:
+            fix = REQUEST_FIX if isinstance(err, tweepy.BadRequest) else READ_FIX
+            raise _refused(err, f"the mentions of @{account.handle}", fix) from err
         return replace(result, window_full=len(result.posts) >= REACHABLE_MENTIONS)
 
     def _timeline(self, what: str, fetch, *args, since_id, token: str, max_pages: int | None = None) -> FetchResult:
@@ -209,14 +336,16 @@ class XNetwork:
             to_utc(datetime.fromisoformat(created.replace("Z", "+00:00"))) if created else post_time(data["id"])
         )
         mentions = ((data.get("note_tweet") or {}).get("entities") or data.get("entities") or {}).get("mentions", [])
+        refs = data.get("referenced_tweets") or []
         return InboundPost(
             id=str(data["id"]),
             conversation_id=str(data.get("conversation_id") or data["id"]),
             author=author,
-            text=(data.get("note_tweet") or {}).get("text") or data["text"],
+            text=unescape((data.get("note_tweet") or {}).get("text") or data["text"]),
             created_at=created_at,
             in_reply_to_user_id=data.get("in_reply_to_user_id"),
             mentioned=frozenset(m["username"].lower() for m in mentions if m.get("username")),
+            repost_of=next((str(r["id"]) for r in refs if r.get("type") == "retweeted"), None),
         )
 
     def reply(self, account: BrandAccount, in_reply_to: str, text: str) -> PostedReply:
@@ -249,34 +378,42 @@ class XNetwork:
             raise ReplyRejected("delete_refused", f"X refused to delete it: {_first_message(err)}") from err
 
     def recent_posts(self, account: BrandAccount, since_id: str | None) -> list[OwnPost]:
-        response = self._call(
-            self.client.get_users_tweets,
-            account.account_id,
-            since_id=since_id,
-            max_results=PAGE_SIZE,
-            tweet_fields=["referenced_tweets", "in_reply_to_user_id", "created_at"],
-            user_auth=True,
-        )
+        try:
+            response = self._call(
+                self.client.get_users_tweets,
+                account.account_id,
+                since_id=since_id,
+                max_results=PAGE_SIZE,
+                tweet_fields=["referenced_tweets", "in_reply_to_user_id", "created_at"],
+                user_auth=True,
+            )
+        except tweepy.HTTPException as err:
+            raise _refused(err, f"the posts of @{account.handle}", READ_FIX) from err
         found = []
         for tweet in response.data or []:
             refs = tweet.data.get("referenced_tweets") or []
             parent = next((str(r["id"]) for r in refs if r.get("type") == "replied_to"), None)
-            found.append(OwnPost(id=str(tweet.id), text=tweet.text, in_reply_to=parent))
+            found.append(OwnPost(id=str(tweet.id), text=unescape(tweet.text), in_reply_to=parent))
         return found
 
     def search(self, account: BrandAccount, query: str, since_id: str | None, *, max_pages: int | None = None):
-        """Recent search (the last 7 days): every page newer than since_id, with the account's token."""
+        """Recent search (the last 7 days), retweets left out: every page newer than since_id, with the account's
+        token."""
         try:
             return self._timeline(
                 "search",
                 self.client.search_recent_tweets,
-                query,
+                without_retweets(query),
                 since_id=since_id,
                 token="next_token",
                 max_pages=max_pages,
             )
         except tweepy.HTTPException as err:
-            raise NetworkError(f"X refused the search for {query!r}: {_first_message(err)}") from err
+            if isinstance(err, tweepy.BadRequest):
+                fix = QUERY_FIX if "query" in _refused_parameters(err) else REQUEST_FIX
+            else:
+                fix = SEARCH_FIX
+            raise _refused(err, f"the search for {query!r}", fix) from err
 
     def dm_pages(self, account: BrandAccount):
         """The account's direct messages, newest first, a page (of InboundPost) at a time; the caller stops when
@@ -295,10 +432,7 @@ class XNetwork:
                     user_auth=True,
                 )
             except tweepy.HTTPException as err:
-                raise NetworkError(
-                    f"X refused to list the direct messages of @{account.handle} ({_first_message(err)}): its token "
-                    "needs the Direct Messages permission (read and write)"
-                ) from err
+                raise _refused(err, f"the direct messages of @{account.handle}", DM_FIX) from err
             users = {str(u.id): u for u in (response.includes or {}).get("users", [])}
             page = [self._dm(event, users) for event in response.data or []]
             if not page:

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import case, func, or_, update
 from sqlmodel import Session, select
 
 from storage.models import Case, Event, Message
@@ -53,13 +53,61 @@ def add_event(session: Session, *, case_id: int, kind: str, actor: str, at: date
 
 
 def reopen_on_customer_post(session: Session, *, case_id: int) -> bool:
-    """A resolved case becomes open again, unowned; True when it did."""
+    """A resolved case comes back to its owner (claimed by them), or open when nobody owned it; True when it did."""
     result = session.exec(
         update(Case)
         .where(Case.id == case_id, Case.status == "resolved")
-        .values(status="open", owner=None, resolved_at=None, card_rev=Case.card_rev + 1)
+        .values(
+            status=case((Case.owner.is_(None), "open"), else_="claimed"),
+            resolved_at=None,
+            card_rev=Case.card_rev + 1,
+        )
+        .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def recent_case_of_customer(
+    session: Session, *, network: str, account_id: str, customer_id: str, kind: str, resolved_since: datetime
+) -> Case | None:
+    """The case a new conversation of the customer's continues: their latest case with the account, when it was
+    resolved at or after `resolved_since` (one still open or claimed is not continued: the new conversation is a
+    case of its own, as before)."""
+    latest = (
+        select(func.max(Case.id))
+        .where(
+            Case.network == network,
+            Case.account_id == account_id,
+            Case.customer_id == customer_id,
+            Case.kind == kind,
+        )
+        .scalar_subquery()
+    )
+    return session.exec(
+        select(Case).where(Case.id == latest, Case.status == "resolved", Case.resolved_at >= resolved_since)
+    ).first()
+
+
+def owner_told_of_reopening(session: Session, *, message: Message) -> str | None:
+    """The owner a customer's post gave a resolved case back to, when this post is the one that reopened it: the
+    reopening is recorded with the post, at the moment the post was stored, naming the owner it kept."""
+    owner = session.scalar(
+        select(Event.detail).where(
+            Event.case_id == message.case_id,
+            Event.kind == "reopen",
+            Event.at == message.stored_at,
+            Event.actor == f"customer:{message.author_id}",
+            Event.detail.is_not(None),
+        )
+    )
+    if owner is None:
+        return None
+    first = session.scalar(
+        select(func.min(Message.id)).where(
+            Message.case_id == message.case_id, Message.direction == "in", Message.stored_at == message.stored_at
+        )
+    )
+    return owner if first == message.id else None
 
 
 def transition(

@@ -339,17 +339,22 @@ def resolution_statistics(
     - "resolution" (group 0): from the case's latest (re)opening before the resolution (the latest reopen
       event, else the case's first customer post) to the resolution;
     - "handle_by_agent" (the resolver) and "handle_by_campaign": from the claim to the resolution, when the
-      latest claim (or reassignment) before the resolution was not followed by an unclaim or a reopening
-      (a resolution before this one was always followed by a reopening), i.e. it made the resolver the owner;
-      a case closed unclaimed has none.
+      latest claim (or reassignment, or reopening that gave the case back to its owner) before the resolution was
+      not followed by an unclaim or a reopening that left the case unowned (a resolution before this one was always
+      followed by a reopening), i.e. it made the resolver the owner; a case closed unclaimed has none.
     Each resolution looks up a few index entries of its own case, never a pass over all the events."""
     resolve, before = aliased(Event), aliased(Event)
+    # A customer's post gives a resolved case back to its owner (named in the reopen event): that starts a handling
+    # as a claim does; a reopening that left the case unowned releases it as an unclaim does.
+    kept_owner = and_(before.kind == "reopen", before.detail.is_not(None))
+    taken = or_(before.kind.in_(("claim", "reassign")), kept_owner)
+    released = or_(before.kind == "unclaim", and_(before.kind == "reopen", before.detail.is_(None)))
 
-    def latest(*kinds: str):
-        """When the case last had one of these events before the resolution (a max over a few index entries)."""
+    def latest(condition):
+        """When the case last had such an event before the resolution (a max over a few index entries)."""
         return (
             select(func.max(before.at))
-            .where(before.case_id == resolve.case_id, before.kind.in_(kinds), before.at < resolve.at)
+            .where(before.case_id == resolve.case_id, condition, before.at < resolve.at)
             .correlate(resolve)
             .scalar_subquery()
         )
@@ -360,9 +365,11 @@ def resolution_statistics(
             resolve.actor.label("agent"),
             Case.campaign.label("campaign"),
             resolve.at,
-            latest("claim", "reassign").label("claimed_at"),
-            latest("unclaim", "reopen").label("released_at"),
-            _seconds(session, resolve.at, func.coalesce(latest("reopen"), Case.opened_at)).label("resolution"),
+            latest(taken).label("claimed_at"),
+            latest(released).label("released_at"),
+            _seconds(session, resolve.at, func.coalesce(latest(before.kind == "reopen"), Case.opened_at)).label(
+                "resolution"
+            ),
         )
         .select_from(resolve)
         .join(Case, Case.id == resolve.case_id)

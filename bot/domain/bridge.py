@@ -41,6 +41,8 @@ class BridgeConfig:
     # Why this process cannot reach X (its credentials are not set: `web` may start with Slack's settings only);
     # None when it can. Replies then wait in their queue for a worker that has them.
     x_unavailable: str | None = None
+    # A customer's new conversation this soon after their case with the account was resolved reopens that case.
+    reopen_within_days: float = 3.0
 
 
 class Bridge:

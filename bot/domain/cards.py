@@ -48,7 +48,7 @@ def read_only_reason(network) -> str:
     return READ_ONLY_REASON.format(network=network.name.upper())
 
 
-def thread_post(network, message: Message) -> ThreadPost:
+def thread_post(network, message: Message, reopened_for: str | None = None) -> ThreadPost:
     return ThreadPost(
         case_id=message.case_id,
         message_id=message.id,
@@ -58,4 +58,5 @@ def thread_post(network, message: Message) -> ThreadPost:
         post_url=""
         if message.network == dm_network(network.name)
         else network.post_url(message.author_handle, message.post_id),
+        reopened_for=reopened_for,
     )

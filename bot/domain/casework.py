@@ -15,6 +15,11 @@ def mention(user: str | None) -> str:
     return f"<@{user}>" if user else "nobody"
 
 
+def reopened_by_customer(event) -> bool:
+    """The case's latest change was a customer's post reopening it, back to the owner it had."""
+    return event is not None and event.kind == "reopen" and event.actor.startswith("customer:") and bool(event.detail)
+
+
 class Casework:
     def __init__(self, bridge):
         self.bridge = bridge
@@ -36,14 +41,19 @@ class Casework:
         return self._act(case_id, user, "reopen", "resolved", "open")
 
     def reassign(self, case_id: int, user: str, to: str) -> Outcome:
-        """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE)."""
+        """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE). A case the customer
+        reopened went back to its owner, who may be away: until it is next claimed, handed over or resolved, any agent
+        may take it over (for themselves too)."""
         if not self.bridge.agents.is_agent(to):
             return Outcome(False, f"{mention(to)} is not one of the team's agents. Nothing was changed.")
-        if to == user:
+        with self.bridge.session() as s:
+            case, last = cases.get_case(s, case_id=case_id), cases.last_event(s, case_id=case_id)
+        takeover = case is not None and case.owner != user and reopened_by_customer(last)
+        if to == user and not takeover:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
-        owner_is = None if self.bridge.config.reassign_by_anyone else user
+        owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
         outcome = self._act(case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to)
-        if outcome.changed:
+        if outcome.changed and to != user:  # taking a case over for oneself needs no telling
             with self.bridge.session() as s:
                 case = cases.get_case(s, case_id=case_id)
             try:

@@ -1,6 +1,9 @@
 """Errors the network and chat adapters raise in the domain's own words."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+
+# A network that says an allowance is used up but not when it renews is asked again this much later.
+LOOK_AGAIN = timedelta(hours=1)
 
 
 class NetworkError(Exception):
@@ -23,6 +26,31 @@ class RateLimited(NetworkError):
     def __init__(self, reset_at: datetime | None, message: str = "rate limited"):
         super().__init__(message)
         self.reset_at = reset_at
+
+
+class AllowanceSpent(RateLimited):
+    """Not a short window: a daily or monthly allowance (a usage cap, the credits paid for) is used up. `reset_at` is
+    when the network says it renews, None when it does not say; `said` is the network's own words, `fix` what whoever
+    runs the bridge can do about it."""
+
+    def __init__(self, reset_at: datetime | None, message: str, *, said: str, fix: str):
+        super().__init__(reset_at, message)
+        self.said = said
+        self.fix = fix
+
+    def retry_at(self, now: datetime) -> datetime:
+        return self.reset_at or now + LOOK_AGAIN
+
+
+class SourceRefused(NetworkError):
+    """The network refuses a source for now (the app's access or plan, the account itself, a parameter of the
+    request): nothing was read or done. `said` is the network's own words, `fix` what whoever runs the bridge can do
+    about it. It lasts until the network serves again, which only asking again tells."""
+
+    def __init__(self, message: str, *, said: str, fix: str):
+        super().__init__(message)
+        self.said = said
+        self.fix = fix
 
 
 class BadCredentials(NetworkError):

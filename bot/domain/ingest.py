@@ -3,14 +3,17 @@
 The sources: each brand account's mentions (cursor: the account's since_id); its direct messages when it has a DM
 channel (X offers no since_id for them: read back until a stored event, deduped on the event id); and each tracked
 term (X recent search, a cursor per term). A post that mentions one of our accounts is left to that account's
-mentions, so a post both mentioning us and matching a term becomes one case: the mention wins. A source that fails
-(a limit, X down) does not stop the others; after a 429 that source waits for the reset time X gave."""
+mentions, so a post both mentioning us and matching a term becomes one case: the mention wins. A repost (X: a
+retweet) passes a post on and says nothing of its own: it is never stored. A source that fails (a limit, X down, X
+refusing it) does not stop the others; after a 429 that source waits for the reset time X gave, after a spent
+allowance until it renews (or an hour); a refused source is said once in its channel, and once when it is back."""
 
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.domain.errors import NetworkError, PartlyDone, RateLimited
+from bot.domain.errors import AllowanceSpent, NetworkError, PartlyDone, RateLimited, SourceRefused
+from bot.domain.refusals import Refusals
 from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, TermSource, dm_network
 from bot.domain.types import InboundPost
 from storage import accounts, cases, terms
@@ -36,6 +39,7 @@ class Ingest:
         self.bridge = bridge
         self.paused_until: dict[str, datetime | None] = {}  # per source, after a 429: X's reset time
         self.polls: dict[str, int] = {}  # per source, polls made by this process
+        self.refusals = Refusals(bridge)
 
     def since(self, key: str, cursor: str | None) -> str | None:
         """Where a poll starts. X indexes late, so a post older than the cursor may appear after it was set: the
@@ -51,26 +55,52 @@ class Ingest:
         the error (PartlyDone, with what the others stored)."""
         ready, failures = self.bridge.accounts()
         errors = [f'account "{name}": {err.message}' for name, err in failures.items()]
-        jobs: list[tuple[str, str, Callable[[], int]]] = []
+        # (key, what it reads, its channel, the fetch)
+        jobs: list[tuple[str, str, str | None, Callable[[], int]]] = []
         for source in ready:
-            jobs.append((f"mentions:{source.name}", f"{source.label} mentions", lambda a=source: self._mentions(a)))
+            jobs.append(
+                (
+                    f"mentions:{source.name}",
+                    f"the mentions of {source.label}",
+                    source.channel,
+                    lambda a=source: self._mentions(a),
+                )
+            )
             if source.dm_channel:
-                jobs.append((f"dms:{source.name}", f"{source.label} direct messages", lambda a=source: self._dms(a)))
+                jobs.append(
+                    (
+                        f"dms:{source.name}",
+                        f"the direct messages of {source.label}",
+                        source.dm_channel,
+                        lambda a=source: self._dms(a),
+                    )
+                )
         for term in self.bridge.sources.live_terms():
-            jobs.append((f"term:{term.term}", term.label, lambda t=term: self._term(t)))
+            jobs.append(
+                (f"term:{term.term}", f'the posts matching "{term.term}"', term.channel, lambda t=term: self._term(t))
+            )
         stored = 0
-        for key, label, job in jobs:
+        for key, what, channel, job in jobs:
             until = self.paused_until.get(key)
             if until is not None and self.bridge.clock() < until:
                 continue
             try:
                 stored += job()
+            except AllowanceSpent as err:
+                self.paused_until[key] = err.retry_at(self.bridge.clock())
+                self.refusals.refused(key, channel, what, err, self.paused_until[key])
+                errors.append(f"{what}: {err.message} ({err.said})")
             except RateLimited as err:
                 self.paused_until[key] = err.reset_at
-                errors.append(f"{label}: {err.message}")
+                errors.append(f"{what}: {err.message}")
+            except SourceRefused as err:
+                self.refusals.refused(key, channel, what, err, None)
+                errors.append(f"{what}: {err.message} ({err.said})")
             except NetworkError as err:
-                errors.append(f"{label}: {err.message}")
-                log.warning("%s: not polled: %s", label, err.message)
+                errors.append(f"{what}: {err.message}")
+                log.warning("%s: not polled: %s", what, err.message)
+            else:
+                self.refusals.served(key, channel, what)
         if errors:
             raise PartlyDone(stored, "; ".join(errors))
         return stored
@@ -178,7 +208,7 @@ class Ingest:
         else:
             account_id, campaign = NO_ACCOUNT, source.campaign
         message_network = dm_network(network) if kind == DM else network
-        posts = sorted((p for p in posts if not skip(p)), key=lambda p: int(p.id))
+        posts = sorted((p for p in posts if p.repost_of is None and not skip(p)), key=lambda p: int(p.id))
         with self.bridge.session() as s:
             known = cases.existing_post_ids(s, network=message_network, post_ids=[p.id for p in posts])
             stored = 0
@@ -195,6 +225,17 @@ class Ingest:
 
     def _store_post(self, s, post: InboundPost, now, case_key: dict, kind, campaign, channel, message_network) -> None:
         case = cases.find_case(s, **case_key, customer_id=post.author.id)
+        if case is None and kind == MENTION:
+            # A new conversation soon after the customer's case was resolved continues (reopens) that case.
+            window = timedelta(days=self.bridge.config.reopen_within_days)
+            case = cases.recent_case_of_customer(
+                s,
+                network=case_key["network"],
+                account_id=case_key["account_id"],
+                customer_id=post.author.id,
+                kind=MENTION,
+                resolved_since=post.created_at - window,
+            )
         if case is None:
             case = cases.add_case(
                 s,
@@ -208,7 +249,9 @@ class Ingest:
                 opened_at=post.created_at,
             )
         elif cases.reopen_on_customer_post(s, case_id=case.id):
-            cases.add_event(s, case_id=case.id, kind="reopen", actor=f"customer:{post.author.id}", at=now)
+            # The owner keeps the case (named in the event: the thread post tells them, handle time restarts).
+            actor = f"customer:{post.author.id}"
+            cases.add_event(s, case_id=case.id, kind="reopen", actor=actor, at=now, detail=case.owner)
         cases.add_message(
             s,
             case_id=case.id,

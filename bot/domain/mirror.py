@@ -80,7 +80,7 @@ class Mirror:
         # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
         new_card = seen is None and not case.thread_ts and case.id not in threads
         handle = self.bridge.handle_for(case) if new_card else None
-        view = None
+        view = reopened_for = None
         with self.bridge.session() as s:
             claimed = cases.claim_mirror(
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
@@ -88,6 +88,8 @@ class Mirror:
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
             if new_card and claimed and not fresh.thread_ts:
                 view = card_view(s, self.bridge.network, fresh, handle)
+            elif claimed:
+                reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
             return False
         self._attempts[message.id] = now
@@ -103,7 +105,7 @@ class Mirror:
                 self._record(message, case, channel, ts, thread, threads, synced_rev=0)
                 return True
         if thread:
-            ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message))
+            ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message, reopened_for))
         else:
             if view is None:
                 handle = self.bridge.handle_for(case)

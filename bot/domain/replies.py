@@ -7,7 +7,16 @@ from datetime import timedelta
 
 from bot.domain.cards import read_only_reason
 from bot.domain.casework import mention
-from bot.domain.errors import BadCredentials, ChatError, OutcomeUnknown, RateLimited, ReplyRejected
+from bot.domain.clock import said_time
+from bot.domain.errors import (
+    AllowanceSpent,
+    BadCredentials,
+    ChatError,
+    OutcomeUnknown,
+    RateLimited,
+    ReplyRejected,
+    SourceRefused,
+)
 from bot.domain.sources import DM, TERM, dm_network
 from bot.domain.types import ChatMessage
 from storage import cases, deliveries, replies
@@ -187,23 +196,44 @@ class Replies:
                 posted = source.network.send_dm(source.account, case.customer_id, reply.text)
             else:
                 posted = source.network.reply(source.account, reply.in_reply_to, reply.text)
+        except AllowanceSpent as err:
+            # Renewed in hours or weeks: the reply waits, tried again at the renewal (or hourly when the network does
+            # not say when), and the thread hears of it once.
+            until = err.retry_at(now)
+            with self.bridge.session() as s:
+                replies.requeue(s, message_id=reply_id, not_before=until, error="allowance spent")
+            if reply.attempts <= 1:
+                when = said_time(until, now)
+                self._report(
+                    reply,
+                    case,
+                    f"Not posted yet: {err.message} (“{err.said}”). This reply is queued and "
+                    + (
+                        f"will go out at {when}."
+                        if err.reset_at
+                        else f"tried again at {when}, then hourly until it goes out."
+                    ),
+                )
+            log.error("reply %s: %s (%s) %s", reply_id, err.message, err.said, err.fix)
+            return "allowance-spent"
         except RateLimited as err:
             with self.bridge.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=err.reset_at, error="rate limited")
-            when = err.reset_at.strftime("%H:%M UTC") if err.reset_at else "in a few minutes"
-            self._report(reply, case, f"X's rate limit is reached: this reply is queued and will go out at {when}.")
+            when = said_time(err.reset_at, now) if err.reset_at else "in a few minutes"
+            self._report(reply, case, f"{err.message}: this reply is queued and will go out at {when}.")
             return "rate-limited"
         except ReplyRejected as err:
             with self.bridge.session() as s:
                 replies.mark_failed(s, message_id=reply_id, error=err.reason)
             self._report(reply, case, f"Not posted on X: {err.message}")
             return f"rejected:{err.reason}"
-        except BadCredentials as err:
+        except (BadCredentials, SourceRefused) as err:
             with self.bridge.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=now + CREDENTIALS_RETRY, error="credentials")
+            why = f"{err.message} (“{err.said}”). {err.fix}" if isinstance(err, SourceRefused) else err.message
             if reply.attempts <= 1:
-                self._report(reply, case, f"Not posted yet: {err.message} The reply is kept and will be tried again.")
-            log.error("X refused the brand's credentials: %s", err.message)
+                self._report(reply, case, f"Not posted yet: {why} The reply is kept and will be tried again.")
+            log.error("the account or the app is refused: %s", why)
             return "bad-credentials"
         except OutcomeUnknown as err:
             # Left 'sending': settle_unfinished() looks at the brand's posts before anything is sent again.
@@ -252,7 +282,7 @@ class Replies:
                     posts = source.network.sent_dms(source.account, case.customer_id, reply.in_reply_to)
                 else:
                     posts = source.network.recent_posts(source.account, reply.in_reply_to)
-            except (RateLimited, OutcomeUnknown, BadCredentials) as err:
+            except (RateLimited, OutcomeUnknown, BadCredentials, SourceRefused) as err:
                 log.warning("reply %s: cannot settle yet: %s", reply.id, err.message)
                 continue
             match = next(

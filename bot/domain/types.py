@@ -24,6 +24,7 @@ class InboundPost:
     created_at: datetime
     in_reply_to_user_id: str | None = None
     mentioned: frozenset[str] = frozenset()  # the handles it mentions, lowercase
+    repost_of: str | None = None  # the post it only passes on (X: a retweet), with nothing of the author's own
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class ThreadPost:
     text: str
     posted_at: datetime
     post_url: str
+    reopened_for: str | None = None  # the owner this post gave the resolved case back to: told in the thread
 
 
 @dataclass

@@ -16,6 +16,10 @@ PAGE = """<!doctype html>
   <div class="top-right">{digest}</div>
 </header>
 {banner}
+<nav class="tabs" aria-label="Panes">
+  <button type="button" class="tab current" data-tab="slack" aria-pressed="true">Slack · # {channel_name}</button>
+  <button type="button" class="tab" data-tab="x" aria-pressed="false">X · @{brand_handle}</button>
+</nav>
 <main class="panes">
   <nav class="sidebar">
     <div class="workspace">Acme Care</div>
@@ -191,6 +195,39 @@ form.x-reply .x-btn { font-size: 12px; padding: 3px 12px; }
   display: none; z-index: 10; }
 .toast.show { display: block; }
 .toast.ok { background: #007a5a; }
+.tabs { display: none; }
+.msg-body, .tweet-body, .b-field, .b-context > *, blockquote, .b-rich { min-width: 0; overflow-wrap: anywhere; }
+.flash { animation: flash 1.6s ease-out; }
+@keyframes flash { from { background: #fff3c4; } to { background: transparent; } }
+/* A laptop (1024 px): a narrower sidebar, the X pane a third. */
+@media (max-width: 1180px) {
+  .panes { grid-template-columns: 180px minmax(0, 1fr) minmax(300px, 36%); }
+  .top { gap: 14px; }
+  .sidebar-help { display: none; }
+}
+/* A phone: one pane at a time, switched with the tabs; the channels in a strip above the feed. */
+@media (max-width: 760px) {
+  body { font-size: 14px; }
+  .top { height: auto; flex-wrap: wrap; gap: 6px 12px; padding: 6px 10px; }
+  .agents .label, .pill { display: none; }
+  .top-right { margin-left: 0; }
+  .tabs { display: flex; flex: none; background: #fff; border-bottom: 1px solid #ddd; }
+  .tab { flex: 1; font: inherit; font-weight: 700; padding: 10px 6px; border: 0; border-bottom: 3px solid transparent;
+    background: none; color: #616061; cursor: pointer; }
+  .tab.current { color: #1d1c1d; border-bottom-color: #1264a3; }
+  .panes { grid-template-columns: minmax(0, 1fr); grid-template-rows: auto minmax(0, 1fr); }
+  .sidebar { display: flex; gap: 4px; padding: 4px 8px; overflow-x: auto; }
+  .workspace, .section-title, .sidebar-help { display: none; }
+  .channel { border-radius: 6px; white-space: nowrap; padding: 4px 10px; }
+  .slack { border-right: 0; }
+  body:not(.show-x) .x { display: none; }
+  body.show-x .slack { display: none; }
+  .msg { padding: 6px 10px; }
+  .thread { margin: 0 8px 8px 24px; }
+  .b-fields { grid-template-columns: 1fr; }
+  form.x-reply { padding-left: 16px; }
+  .x-compose .row { flex-wrap: wrap; }
+}
 """
 
 JS = r"""
@@ -269,8 +306,39 @@ JS = r"""
     if (event.target.matches('select[data-autosubmit]')) event.target.form.requestSubmit();
   });
 
+  function pane(name) {
+    body.classList.toggle('show-x', name === 'x');
+    document.querySelectorAll('.tab').forEach(t => {
+      const on = t.dataset.tab === name;
+      t.classList.toggle('current', on);
+      t.setAttribute('aria-pressed', on ? 'true' : 'false');
+    });
+  }
+
+  function reveal(id) {
+    const target = document.getElementById(id);
+    if (!target) return false;
+    pane(target.closest('.x') ? 'x' : 'slack');
+    target.scrollIntoView({block: 'center'});
+    target.classList.remove('flash');
+    void target.offsetWidth;
+    target.classList.add('flash');
+    return true;
+  }
+
+  document.addEventListener('click', (event) => {
+    const tab = event.target.closest('.tab');
+    if (tab) { pane(tab.dataset.tab); return; }
+    const link = event.target.closest('a[data-pane]');
+    const href = link && link.getAttribute('href');
+    if (href && href.startsWith('#') && reveal(href.slice(1))) {
+      event.preventDefault();
+      history.replaceState(null, '', href);
+    }
+  });
+
   const feed = document.getElementById('slack-feed');
-  feed.scrollTop = feed.scrollHeight;
+  if (!(location.hash && reveal(location.hash.slice(1)))) feed.scrollTop = feed.scrollHeight;
   setInterval(() => { if (!document.hidden) refresh(); }, 1500);
 })();
 """

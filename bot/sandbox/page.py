@@ -7,10 +7,17 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
+from bot.domain.wording import plural
 from bot.sandbox import assets, slack_html
 from bot.sandbox.runtime import AGENTS, BRAND_HANDLE, BRAND_NAME, CHANNELS, INBOX, Notice, Sandbox
 
 X_ENTITY = re.compile(r"(https?://\S+)|(@\w{1,15})|(#\w+)")
+# Links the bot writes for a real install (X's posts and profiles, Slack permalinks) lead nowhere from the sandbox:
+# the page points them at the post, the customer or the message on this page instead. The bot keeps writing them.
+OUT = r'" target="_blank" rel="noopener"'
+X_POST_LINK = re.compile(r'href="https://x\.com/(\w{1,15})/status/(\d+)' + OUT)
+X_PROFILE_LINK = re.compile(r'href="https://x\.com/(\w{1,15})' + OUT)
+SLACK_PERMALINK = re.compile(r'href="https://[\w-]+\.slack\.com/archives/(\w+)/p(\d+)(?:\?[^"]*)?' + OUT)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp")
 
 
@@ -90,6 +97,19 @@ class Renderer:
             return self.menu(element, fields, options)
         return None
 
+    def local_links(self, fragment: str) -> str:
+        """The rendered links to X and to Slack permalinks, pointed at what this page shows."""
+
+        def message(m: re.Match) -> str:
+            channel, anchor = m.group(1), f"#m{m.group(2)}"
+            if channel != self.channel and channel in CHANNELS:
+                return f'href="{esc(self.link(channel=channel))}{anchor}" data-pane="slack"'
+            return f'href="{anchor}" data-pane="slack"'
+
+        fragment = X_POST_LINK.sub(lambda m: f'href="#x{m.group(2)}" data-pane="x"', fragment)
+        fragment = X_PROFILE_LINK.sub(lambda m: f'href="#xu-{m.group(1).lower()}" data-pane="x"', fragment)
+        return SLACK_PERMALINK.sub(message, fragment)
+
     # -- the Slack side -----------------------------------------------------------------------------------
 
     def message(self, msg: dict, channel: str) -> str:
@@ -152,7 +172,7 @@ class Renderer:
         items += [(n.at, self.notice(n)) for n in notices]
         items.sort(key=lambda item: item[0])
         count = len(replies)
-        head = f"{count} repl{'y' if count == 1 else 'ies'}" if count else "No replies yet"
+        head = plural(count, "reply", "replies") if count else "No replies yet"
         placeholder = f"Reply in thread as {self.user_name(self.agent)}…"
         form = (
             f'<form class="reply" method="post" action="/act/say" data-async>'
@@ -231,7 +251,7 @@ class Renderer:
         body = '<p class="deleted">This post was deleted.</p>' if post.get("deleted") else f"<p>{self.x_text(text)}</p>"
         badge = '<span class="verified" title="The brand">✓</span>' if brand else ""
         return (
-            f'<article class="tweet{" brand" if brand else ""}" data-id="{esc(post["id"])}">'
+            f'<article class="tweet{" brand" if brand else ""}" id="x{esc(post["id"])}" data-id="{esc(post["id"])}">'
             f"{avatar(author['name'], author['username'], 'brand' if brand else 'round')}"
             f'<div class="tweet-body"><div class="who"><b>{esc(author["name"])}</b>{badge} '
             f'<span class="handle">@{esc(author["username"])} · {self.clock(created)}</span></div>'
@@ -242,7 +262,7 @@ class Renderer:
         conversations = self.sandbox.x_conversations()
         if not conversations:
             return '<div class="empty">No posts yet. Write one above as a customer.</div>'
-        out = []
+        out, anchored = [], set()
         for posts in conversations:
             by_id = {p["id"]: p for p in posts}
             rendered = []
@@ -262,13 +282,17 @@ class Renderer:
                     f'data-clear="" placeholder="Reply as @{esc(customer["username"])}…">'
                     f'<button type="submit" class="btn x-btn">Reply</button></form>'
                 )
-            out.append(f'<section class="conversation">{"".join(rendered)}{form}</section>')
+            anchor = ""
+            if customer is not None and customer["username"].lower() not in anchored:
+                anchored.add(customer["username"].lower())
+                anchor = f' id="xu-{esc(customer["username"].lower())}"'
+            out.append(f'<section class="conversation"{anchor}>{"".join(rendered)}{form}</section>')
         return "".join(out)
 
     # -- the whole page -----------------------------------------------------------------------------------
 
     def fragments(self) -> dict:
-        slack, x = self.slack_feed(), self.x_feed()
+        slack, x = self.local_links(self.slack_feed()), self.local_links(self.x_feed())
         stamp = hashlib.sha1((slack + x).encode()).hexdigest()[:16]
         return {"slack": slack, "x": x, "stamp": stamp}
 

@@ -140,7 +140,7 @@ class Sandbox:
                 "DATABASE_URL": f"sqlite:///{self.data_dir / DATABASE_FILE}",
                 "PORT": "0",
                 "POLL_INTERVAL_SECONDS": str(self.poll_interval),
-                "MIRROR_RATE_PER_CHANNEL": "20",
+                "MIRROR_RATE_PER_CHANNEL": "100",
             }
         )
         return env
@@ -159,8 +159,11 @@ class Sandbox:
         try:
             self._start_bot()
             if self.seed and not restored:
-                from bot.sandbox.seeds import seed
+                from bot.sandbox.seeds import seed, seed_history
 
+                seed_history(self)  # before the worker: its first cycle and digests find the history in place
+            self.worker.start()
+            if self.seed and not restored:
                 seed(self)
                 self.seeded = True
             self._start_page()
@@ -194,7 +197,6 @@ class Sandbox:
         self.bot_url = f"http://127.0.0.1:{server.effective_port}"
         self.driver = SlackDriver(self.slack, self.bot_url + web.EVENTS_PATH, self.signing_secret)
         self.worker = Worker(self.bridge, self.settings)
-        self.worker.start()
         self.digests = self._digest_poster()
 
     def _migrate(self) -> None:

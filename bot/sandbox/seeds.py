@@ -1,13 +1,19 @@
-"""The cases a sandbox starts with: customers writing in Spanish and English, in every state a case can be in.
+"""The cases a sandbox starts with: two weeks of history, so the first digests and charts show what a manager
+gets, and today's cases, in Spanish and English, in every state a case can be in.
 
-Everything goes through the real paths: the customers post on FakeX, the worker's cycle mirrors the mentions,
-and the agents click and type through signed Slack requests.
+Today's cases go through the real paths: the customers post on FakeX, the worker's cycle mirrors the mentions,
+and the agents click and type through signed Slack requests. The history's posts do too (on FakeX, dated in the
+past, read by the bridge's own cycle), but clicks and replies cannot be dated in the past over HTTP: the claims,
+public replies and resolutions of the history are recorded with the storage functions the domain uses, at their
+moments, the brand's answers posted on FakeX at those moments and the agents' messages left in the threads.
 """
 
+import random
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from bot.sandbox.runtime import BRAND_HANDLE, INBOX, Sandbox
+from bot.sandbox.runtime import AGENTS, BRAND_HANDLE, INBOX, Sandbox
+from storage import cases
 
 LUCIA, SAM = "U0LUCIA", "U0SAM"
 
@@ -119,7 +125,7 @@ def seed(sandbox: Sandbox) -> None:
         "¡Hola María! Sentimos mucho el retraso. Tu pedido #A1234 sale hoy del almacén; "
         "te escribimos por DM con el número de seguimiento.",
     )
-    answer = sandbox.x.brand_posts()[0]
+    answer = max(sandbox.x.brand_posts(), key=lambda p: int(p["id"]))  # Lucía's, just sent (the history's are older)
     sandbox.post_as_customer("maria_g", f"@{BRAND_HANDLE} ¡Gracias! Quedo atenta al DM 🙏", in_reply_to=answer["id"])
 
     # Priya's case: claimed, with an internal note that never leaves Slack.
@@ -141,3 +147,183 @@ def seed(sandbox: Sandbox) -> None:
     )
     _act(sandbox, SAM, "cruiz_mx", "case_resolve")
     # James's and Laura's cases stay open, waiting for someone to claim them.
+
+
+# -- two weeks of history -------------------------------------------------------------------------------
+
+HISTORY_DAYS = 14
+# customers of the history (not today's: a new post of theirs soon after a resolution would reopen that case)
+HISTORY_CUSTOMERS = [
+    ("ana_torres", "Ana Torres", "Sevilla", "es"),
+    ("mike_b", "Mike Brennan", "Manchester", "en"),
+    ("lu_fernandez", "Lucía Fernández", "Buenos Aires", "es"),
+    ("tomgreen", "Tom Green", "Leeds", "en"),
+    ("pablo_m", "Pablo Martín", "Bilbao", "es"),
+    ("sarah_k", "Sarah Kim", "Toronto", "en"),
+    ("javi_r", "Javier Romero", "Zaragoza", "es"),
+    ("emma_w", "Emma Walsh", "Cork", "en"),
+    ("marta_ls", "Marta López", "Granada", "es"),
+    ("dan_ok", "Daniel Okafor", "London", "en"),
+    ("ines_g", "Inés Gil", "Valencia", "es"),
+    ("oliviap", "Olivia Parker", "Bristol", "en"),
+    ("raul_v", "Raúl Vega", "Monterrey", "es"),
+    ("nina_h", "Nina Hoffmann", "Berlin", "en"),
+    ("clara_s", "Clara Sanz", "Madrid", "es"),
+    ("joe_d", "Joe Dawson", "Glasgow", "en"),
+    ("elena_c", "Elena Castro", "Bogotá", "es"),
+    ("amir_k", "Amir Khan", "Birmingham", "en"),
+    ("sofia_mr", "Sofía Moreno", "Málaga", "es"),
+    ("kate_l", "Kate Lewis", "Dublin", "en"),
+    ("diego_f", "Diego Flores", "Lima", "es"),
+    ("ben_t", "Ben Turner", "Cardiff", "en"),
+    ("alba_n", "Alba Navarro", "Murcia", "es"),
+    ("grace_h", "Grace Hill", "Edinburgh", "en"),
+]
+# (mention, the brand's answer), by language
+TOPICS = {
+    "es": [
+        (
+            "Mi pedido {order} no ha llegado y ya han pasado 6 días 😕",
+            "¡Hola! Lo sentimos: tu pedido {order} sale hoy. Te escribimos por DM con el seguimiento.",
+        ),
+        (
+            "¿Cómo cambio la talla de unas zapatillas? Me quedan pequeñas",
+            "¡Hola! Desde Mis pedidos → Cambiar talla, sin coste. Te llegan en 2-3 días.",
+        ),
+        (
+            "Me habéis cobrado dos veces el pedido {order}",
+            "¡Hola! Confirmado el doble cargo: la devolución sale hoy y la verás en 3-5 días.",
+        ),
+        (
+            "La app no me deja iniciar sesión desde ayer",
+            "¡Hola! Actualiza a la versión 4.2.1: corrige el fallo de inicio de sesión. ¡Gracias por avisar!",
+        ),
+        (
+            "¿Hacéis envíos a Canarias?",
+            "¡Hola! Sí, enviamos a Canarias en 4-6 días; los aranceles se muestran al pagar.",
+        ),
+    ],
+    "en": [
+        (
+            "my order {order} still hasn't arrived, it's been a week",
+            "Hi! Sorry about that: {order} was delayed at the depot and goes out today. Tracking by DM.",
+        ),
+        (
+            "how do I return a jacket bought online?",
+            "Hi! Returns are free within 30 days: Orders → Return, then drop it at any post office.",
+        ),
+        (
+            "I was charged twice for {order} 😡",
+            "Hi! We see the double charge: the refund goes out today, 3-5 days to show up.",
+        ),
+        (
+            "the app crashes when I open my basket",
+            "Hi! Version 4.2.1 fixes the basket crash: please update and tell us if it persists.",
+        ),
+        ("do you ship to Canada?", "Hi! Yes, 5-8 days to Canada; duties are shown at checkout."),
+    ],
+}
+
+
+def history_plan(today: date, tz, seed: int = 17) -> list[dict]:
+    """Plausible cases over the days before `today`: more on weekdays, mostly answered within the hour (a few late,
+    one or two closed without a reply), resolved within the day, by both agents."""
+    rng = random.Random(seed)
+    agents = list(AGENTS)
+    plan, n = [], 0
+    for back in range(HISTORY_DAYS, 0, -1):
+        day = today - timedelta(days=back)
+        for _ in range(rng.randint(2, 5) if day.weekday() < 5 else rng.randint(1, 2)):
+            handle, name, location, lang = HISTORY_CUSTOMERS[n % len(HISTORY_CUSTOMERS)]
+            mention, answer = rng.choice(TOPICS[lang])
+            order = f"#{rng.choice('ABCDE')}{rng.randint(1000, 9999)}"
+            opened = datetime.combine(day, datetime.min.time(), tz).replace(hour=rng.randint(8, 19)).astimezone(UTC)
+            opened += timedelta(minutes=rng.randint(0, 59))
+            late = rng.random() < 0.1
+            silent = not late and rng.random() < 0.05
+            first_reply = timedelta(minutes=rng.randint(65, 190) if late else rng.randint(4, 50))
+            plan.append(
+                {
+                    "handle": handle,
+                    "name": name,
+                    "location": location,
+                    "followers": rng.choice([40, 180, 650, 2300, 15800]),
+                    "text": mention.format(order=order),
+                    "answer": None if silent else answer.format(order=order),
+                    "agent": agents[n % 2] if rng.random() < 0.8 else agents[(n + 1) % 2],
+                    "opened": opened,
+                    "claimed": opened + first_reply * rng.uniform(0.3, 0.8),
+                    "replied": opened + first_reply,
+                    "resolved": opened + first_reply + timedelta(minutes=rng.randint(10, 240)),
+                }
+            )
+            n += 1
+    return plan
+
+
+def seed_history(sandbox: Sandbox) -> int:
+    """Two weeks of cases, before the worker starts: posted on FakeX at their moments, read by the bridge's
+    cycle, worked on at their moments; returns how many."""
+    bridge = sandbox.bridge
+    plan = history_plan(bridge.metrics.today(), bridge.metrics.tz)
+    brand = sandbox.x.user(BRAND_HANDLE)
+    for case in plan:
+        user = sandbox.customer(case["handle"], case["name"], case["location"], case["followers"])
+        case["post"] = sandbox.x.post(user["id"], f"@{BRAND_HANDLE} {case['text']}", created_at=case["opened"])
+        if case["answer"]:
+            text = f"@{case['handle']} {case['answer']}"
+            case["reply"] = sandbox.x.post(
+                brand["id"], text, in_reply_to=case["post"]["id"], created_at=case["replied"]
+            )
+    bridge.ingest.poll()
+    with bridge.session() as s:
+        for case in plan:
+            _work_on(s, bridge, case)
+    bridge.mirror.run_once()
+    with bridge.session(read_only=True) as s:
+        threads = [(c, cases.find_case(s, **_key(bridge, c)).thread_ts) for c in plan if c["answer"]]
+    for case, thread_ts in threads:  # the agents' thread messages that went out on X, as Slack keeps them
+        sandbox.slack.add_human_message(INBOX, case["agent"], case["answer"], thread_ts)
+    return len(plan)
+
+
+def _key(bridge, case) -> dict:
+    account = bridge.account()
+    return {
+        "network": account.network,
+        "account_id": account.account_id,
+        "conversation_id": case["post"]["conversation_id"],
+        "customer_id": case["post"]["author_id"],
+    }
+
+
+def _work_on(s, bridge, case) -> None:
+    """Claim, public reply and resolution at their moments, as the domain records them."""
+    row = cases.find_case(s, **_key(bridge, case))
+    agent = case["agent"]
+    if case["answer"]:
+        cases.transition(s, case_id=row.id, from_status="open", to_status="claimed", new_owner=agent)
+        cases.add_event(s, case_id=row.id, kind="claim", actor=agent, at=case["claimed"])
+        cases.add_message(
+            s,
+            case_id=row.id,
+            direction="out",
+            network=row.network,
+            post_id=case["reply"]["id"],
+            author_id=case["reply"]["author_id"],
+            author_handle=BRAND_HANDLE,
+            text=case["reply"]["text"],
+            posted_at=case["replied"],
+            stored_at=case["replied"],
+            agent=agent,
+            in_reply_to=case["post"]["id"],
+            state="sent",
+        )
+        cases.add_event(s, case_id=row.id, kind="reply", actor=agent, at=case["replied"])
+        from_status = "claimed"
+    else:
+        from_status = "open"  # a thank-you or spam, closed without a reply
+    cases.transition(
+        s, case_id=row.id, from_status=from_status, to_status="resolved", owner_is=None, resolved_at=case["resolved"]
+    )
+    cases.add_event(s, case_id=row.id, kind="resolve", actor=agent, at=case["resolved"])

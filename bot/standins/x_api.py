@@ -8,6 +8,15 @@ Deliberate choices where X is vague: an over-long post is a 400 invalid-request 
 v2 writes today); the brand may always reply to its own posts; ``post()`` stores the text as given
 (an X-app reply starts with the customer's ``@handle`` only if the test writes it).
 
+As on X, a post's ``text`` and ``note_tweet.text`` are HTML-escaped (``&amp; &lt; &gt;``, those three only) in every
+answer that carries posts: mentions, search, user timelines, lookups and the answer to a create (tweepy's cassettes
+``test_client_get_list_tweets.yaml`` "Q&amp;A", ``test_client_get_liked_tweets.yaml`` "ep &amp; show runner");
+the control API (``post()``, ``get()``, ``posts_by()``) keeps the text as written. ``retweet()`` makes a retweet
+(``referenced_tweets`` type ``retweeted``, text ``RT @author: …``), which mentions and search return as X does.
+``refuse()`` makes an endpoint answer one of X's real refusals (``REFUSALS``): 403 problems, a 400, a 402, a
+usage-capped 429. Posting carries both 24-hour limits, the user's and the app's (``x-user-limit-24hour-*``,
+``x-app-limit-24hour-*``).
+
 One fake may serve several brand accounts of one X app (``add_brand``): each has its own access token,
 ``/2/users/me``, posts, replies and DMs answer for the user whose token signed the request, as on X.
 """
@@ -52,7 +61,8 @@ DEFAULT_LIMITS = {  # per 15-minute window, as in the recorded headers
     "search": (450, 900),
     "dm_events": (300, 900),
     "dm_send": (200, 900),
-    "create_tweet_24h": (2400, DAY_S),  # the x-user-limit-24hour-* counter
+    "create_tweet_24h": (2400, DAY_S),  # per brand account: the x-user-limit-24hour-* counter
+    "create_tweet_24h_app": (10_000, DAY_S),  # all accounts of the app: the x-app-limit-24hour-* counter
 }
 WRITES = ("create_tweet", "delete_tweet", "dm_send")
 
@@ -70,6 +80,108 @@ MSG_REPLY_NOT_ALLOWED = (
 )
 MSG_DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 MSG_NOT_YOURS = "You are not allowed to delete a Tweet that you did not create."
+RT_SHOWN_CHARS = 140  # a retweet's text is "RT @author: " and the post, cut to this many characters with "…"
+PROBLEMS = "https://api.twitter.com/2/problems/"
+PROJECT_SENTENCE = (
+    "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter "
+    "developer App that is attached to a Project. You can create a project via the developer portal."
+)
+# X's refusals, as recorded in public reports (the account and client ids are placeholders): what ``refuse()`` answers.
+# Each is (status, body); "{account_id}" in a body is the refused brand's id, and ``refuse(**fields)`` overrides fields.
+REFUSALS = {
+    # An app that is not in a Project: xdevplatform/samples#58 (2021), the standalone-app case.
+    "client-not-enrolled": (
+        403,
+        {
+            "client_id": "27512824",
+            "detail": PROJECT_SENTENCE,
+            "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+            "title": "Client Forbidden",
+            "required_enrollment": "Standard Basic",
+            "reason": "client-not-enrolled",
+            "type": PROBLEMS + "client-forbidden",
+        },
+    ),
+    # An app whose plan lacks the endpoint: xdevplatform/samples#160, xdevplatform/twitter-api-java-sdk#64 (2023-24).
+    "client-forbidden": (
+        403,
+        {
+            "client_id": "27512824",
+            "detail": PROJECT_SENTENCE,
+            "registration_url": "https://developer.twitter.com/en/docs/projects/overview",
+            "title": "Client Forbidden",
+            "required_enrollment": "Appropriate Level of API Access",
+            "reason": "client-not-enrolled",
+            "type": PROBLEMS + "client-forbidden",
+        },
+    ),
+    # The account whose token signed the request is suspended: akrherz/iembot#156 (2026).
+    "user-suspended": (
+        403,
+        {
+            "detail": "The user used for authentication is suspended",
+            "title": "Forbidden",
+            "status": 403,
+            "type": PROBLEMS + "user-suspended",
+        },
+    ),
+    # A token made before the app had the permission the endpoint needs (posting, DMs): plhery/node-twitter-api-v2#493.
+    "oauth1-permissions": (
+        403,
+        {
+            "title": "Forbidden",
+            "status": 403,
+            "detail": "Your client app is not configured with the appropriate oauth1 app permissions for this "
+            "endpoint.",
+            "type": PROBLEMS + "oauth1-permissions",
+        },
+    ),
+    # A parameter X does not accept: the invalid-request shape of v2's 400s, here what X says of a since_id older than
+    # it serves (as quoted by projects that met it, e.g. in their tests).
+    "invalid-request": (
+        400,
+        {
+            "errors": [
+                {
+                    "parameters": {"since_id": ["1"]},
+                    "message": "'since_id' must be a tweet id created after 2026-06-22T16:35Z. Please use a "
+                    "'since_id' that is larger than 2069097036665323520",
+                }
+            ],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": INVALID_REQUEST,
+        },
+    ),
+    # The pay-per-use credits are spent: a 402 with X's "credits" problem (content-length 185 in
+    # tryethernal/ethernal#1324's headers, the body as quoted in several projects' tests).
+    "credits-depleted": (
+        402,
+        {
+            "account_id": "{account_id}",
+            "title": "CreditsDepleted",
+            "detail": "Your enrolled account [{account_id}] does not have any credits to fulfill this request.",
+            "type": PROBLEMS + "credits",
+        },
+    ),
+    # A monthly or daily usage cap: xdevplatform/xdk#25 (2026), a 429 whose 15-minute headers still show room.
+    # ``refuse("mentions", "usage-capped", period="Daily", scope="Account")`` for the other kinds.
+    "usage-capped": (
+        429,
+        {
+            "account_id": "{account_id}",
+            "product_name": "standard-basic",
+            "title": "UsageCapExceeded",
+            "period": "Monthly",
+            "scope": "Product",
+            "detail": "Usage cap exceeded: Monthly product cap",
+            "type": PROBLEMS + "usage-capped",
+        },
+    ),
+}
+# Refused before the request counts against any window (the app or the account itself); the others count, as the
+# recorded headers of a 402 and a usage-capped 429 show.
+REFUSED_BEFORE_LIMITS = ("client-not-enrolled", "client-forbidden", "user-suspended", "oauth1-permissions")
 MSG_APP_ONLY = (
     "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
     "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."
@@ -222,6 +334,11 @@ def _public(item: dict) -> dict:
 
 def _ref_id(item: dict | str | int) -> str:
     return str(item["id"]) if isinstance(item, dict) else str(item)
+
+
+def _escaped(text: str) -> str:
+    """A post's text as X's answers carry it."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _Window:
@@ -412,6 +529,7 @@ class FakeX:
         self._windows: dict[str, _Window] = {}
         self._counts: Counter[str] = Counter()
         self._credentials_valid = True
+        self._refusals: dict[tuple[str, str | None], tuple[str, dict]] = {}  # (endpoint, brand or None) -> refusal
         self._users: dict[str, dict] = {}
         self._by_name: dict[str, dict] = {}
         self._posts: dict[str, dict] = {}
@@ -457,6 +575,22 @@ class FakeX:
     def set_credentials_valid(self, valid: bool) -> None:
         with self._lock:
             self._credentials_valid = valid
+
+    def refuse(self, endpoint: str, problem: str | None, *, user: str | None = None, **fields) -> None:
+        """From now on ``endpoint`` (a route key: "mentions", "search", "dm_events", "user_tweets", "create_tweet",
+        "me", …) answers X's refusal ``problem`` (a key of ``REFUSALS``), to every caller or only to requests signed
+        by ``user``'s token (id or username); ``fields`` replace fields of the body (``period="Daily"``). ``problem``
+        None serves it again."""
+        with self._lock:
+            if endpoint not in {route.key for route in _ROUTES}:
+                raise ValueError(f"unknown endpoint {endpoint!r}")
+            if problem is not None and problem not in REFUSALS:
+                raise ValueError(f"unknown refusal {problem!r}: one of {', '.join(REFUSALS)}")
+            who = self._user(user)["id"] if user is not None else None
+            if problem is None:
+                self._refusals.pop((endpoint, who), None)
+            else:
+                self._refusals[(endpoint, who)] = (problem, fields)
 
     def add_user(
         self,
@@ -524,6 +658,18 @@ class FakeX:
             return _public(
                 self._add_post(self._user(author)["id"], text, in_reply_to=in_reply_to, quote_of=quote_of, ms=ms)
             )
+
+    def retweet(self, user: str, post: dict | str, *, created_at: datetime | str | None = None) -> dict:
+        """``user`` (id or username) retweets ``post`` (its id or dict): a post of its own whose text is
+        "RT @author: " and the post's text, cut to 140 characters, with a ``retweeted`` reference to it. It appears
+        in the mentions of whoever it mentions and in search, unless the query says ``-is:retweet``."""
+        with self._lock:
+            original = self._posts[_ref_id(post)]
+            text = f"RT @{self._users[original['author_id']]['username']}: {self._full_text(original)}"
+            if len(text) > RT_SHOWN_CHARS:
+                text = text[: RT_SHOWN_CHARS - 1] + "…"
+            ms = None if created_at is None else _to_ms(created_at)
+            return _public(self._add_post(self._user(user)["id"], text, retweet_of=original["id"], ms=ms))
 
     def user(self, ref: str | int) -> dict:
         """A user by id or username."""
@@ -637,8 +783,12 @@ class FakeX:
                 entities[key] = items
         return entities
 
-    def _add_post(self, author_id: str, text: str, *, in_reply_to=None, quote_of=None, ms=None) -> dict:
+    def _add_post(
+        self, author_id: str, text: str, *, in_reply_to=None, quote_of=None, retweet_of=None, ms=None
+    ) -> dict:
         refs, target = [], None
+        if retweet_of is not None:
+            refs.append({"type": "retweeted", "id": retweet_of})
         if in_reply_to is not None:
             target = self._posts.get(_ref_id(in_reply_to))
             if target is None:
@@ -771,14 +921,42 @@ class FakeX:
     def _answer(self, req: _Req, kind: str | None, valid: bool):
         answer = self._decide(req, kind, valid)
         if answer is not None and req.route.key in WRITES:
-            answer[2].update(self._limit_headers(self._window("create_tweet_24h"), "x-user-limit-24hour"))
+            user_day, app_day = self._days(req.actor)
+            answer[2].update(self._limit_headers(user_day, "x-user-limit-24hour"))
+            answer[2].update(self._limit_headers(app_day, "x-app-limit-24hour"))
         return answer
+
+    def _days(self, actor: str) -> tuple[_Window, _Window]:
+        """The 24-hour posting windows: the acting brand's own, and the app's (all its brands together)."""
+        for key, limit in ((f"create_tweet_24h:{actor}", "create_tweet_24h"), ("create_tweet_24h_app", None)):
+            if key not in self._windows:
+                self._windows[key] = _Window(*self._limits[limit or key])
+            self._windows[key].roll(self.clock())
+        return self._windows[f"create_tweet_24h:{actor}"], self._windows["create_tweet_24h_app"]
+
+    def _refusal(self, req: _Req, headers: dict, before_limits: bool):
+        """The refusal ``refuse()`` set for this endpoint and caller, if it is answered at this point."""
+        problem, fields = (
+            self._refusals.get((req.route.key, req.actor)) or self._refusals.get((req.route.key, None)) or (None, {})
+        )
+        if problem is None or (problem in REFUSED_BEFORE_LIMITS) != before_limits:
+            return None
+        status, body = REFUSALS[problem]
+        body = {
+            k: v.replace("{account_id}", req.actor) if isinstance(v, str) else copy.deepcopy(v) for k, v in body.items()
+        }
+        body.update(fields)
+        if problem == "usage-capped":
+            body["detail"] = f"Usage cap exceeded: {body['period']} {str(body['scope']).lower()} cap"
+        if status == 429:
+            self.rate_limited += 1
+        return status, body, headers
 
     def _decide(self, req: _Req, kind: str | None, valid: bool):
         """Auth, limits and faults in X's order, then the endpoint itself; None means drop."""
         key = req.route.key
         window = self._window(key)
-        day = self._window(f"{key}_24h") if f"{key}_24h" in self._limits else None
+        days = self._days(req.actor) if key == "create_tweet" else ()
         if not (self._credentials_valid and valid):
             body = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
             return 401, body, self._limit_headers(window)
@@ -793,13 +971,17 @@ class FakeX:
                 ),
                 self._limit_headers(window),
             )
+        if refused := self._refusal(req, {}, before_limits=True):
+            return refused
         if window.used >= window.limit:
             return self._too_many({**self._limit_headers(window), "x-rate-limit-remaining": "0"})
-        if day and day.used >= day.limit:
+        if any(day.used >= day.limit for day in days):
             # As on X: the 15-minute headers still show room; only the 24-hour ones say why.
             return self._too_many(self._limit_headers(window))
         window.used += 1
         headers = self._limit_headers(window)
+        if refused := self._refusal(req, headers, before_limits=False):
+            return refused
         fault = self._pick_fault(key)
         if fault == "429":
             reset = math.ceil(self.clock()) + self.faults.reset_in
@@ -814,8 +996,9 @@ class FakeX:
             status, body = getattr(self, req.route.handler)(req)
         except _ApiError as error:
             status, body = error.status, error.body
-        if day and status == 201:
-            day.used += 1
+        if status == 201:
+            for day in days:
+                day.used += 1
         return None if fault == "drop_after" else (status, body, headers)
 
     def _too_many(self, headers: dict):
@@ -910,11 +1093,13 @@ class FakeX:
     def _render_post(self, post: dict, fields: list[str]) -> dict:
         out = {
             "id": post["id"],
-            "text": post["text"],
+            "text": _escaped(post["text"]),
             "edit_history_tweet_ids": list(post["edit_history_tweet_ids"]),
         }
         for field in fields:
-            if field in POST_FIELDS and post[field] is not None:
+            if field == "note_tweet" and post[field] is not None:
+                out[field] = {**post[field], "text": _escaped(post[field]["text"])}
+            elif field in POST_FIELDS and post[field] is not None:
                 out[field] = post[field]
             elif field == "public_metrics":
                 refs = [
@@ -925,7 +1110,7 @@ class FakeX:
                     if r["id"] == post["id"]
                 ]
                 out[field] = {
-                    "retweet_count": 0,
+                    "retweet_count": sum(r["type"] == "retweeted" for r in refs),
                     "like_count": 0,
                     "bookmark_count": 0,
                     "impression_count": 0,
@@ -1153,7 +1338,7 @@ class FakeX:
         if forbidden:
             raise _ApiError(403, _problem(403, "Forbidden", forbidden))
         post = self._add_post(req.actor, text, in_reply_to=reply_to, quote_of=quote_of)
-        return 201, {"data": {"id": post["id"], "text": post["text"], "edit_history_tweet_ids": [post["id"]]}}
+        return 201, {"data": {"id": post["id"], "text": _escaped(post["text"]), "edit_history_tweet_ids": [post["id"]]}}
 
     def _is_duplicate(self, text: str, brand_id: str) -> bool:
         since_ms = _to_ms(self.clock()) - DAY_S * 1000

@@ -1,6 +1,7 @@
 """Claim, Unclaim, Resolve, Reopen from the card's buttons."""
 
 import threading
+from datetime import timedelta
 
 from tests.harness import buttons, card_text, cards, click, wait_until
 
@@ -72,12 +73,17 @@ def test_unclaim_and_resolve_belong_to_the_owner(bot, slack, x, customer):
     assert set(buttons(card)) == {"case_claim", "case_resolve"}
 
 
-def test_resolve_then_a_new_customer_post_reopens(bot, slack, x, customer):
+def resolved_case(bot, slack, x, customer, owner="UANA"):
     post, card = open_case(bot, slack, x, customer)
-    click(bot, "UANA", card, "case_claim")
+    click(bot, owner, card, "case_claim")
     wait_until(lambda: "Claimed" in card_text(fresh(slack, card)))
-    click(bot, "UANA", fresh(slack, card), "case_resolve")
+    click(bot, owner, fresh(slack, card), "case_resolve")
     card = wait_until(lambda: (c := fresh(slack, card)) and "Resolved" in card_text(c) and c)
+    return post, card
+
+
+def test_a_customer_post_in_the_conversation_gives_the_resolved_case_back_to_its_owner(bot, slack, x, customer):
+    post, card = resolved_case(bot, slack, x, customer)
     assert "by <@UANA>" in card_text(card)
     assert set(buttons(card)) == {"case_reopen"}
 
@@ -85,9 +91,77 @@ def test_resolve_then_a_new_customer_post_reopens(bot, slack, x, customer):
     bot.cycle()
 
     card = fresh(slack, card)
-    assert "Reopened" in card_text(card)
-    assert set(buttons(card)) == {"case_claim", "case_resolve"}
-    assert "it happened again" in slack.replies("C_INBOX", card["ts"])[-1]["text"]
+    assert "Reopened" in card_text(card) and "claimed by <@UANA>" in card_text(card)
+    assert set(buttons(card)) == {"case_unclaim", "case_resolve"}
+    told = slack.replies("C_INBOX", card["ts"])[-1]
+    assert "it happened again" in told["text"] and "<@UANA>" in told["text"]  # the fallback text notifies
+    assert "still yours" in card_text(told) and "<@UANA>" in card_text(told)
+    # Still the owner: her thread message goes out on X at once, in reply to the new post.
+    bot.slack.say("UANA", "C_INBOX", "Sorry! A new card is on its way.", thread_ts=card["ts"])
+    reply = wait_until(lambda: x.brand_posts())[0]
+    assert reply["referenced_tweets"][0]["id"] == x.posts_by(customer["id"])[-1]["id"]
+
+    click(bot, "UANA", fresh(slack, card), "case_resolve")
+    wait_until(lambda: "Resolved" in card_text(fresh(slack, card)))
+    report = bot.bridge.metrics.report(bot.bridge.metrics.period("today"))
+    assert report.first_response.opened == 1 and report.resolution.reopened == 1
+    [ana] = report.agents
+    assert (ana.agent, ana.claims, ana.resolved) == ("UANA", 1, 2)
+    assert ana.median_handle is not None  # both handlings count: from the claim, then from the reopening
+
+
+def test_a_new_conversation_soon_after_a_resolution_reopens_that_case(bot, slack, x, customer):
+    _, card = resolved_case(bot, slack, x, customer)
+
+    later = x.post(customer["id"], "@AcmeSupport hi again, now the refund is missing")
+    bot.cycle()
+
+    assert len(cards(slack)) == 1  # no second case
+    card = fresh(slack, card)
+    assert "Reopened" in card_text(card) and "claimed by <@UANA>" in card_text(card)
+    assert "refund is missing" in slack.replies("C_INBOX", card["ts"])[-1]["text"]
+    bot.slack.say("UANA", "C_INBOX", "Checking the refund now.", thread_ts=card["ts"])
+    reply = wait_until(lambda: x.brand_posts())[0]
+    assert reply["referenced_tweets"][0]["id"] == later["id"]  # answered where she wrote last
+
+
+def test_a_new_conversation_while_the_case_is_still_open_is_a_case_of_its_own(bot, slack, x, customer):
+    _, card = open_case(bot, slack, x, customer)
+
+    x.post(customer["id"], "@AcmeSupport another question, about sizes")
+    bot.cycle()
+
+    assert len(cards(slack)) == 2
+
+
+def test_a_new_conversation_long_after_a_resolution_opens_a_new_case(make_bot, slack, x, customer):
+    bot = make_bot(REOPEN_WITHIN_DAYS="3")
+    real = bot.bridge.clock
+    bot.bridge.clock = lambda: real() - timedelta(days=4)  # the case was resolved four days ago
+    _, card = resolved_case(bot, slack, x, customer)
+    bot.bridge.clock = real
+
+    x.post(customer["id"], "@AcmeSupport a new question about sizes")
+    bot.cycle()
+
+    assert len(cards(slack)) == 2
+    assert "Resolved" in card_text(fresh(slack, card))
+    assert "Open" in card_text(cards(slack)[-1]) and "sizes" in card_text(cards(slack)[-1])
+
+
+def test_any_agent_can_take_over_a_case_the_customer_reopened(bot, slack, x, customer):
+    post, card = resolved_case(bot, slack, x, customer)
+    x.post(customer["id"], "@AcmeSupport it happened again", in_reply_to=post["id"])
+    bot.cycle()
+
+    bot.slack.select_user("UBEN", "C_INBOX", card["ts"], "case_reassign", "UBEN")
+
+    card = wait_until(lambda: (c := fresh(slack, card)) and "<@UBEN>" in card_text(c) and c)
+    assert "<@UANA>" not in card_text(card)
+    # Taken over, it is Ben's like any claimed case: another agent can no longer take it.
+    bot.slack.select_user("UCLO", "C_INBOX", card["ts"], "case_reassign", "UANA")
+    wait_until(lambda: any("Only the owner, <@UBEN>" in r["text"] for r in slack.responses))
+    assert "<@UBEN>" in card_text(fresh(slack, card))
 
 
 def test_reopen_button(bot, slack, x, customer):

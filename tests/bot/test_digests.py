@@ -93,23 +93,26 @@ def test_the_morning_digests_and_chart_carry_the_days_numbers(team, slack, x, cu
     assert "SLA digest · Sun 22 Nov 2026" in sla
     assert "*Cases opened*\n2" in sla
     assert "*Answered within 30 min*\n50% (1 of 2)" in sla
-    assert "*Median first response*\n20m" in sla and "*90th percentile*\n20m" in sla
-    assert "*Breached: 1*" in sla and "@tom_r" in sla and "no reply after 17h 30m" in sla
-    assert "*Still unanswered now:* 1 case of these." in sla
+    assert "*Median first response*\n20 min" in sla and "*90th percentile*\n20 min" in sla
+    assert "*Breached: 1*" in sla and "@tom_r" in sla and "no reply after 17 h 30 min" in sla
+    assert "1 answered · 1 unanswered past the target" in sla and "answereds" not in sla
+    assert "*Still without a reply now:* 1 of the 2 cases opened." in sla
     thread_link = f"https://fake.slack.com/archives/C_INBOX/p{cards(slack)[-1]['ts'].replace('.', '')}"
     assert f"<{thread_link}|@tom_r>" in sla
 
     assert "Resolution digest · Sun 22 Nov 2026" in resolution
-    for figure in ("*Opened*\n2", "*Resolved*\n1", "*Resolution rate*\n50%", "*Median resolution time*\n50m"):
+    for figure in ("*Opened*\n2", "*Resolved*\n1", "*Resolution rate*\n50%", "*Median resolution time*\n50 min"):
         assert figure in resolution
     assert "*Backlog*\n1" in resolution and "*Messages per case*\n1.5" in resolution
-    assert "<@UANA> · 1 claim · 1 public reply · 1 resolved · median handle 45m" in resolution
-    assert "*AcmeSupport* · 2 opened · 50% within target · 3 messages · 1 resolved · median handle 45m" in resolution
+    assert "<@UANA> · 1 claim · 1 public reply · 1 resolved · median handle time 45 min" in resolution
+    assert (
+        "*AcmeSupport* · 2 opened · 50% answered within target · 3 messages · 1 resolved · median handle time 45 min"
+    ) in resolution
     assert "Madrid (1)" in resolution and "Lisbon (1)" in resolution
     assert "@tom_r> (98,000 followers)" in resolution and "#refund (2)" in resolution
 
     assert "Weekly SLA digest · 16 Nov – 22 Nov 2026" in weekly_sla and "*Cases opened*\n2" in weekly_sla
-    assert "Weekly Resolution digest" in weekly_resolution
+    assert "Weekly resolution digest · 16 Nov – 22 Nov 2026" in weekly_resolution
 
     daily_chart, weekly_chart = slack.files
     assert daily_chart["channel"] == "C_DIGEST" and daily_chart["bytes"].startswith(b"\x89PNG")

@@ -115,3 +115,33 @@ def test_a_post_x_indexed_late_is_caught_by_the_next_poll_that_reaches_back(make
     bot.cycle()  # reaches back a minute
 
     assert len(cards(slack)) == 2 and late["id"] in card_text(cards(slack)[-1])
+
+
+def test_text_x_escapes_reads_as_the_customer_wrote_it(bot, slack, x, customer):
+    from bot.slack_text import to_plain
+
+    first = x.post(customer["id"], "@AcmeSupport Q&A says 3 < 4 > 2, and &lt; is what I typed")
+    bot.cycle()
+    x.post(customer["id"], "@AcmeSupport and R&D <team> too", in_reply_to=first["id"])
+
+    bot.cycle()
+
+    [card] = cards(slack)
+    assert "Q&A says 3 < 4 > 2, and &lt; is what I typed" in to_plain(card_text(card))
+    [follow_up] = slack.replies("C_INBOX", card["ts"])
+    assert "and R&D <team> too" in to_plain(card_text(follow_up))
+
+
+def test_retweets_are_not_cases_nor_follow_ups(bot, slack, x, customer):
+    complaint = x.post(customer["id"], "@AcmeSupport my parcel was left in the rain")
+    bot.cycle()
+    for name in ("fan1", "fan2", "fan3"):
+        x.retweet(x.add_user(name)["id"], complaint)  # "RT @maria_g: @AcmeSupport my parcel…" mentions the brand
+    answer = x.post(x.brand_id, "@maria_g so sorry, we are on it", in_reply_to=complaint["id"])
+    x.retweet(x.add_user("fan4")["id"], answer)  # "RT @AcmeSupport: …" mentions the brand too
+
+    report = bot.cycle()
+
+    assert report["ingested"] == 0 and report["errors"] == []
+    [card] = cards(slack)
+    assert slack.replies("C_INBOX", card["ts"]) == []

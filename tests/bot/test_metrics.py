@@ -15,6 +15,7 @@ from bot.chart import trend_png
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.business_hours import parse_business_hours
 from bot.domain.metrics import MEDIAN, P90, AgentRow, interpolate, topics
+from bot.domain.wording import duration, plural
 from storage import cases
 from storage.engine import make_engine
 
@@ -81,11 +82,18 @@ class World:
             return case.id
 
     def post(self, case_id, at, *, customer="maria_g", text="hi again", reopen_at=None):
+        """A customer post; a resolved case goes back to its owner, named in the reopen event (as ingest does)."""
         with self.bridge.session() as s:
             self._post(s, case_id, at, customer, text, None, None)
+            owner = cases.get_case(s, case_id=case_id).owner
             if cases.reopen_on_customer_post(s, case_id=case_id):
                 cases.add_event(
-                    s, case_id=case_id, kind="reopen", actor=f"customer:c-{customer}", at=self.at(reopen_at or at)
+                    s,
+                    case_id=case_id,
+                    kind="reopen",
+                    actor=f"customer:c-{customer}",
+                    at=self.at(reopen_at or at),
+                    detail=owner,
                 )
 
     def _post(self, s, case_id, at, customer, text, followers, location):
@@ -127,6 +135,7 @@ class World:
             "unclaim": ("claimed", "open", {"owner_is": agent}),
             "resolve": (None, "resolved", {}),
             "reopen": ("resolved", "open", {}),
+            "reassign": ("claimed", "claimed", {"new_owner": agent}),
         }
         from_status, to_status, extra = moves[kind]
         with self.bridge.session() as s:
@@ -241,6 +250,31 @@ def test_a_read_only_term_case_has_no_sla(engine, business_hours):
     assert (fr.opened, fr.unanswered, fr.closed, fr.attainment) == (2, 1, 1, 0.0)
 
 
+@pytest.mark.parametrize(
+    "seconds, said",
+    [
+        (None, "—"),
+        (0, "under a minute"),
+        (59.4, "under a minute"),
+        (59.5, "1 min"),
+        (60 * MIN - 31, "59 min"),
+        (60 * MIN - 29, "1 h"),
+        (65 * MIN, "1 h 5 min"),
+        (24 * 60 * MIN, "1 day"),
+        (27 * 60 * MIN, "1 day 3 h"),
+        (3 * 24 * 60 * MIN, "3 days"),
+    ],
+)
+def test_durations_read_in_words(seconds, said):
+    assert duration(seconds) == said
+
+
+def test_plural_forms():
+    assert [plural(n, "case") for n in (0, 1, 2, 1200)] == ["0 cases", "1 case", "2 cases", "1,200 cases"]
+    assert plural(1, "public reply", "public replies") == "1 public reply"
+    assert plural(3, "public reply", "public replies") == "3 public replies"
+
+
 def test_the_sla_rendering_shows_the_figures(world):
     seed_sla_day(world)
     world.clock("2026-11-02 16:30")
@@ -248,10 +282,10 @@ def test_the_sla_rendering_shows_the_figures(world):
 
     assert "*Cases opened*\\n6" in text
     assert "50% (2 of 4)" in text
-    assert "*Median first response*\\n1h 00m" in text and "*90th percentile*\\n1h 24m" in text
-    assert "*Breached: 2*" in text and "answered after 1h 30m" in text and "no reply after 4h 30m" in text
+    assert "*Median first response*\\n1 h" in text and "*90th percentile*\\n1 h 24 min" in text
+    assert "*Breached: 2*" in text and "answered after 1 h 30 min" in text and "no reply after 4 h 30 min" in text
     assert "<https://team.example/archives/C_INBOX/p" in text
-    assert "*Still unanswered now:* 2 cases of these." in text
+    assert "*Still without a reply now:* 2 of the 6 cases opened." in text
 
 
 # -- resolution, reopened cases -------------------------------------------------------------------------
@@ -262,8 +296,8 @@ def test_a_reopened_case_keeps_its_first_response_and_times_its_new_resolution(w
     world.act(case, "claim", "2026-11-02 10:05", "UANA")
     world.reply(case, "2026-11-02 10:20", "UANA")
     world.act(case, "resolve", "2026-11-02 11:00", "UANA")
-    world.post(case, "2026-11-03 09:00", reopen_at="2026-11-03 09:01")
-    world.act(case, "claim", "2026-11-03 09:10", "UBEN")
+    world.post(case, "2026-11-03 09:00", reopen_at="2026-11-03 09:01")  # back to UANA
+    world.act(case, "reassign", "2026-11-03 09:10", "UBEN")  # Ben takes it over
     world.reply(case, "2026-11-03 09:30", "UBEN")
     world.act(case, "resolve", "2026-11-03 09:40", "UBEN")
     world.clock("2026-11-04 09:00")
@@ -280,12 +314,32 @@ def test_a_reopened_case_keeps_its_first_response_and_times_its_new_resolution(w
     r = second.resolution
     assert (r.opened, r.resolved, r.reopened, r.rate, r.backlog) == (0, 1, 1, None, 0)
     assert r.median == pytest.approx(39 * MIN)  # from the reopening at 09:01
-    assert second.agents == [AgentRow("UBEN", 1, 1, 1, 30 * MIN)]
+    assert second.agents == [AgentRow("UBEN", 0, 1, 1, 30 * MIN)]  # handled from the takeover
     assert_clean(second)
 
     both = world.report("2026-11-02", "2026-11-03").resolution
     assert (both.resolved, both.reopened) == (1, 1)  # one case
     assert both.median == pytest.approx((60 + 39) / 2 * MIN)  # two resolutions, each from its (re)opening
+
+
+def test_a_case_the_customer_gave_back_to_its_owner_is_handled_from_the_reopening(world):
+    case = world.case("2026-11-02 10:00")
+    world.act(case, "claim", "2026-11-02 10:05", "UANA")
+    world.reply(case, "2026-11-02 10:20", "UANA")
+    world.act(case, "resolve", "2026-11-02 11:00", "UANA")
+    world.post(case, "2026-11-03 09:00")  # reopened: still UANA's, no new claim
+    world.reply(case, "2026-11-03 09:15", "UANA")
+    world.act(case, "resolve", "2026-11-03 09:40", "UANA")
+    world.clock("2026-11-04 09:00")
+
+    second = world.report("2026-11-03")
+
+    assert second.first_response.opened == 0
+    assert (second.resolution.reopened, second.resolution.resolved, second.resolution.backlog) == (1, 1, 0)
+    assert second.agents == [AgentRow("UANA", 0, 1, 1, 40 * MIN)]  # from the reopening at 09:00
+    both = world.report("2026-11-02", "2026-11-03")
+    assert both.agents == [AgentRow("UANA", 1, 2, 2, (55 + 40) / 2 * MIN)]
+    assert both.first_response.median == 20 * MIN  # its first response is the first one
 
 
 def test_backlog_at_the_end_of_each_day(world):

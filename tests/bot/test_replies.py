@@ -1,7 +1,10 @@
 """Replies from the thread: only the owner's go public, once, within X's length, failures said plainly."""
 
-from tests.fakes import XFaults
-from tests.harness import cards, click, wait_until
+import re
+from datetime import UTC, datetime, timedelta
+
+from tests.fakes import FakeX, XFaults
+from tests.harness import RunningBot, bot_env, cards, click, wait_until
 
 
 def claimed_case(bot, slack, x, customer, owner="UANA"):
@@ -163,3 +166,52 @@ def test_messages_outside_case_threads_are_ignored(bot, slack, x, customer):
 
     bot.settle()
     assert x.count("create_tweet") == 0 and slack.ephemerals == []
+
+
+def shown_time(said: str) -> datetime:
+    """The moment a thread message says a reply goes out or is tried again."""
+    found = re.search(r"(?:go out|tried again) at (\d\d:\d\d) UTC(?: on (\d{4}-\d\d-\d\d))?", said)
+    day = found.group(2) or datetime.now(UTC).strftime("%Y-%m-%d")
+    return datetime.fromisoformat(f"{day}T{found.group(1)}+00:00")
+
+
+def test_a_reply_past_the_apps_24_hour_limit_says_the_true_time_it_goes_out(slack, database_url):
+    with FakeX(limits={"create_tweet_24h_app": (1, 86400)}) as x:
+        bot = RunningBot(bot_env(slack, x, database_url), slack)
+        try:
+            _, card = claimed_case(bot, slack, x, x.add_user("maria_g"))
+            say_and_wait_for_thread(bot, slack, card, "Refund sent today.", "Posted on X")
+
+            [said] = say_and_wait_for_thread(bot, slack, card, "Anything else we can do?", "will go out at")
+        finally:
+            bot.stop()
+
+    # X's 15-minute window has room; the app's 24-hour limit is what is used up, until a day after the first post.
+    assert abs(shown_time(said) - (datetime.now(UTC) + timedelta(days=1))) < timedelta(minutes=3)
+    assert [p["text"] for p in x.brand_posts()] == ["Refund sent today."]
+
+
+def test_a_reply_meeting_a_usage_cap_waits_and_the_thread_is_told_once(bot, slack, x, customer):
+    _, card = claimed_case(bot, slack, x, customer)
+    x.refuse("create_tweet", "usage-capped")
+
+    [said] = say_and_wait_for_thread(bot, slack, card, "We are on it.", "Not posted yet")
+    bot.cycle()
+
+    assert "X's monthly usage cap of the app's plan is reached" in said
+    assert "“Usage cap exceeded: Monthly product cap”" in said and "then hourly until it goes out" in said
+    assert abs(shown_time(said) - (datetime.now(UTC) + timedelta(hours=1))) < timedelta(minutes=3)
+    assert x.count("create_tweet") == 1, "not tried again before then"
+    assert [t for t in thread_texts(slack, card) if "Not posted" in t] == [said]
+
+
+def test_a_reply_meeting_spent_credits_is_kept_not_retried_in_a_loop(bot, slack, x, customer):
+    _, card = claimed_case(bot, slack, x, customer)
+    x.refuse("create_tweet", "credits-depleted")
+
+    [said] = say_and_wait_for_thread(bot, slack, card, "We are on it.", "Not posted yet")
+    bot.cycle()
+    bot.cycle()
+
+    assert "X's credits are used up" in said and "does not have any credits" in said
+    assert x.count("create_tweet") == 1 and x.brand_posts() == []

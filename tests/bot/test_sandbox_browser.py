@@ -2,6 +2,7 @@
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -69,3 +70,99 @@ def test_a_person_posts_a_mention_claims_it_replies_and_sees_the_reply_on_x(brow
 
     page.screenshot(path=str(tmp_path / "sandbox.png"))
     assert (tmp_path / "sandbox.png").stat().st_size > 10_000
+
+
+SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", Path(__file__).resolve().parents[1] / "screenshots"))
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def overflows(page) -> list[str]:
+    """Elements wider than the window (a long URL that does not wrap pushes the page sideways)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('.msg-body *, .tweet-body *')]
+             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+             .map(e => e.tagName + ': ' + (e.textContent || '').slice(0, 60))"""
+    )
+
+
+def test_the_first_digests_show_two_weeks_of_history_and_links_stay_on_the_page(browser, sandbox):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(sandbox.url + "?channel=C0DIGESTS")
+    page.get_by_text(re.compile(r"^SLA digest · ")).first.wait_for()  # yesterday's, posted by the worker at start
+
+    feed = page.locator("#slack-feed")
+    daily = feed.locator(".entry", has_text="SLA digest").first
+    assert re.search(r"Cases opened\s+[1-9]", daily.inner_text()), daily.inner_text()
+    chart = feed.locator("figure.file img").first
+    chart.wait_for()
+    assert chart.evaluate("img => img.naturalWidth") > 0
+    shot(page, "sandbox-digests")
+
+    # The week's digest names its breaches; "the case" opens the card on this page, not a Slack that is not there.
+    page.click("button:has-text('Post the digests now')")
+    weekly = feed.locator(".entry", has_text="Weekly SLA digest").first
+    weekly.wait_for()
+    breach = weekly.locator("a[data-pane=slack]").first
+    breach.wait_for()
+    assert "slack.com" not in breach.get_attribute("href")
+    breach.click()
+    page.wait_for_url(re.compile(r"channel=C0INBOX.*#m\d+"))
+    target = page.locator(".msg.flash").first
+    target.wait_for()
+    assert target.evaluate("e => { const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight }")
+
+    # "View on X" shows the post in the X pane.
+    view = page.locator("#slack-feed a:has-text('View on X')").last
+    assert view.get_attribute("href").startswith("#x")
+    view.click()
+    post = page.locator("#x-feed .tweet.flash")
+    post.wait_for()
+    assert post.get_attribute("id") == view.get_attribute("href")[1:]
+    shot(page, "sandbox-link-to-x")
+
+
+def test_the_page_works_at_1024_px_and_long_urls_wrap(browser, sandbox):
+    url = "https://example.com/orders/" + "a1b2c3d4e5" * 12 + "?utm_source=twitter&utm_medium=social"
+    sandbox.post_as_customer("wrap_test", f"@AcmeSupport the tracking link is broken: {url}")
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(20_000)
+    page.goto(sandbox.url)
+    card = page.locator("#slack-feed .entry", has_text="tracking link is broken").first
+    card.wait_for()
+    card.scroll_into_view_if_needed()
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1024
+    assert overflows(page) == []
+    assert page.locator("#x-feed").is_visible() and page.locator("#slack-feed").is_visible()
+    shot(page, "sandbox-1024px")
+
+
+def test_on_a_phone_the_slack_and_x_panes_switch_with_tabs(browser, sandbox):
+    page = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page.set_default_timeout(20_000)
+    page.goto(sandbox.url)
+    page.get_by_text("mi pedido #A1234").first.wait_for()
+    slack, x = page.locator("section.slack"), page.locator("section.x")
+
+    assert slack.is_visible() and not x.is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390 and overflows(page) == []
+    shot(page, "sandbox-phone-slack")
+
+    page.click(".tab[data-tab=x]")
+    assert x.is_visible() and not slack.is_visible()
+    page.fill("form.x-compose input[name=handle]", "@phone_user")
+    page.fill("form.x-compose textarea[name=text]", "@AcmeSupport writing from my phone")
+    page.click("form.x-compose button[type=submit]")
+    page.locator("#x-feed .tweet", has_text="writing from my phone").wait_for()
+    shot(page, "sandbox-phone-x")
+
+    page.click(".tab[data-tab=slack]")
+    page.locator("#slack-feed .entry", has_text="writing from my phone").first.wait_for()
+    assert slack.is_visible() and not x.is_visible()

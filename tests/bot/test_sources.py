@@ -256,3 +256,21 @@ def test_the_doctor_checks_every_account_and_channel_of_the_file(x, shop, databa
     assert lines['Channel of account "shop"'].startswith("ok ")
     assert lines['DM channel of account "support"'].startswith("ok ")
     assert lines['Channel of term "#acmefail"'].startswith("FAIL") and "C_LISTEN" in text
+
+
+def test_retweets_of_a_tracked_term_are_left_out_of_the_search_even_with_or(sources_env, slack, x):
+    bot = RunningBot(sources_env(ACCOUNTS.replace('"#acmefail"', '"#acmefail OR #acmebroken"')), slack)
+    try:
+        carla, dan = x.add_user("carla"), x.add_user("dan")
+        posts = [x.post(carla["id"], "third broken charger #acmefail"), x.post(dan["id"], "screen dead #acmebroken")]
+        for fan in (x.add_user("fan1"), x.add_user("fan2")):
+            for post in posts:
+                x.retweet(fan["id"], post)
+
+        bot.cycle()
+    finally:
+        bot.stop()
+
+    assert sorted(card_text(c).count("#acme") for c in cards(slack, "C_LISTEN")) == [1, 1]
+    [search] = [r for r in x.requests if r["path"] == "/2/tweets/search/recent"]
+    assert search["params"]["query"] == "(#acmefail OR #acmebroken) -is:retweet"

@@ -93,8 +93,38 @@ def test_a_campaign_with_a_period(bot, worked_case):
 
 def test_an_agent_with_no_activity(bot, worked_case):
     text = shown(slack=bot.slack.fake, delivery=bot.slack.command("UANA", "/social-stats", "<@UZED|zed>"))
-    assert "<@UZED> · 0 claims · 0 public replies · 0 resolved · median handle —" in text
+    assert "<@UZED> · 0 claims · 0 public replies · 0 resolved" in text and "median handle" not in text
     assert "No cases were opened" in text
+
+
+def test_counts_and_durations_read_as_a_manager_reads_them(bot, slack, x, customer):
+    """One case answered late and closed within seconds of its claim, one answered in time: plural forms and
+    durations in words, not `1 answereds`, `0s` or `1 cases of these`."""
+    from datetime import UTC, datetime, timedelta
+
+    # María wrote 90 minutes ago (the bridge was down): Ana answers late.
+    x.post(customer["id"], "@AcmeSupport where is my order?", created_at=datetime.now(UTC) - timedelta(minutes=90))
+    bot.cycle()
+    card = cards(slack)[-1]
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "Claimed" in json.dumps(slack.message("C_INBOX", card["ts"])["blocks"]))
+    bot.slack.say("UANA", "C_INBOX", "It ships today, sorry for the wait.", thread_ts=card["ts"])
+    wait_until(lambda: x.brand_posts())
+    click(bot, "UANA", slack.message("C_INBOX", card["ts"]), "case_resolve")
+    wait_until(lambda: "Resolved" in json.dumps(slack.message("C_INBOX", card["ts"])["blocks"]))
+    tom = x.add_user("tom_r", "Tom R", followers=1)
+    x.post(tom["id"], "@AcmeSupport hello")
+    bot.cycle()
+
+    text = shown(bot.slack.command("UBEN", "/social-stats", "7d"), slack)  # 7d: whatever the time of day
+
+    assert "1 answered (1 late) · 1 waiting, not due yet" in text
+    assert "*Median first response*\\n1 h 30 min" in text
+    assert "<@UANA> · 1 claim · 1 public reply · 1 resolved · median handle time under a minute" in text
+    assert "*Still without a reply now:* 1 of the 2 cases opened." in text
+    assert "@tom_r> (1 follower)" in text
+    for wrong in ("answereds", "cases of these", "0s", "1 followers"):
+        assert wrong not in text
 
 
 def test_an_agent_by_name_is_looked_up_and_answered_by_response_url(bot, slack, worked_case):

@@ -15,6 +15,7 @@ from bot.standins.x_api import (
     MSG_DUPLICATE,
     MSG_REPLY_NOT_ALLOWED,
     MSG_TOO_LONG,
+    REFUSALS,
     TWEPOCH_MS,
     FakeX,
     FaultPlan,
@@ -425,3 +426,123 @@ def test_fault_rate_is_seeded_and_latency_applies():
             except tweepy.TwitterServerError:
                 replay.append("500")
         assert replay == outcomes
+
+
+def test_post_text_is_html_escaped_in_every_answer_that_carries_posts(fake, client):
+    raw = make_client(fake, return_type=dict)
+    written = "@AcmeSupport Q&A: is <b> 3 > 2 & &lt; kept? " + "x" * 260
+    asked = fake.post("alice", written)
+    escaped = written.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    fields = dict(tweet_fields=["note_tweet"], user_auth=True)
+
+    answers = [
+        raw.get_users_mentions(fake.brand_id, **fields)["data"][0],
+        raw.search_recent_tweets("Q&A", tweet_fields=["note_tweet"])["data"][0],
+        raw.get_users_tweets(asked["author_id"], **fields)["data"][0],
+        raw.get_tweet(asked["id"], **fields)["data"],
+        raw.get_tweets([asked["id"]], **fields)["data"][0],
+    ]
+    for answer in answers:
+        assert answer["note_tweet"]["text"] == escaped
+        assert answer["text"] == escaped[: len(answer["text"]) - 1] + "…" and "&amp;" in answer["text"]
+    created = raw.create_tweet(text="Yes, Q&A <here>", in_reply_to_tweet_id=asked["id"])["data"]
+    assert created["text"] == "Yes, Q&amp;A &lt;here&gt;"
+    assert fake.get(created["id"])["text"] == "Yes, Q&A <here>", "the control API keeps the text as written"
+    with pytest.raises(tweepy.Forbidden):  # duplicates are judged on the text as written
+        raw.create_tweet(text="Yes, Q&A <here>")
+
+
+def test_a_retweet_is_found_in_mentions_and_search_unless_the_query_excludes_it(fake, client):
+    fake.add_user("carla")
+    original = fake.post("alice", "@AcmeSupport my order never came #acmefail")
+    retweet = fake.retweet("carla", original)
+
+    assert retweet["text"] == "RT @alice: @AcmeSupport my order never came #acmefail"
+    assert retweet["referenced_tweets"] == [{"type": "retweeted", "id": original["id"]}]
+    assert retweet["author_id"] == fake.user("carla")["id"]
+    fields = dict(tweet_fields=["referenced_tweets", "public_metrics"])
+    mentions = client.get_users_mentions(fake.brand_id, user_auth=True, **fields).data
+    assert [t.id for t in mentions] == [int(retweet["id"]), int(original["id"])]
+    assert mentions[0].referenced_tweets[0]["type"] == "retweeted"
+    assert mentions[1].public_metrics["retweet_count"] == 1
+    assert [t.id for t in client.search_recent_tweets("#acmefail").data] == [int(retweet["id"]), int(original["id"])]
+    assert [t.id for t in client.search_recent_tweets("#acmefail -is:retweet").data] == [int(original["id"])]
+    long = fake.retweet("bob", fake.post("alice", "@AcmeSupport " + "very long complaint " * 20))
+    assert len(long["text"]) == 140 and long["text"].endswith("…")
+
+
+@pytest.mark.parametrize(
+    "problem, exc, words",
+    [
+        ("client-not-enrolled", tweepy.Forbidden, "attached to a Project"),
+        ("client-forbidden", tweepy.Forbidden, "attached to a Project"),
+        ("user-suspended", tweepy.Forbidden, "The user used for authentication is suspended"),
+        ("oauth1-permissions", tweepy.Forbidden, "oauth1 app permissions"),
+        ("invalid-request", tweepy.BadRequest, "'since_id' must be a tweet id created after"),
+        ("credits-depleted", tweepy.HTTPException, "does not have any credits"),
+        ("usage-capped", tweepy.TooManyRequests, "Usage cap exceeded: Monthly product cap"),
+    ],
+)
+def test_an_endpoint_answers_xs_refusals_until_it_serves_again(fake, client, problem, exc, words):
+    fake.refuse("mentions", problem)
+    with pytest.raises(exc) as refused:
+        client.get_users_mentions(fake.brand_id, user_auth=True)
+    body = refused.value.response.json()
+    assert body == {
+        k: v.replace("{account_id}", fake.brand_id) if isinstance(v, str) else v
+        for k, v in REFUSALS[problem][1].items()
+    }
+    assert refused.value.response.status_code == REFUSALS[problem][0]
+    assert words in refused.value.api_messages[0]
+    counted = "x-rate-limit-remaining" in refused.value.response.headers
+    assert counted == (problem in ("invalid-request", "credits-depleted", "usage-capped"))
+    assert client.get_me(user_auth=True).data.username == "AcmeSupport", "other endpoints serve"
+
+    fake.refuse("mentions", None)
+    assert client.get_users_mentions(fake.brand_id, user_auth=True).meta["result_count"] == 0
+
+
+def test_a_refusal_can_be_for_one_account_and_a_usage_cap_daily(fake, client):
+    shop = fake.add_brand("AcmeShop")
+    other = make_client(fake, access_token=shop["access_token"], access_token_secret=shop["access_token_secret"])
+    fake.refuse("search", "usage-capped", user="AcmeShop", period="Daily", scope="Account")
+
+    with pytest.raises(tweepy.TooManyRequests) as capped:
+        other.search_recent_tweets("refund", user_auth=True)
+    body = capped.value.response.json()
+    assert (body["period"], body["scope"], body["detail"]) == (
+        "Daily",
+        "Account",
+        "Usage cap exceeded: Daily account cap",
+    )
+    assert body["account_id"] == shop["id"] and body["type"] == "https://api.twitter.com/2/problems/usage-capped"
+    assert capped.value.response.headers["x-rate-limit-remaining"] != "0", "the 15-minute window has room"
+    assert client.search_recent_tweets("refund", user_auth=True).meta["result_count"] == 0
+    with pytest.raises(ValueError):
+        fake.refuse("search", "no-such-refusal")
+
+
+def test_posting_reports_the_users_and_the_apps_24_hour_limits(fake):
+    shop = fake.add_brand("AcmeShop")
+    app = FakeX(limits={"create_tweet_24h_app": (2, 86400)})
+    app.add_brand("AcmeShop", access_token=shop["access_token"])
+    with app:
+        support = make_client(app, return_type=requests.Response)
+        other = make_client(
+            app,
+            access_token=shop["access_token"],
+            access_token_secret=shop["access_token_secret"],
+            return_type=requests.Response,
+        )
+        first = support.create_tweet(text="one")
+        assert first.headers["x-user-limit-24hour-remaining"] == "2399"
+        assert first.headers["x-app-limit-24hour-remaining"] == "1"
+        second = other.create_tweet(text="two")
+        assert second.headers["x-user-limit-24hour-remaining"] == "2399", "each account has its own"
+        assert second.headers["x-app-limit-24hour-remaining"] == "0"
+        with pytest.raises(tweepy.TooManyRequests) as limited:
+            support.create_tweet(text="three")
+        headers = limited.value.response.headers
+        assert headers["x-app-limit-24hour-remaining"] == "0" and headers["x-user-limit-24hour-remaining"] == "2399"
+        assert int(headers["x-app-limit-24hour-reset"]) > time.time() + 86000
+        assert int(headers["x-rate-limit-reset"]) < time.time() + 1000, "the 15-minute window is not why"
