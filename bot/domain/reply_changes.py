@@ -116,7 +116,7 @@ class ReplyChanges:
         source = self.bridge.source_for(case)  # a post is deleted by the account that posted it
         try:
             if source is None:
-                raise NetworkError(f"@{self.bridge.handle_for(case)} is not served now")
+                raise NetworkError(self.bridge.not_served(case))
             source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
             return Outcome(False, f"X did not delete it: {literal(err.message)}")

@@ -1,7 +1,5 @@
 """Each crash window, replayed deterministically: what the next cycle or process finds, it makes good, once."""
 
-import time
-
 import pytest
 
 from tests.fakes import SlackFaults, XFaults
@@ -15,7 +13,7 @@ def test_a_card_posted_whose_answer_was_lost_is_found_not_posted_again(bot, slac
     [card] = cards(slack)  # it is in Slack, but the bridge never heard so
     slack.faults = None
     click(bot, "UANA", card, "case_claim")  # an agent claims from the very card the bridge did not record
-    time.sleep(0.3)
+    bot.settle()
 
     bot.cycle()
 
@@ -63,7 +61,8 @@ def test_a_reply_whose_answer_was_lost_is_settled_on_x_not_sent_twice(make_bot, 
     bot.slack.say("UANA", "C_INBOX", typed, thread_ts=card["ts"])
     wait_until(lambda: x.brand_posts())
     x.faults = None
-    wait_until(lambda: bot.cycle()["settled"], timeout=10, interval=0.3)
+    # Once REPLY_SETTLE_SECONDS have passed, the reply left 'sending' is looked for on X.
+    wait_until(bot.bridge.replies.settle_unfinished, timeout=60, interval=0.2)
 
     assert [p["text"] for p in x.brand_posts()] == [posted]
     assert x.count("create_tweet") == 1, "found on X, not sent again"
@@ -78,8 +77,7 @@ def test_a_reply_that_failed_before_reaching_x_is_sent_after_settling(make_bot, 
     bot.slack.say("UANA", "C_INBOX", "Checking your refund now.", thread_ts=card["ts"])
     wait_until(lambda: x.count("create_tweet") == 1)
     x.faults = None
-    time.sleep(2.2)
-    bot.cycle()
+    wait_until(bot.bridge.replies.settle_unfinished, timeout=60, interval=0.2)
 
     assert [p["text"] for p in x.brand_posts()] == ["Checking your refund now."]
 
