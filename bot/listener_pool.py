@@ -4,14 +4,16 @@ takes. Bolt hands a listener to the pool before it answers Slack's request, so o
 work it started is counted until it is done."""
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 LISTENER_THREADS = 16  # Bolt's default is 5: a few replies waiting on a slow X would hold up every other click
 
 
 class ListenerPool(ThreadPoolExecutor):
-    def __init__(self, threads: int = LISTENER_THREADS):
-        super().__init__(threads, thread_name_prefix="listener")
+    def __init__(self, threads: int = LISTENER_THREADS, name: str = "listener"):
+        super().__init__(threads, thread_name_prefix=name)
+        self.answers: ListenerPool | None = None  # where listeners hand their answers at response_url, if apart
         self._in_flight = 0
         self._changed = threading.Condition()
 
@@ -32,6 +34,12 @@ class ListenerPool(ThreadPoolExecutor):
             self._changed.notify_all()
 
     def wait_idle(self, timeout: float | None = None) -> bool:
-        """Block until no listener is at work (or `timeout` passed: then False)."""
+        """Block until no listener is at work, nor any answer a listener handed on (or `timeout` passed: then
+        False)."""
+        started = time.monotonic()
         with self._changed:
-            return self._changed.wait_for(lambda: self._in_flight == 0, timeout)
+            if not self._changed.wait_for(lambda: self._in_flight == 0, timeout):
+                return False
+        if self.answers is None:
+            return True
+        return self.answers.wait_idle(None if timeout is None else max(0.0, timeout - (time.monotonic() - started)))

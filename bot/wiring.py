@@ -180,15 +180,19 @@ def _without_oauth_env():
 
 
 def build_app(settings: Settings, bridge: Bridge, *, executor: Executor | None = None) -> App:
-    from handlers import register
+    from handlers import register, responses
 
+    executor = executor or ListenerPool()
+    answers = ListenerPool(responses.POOL_THREADS, name="respond")
+    if isinstance(executor, ListenerPool):
+        executor.answers = answers  # so that waiting for the listeners waits for their answers too
     with _without_oauth_env():
         app = App(
             client=bridge.chat.client,
             signing_secret=settings.slack_signing_secret,
             process_before_response=False,
             request_verification_enabled=True,
-            listener_executor=executor or ListenerPool(),
+            listener_executor=executor,
         )
-    register(app, bridge)
+    register(app, bridge, answers=answers)
     return app
