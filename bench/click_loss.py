@@ -21,7 +21,7 @@ from sqlmodel import Session, create_engine, select
 from bench.common import Figure, add_customers, mention_text, workdir
 from storage.models import Case
 from tests.fakes import FakeSlack, FakeX, SlackDriver
-from tests.harness import SIGNING_SECRET, bot_env, buttons, cards, process_env, write_lock
+from tests.harness import SIGNING_SECRET, bot_env, buttons, cards, free_port, process_env, write_lock
 
 SECTION = "Clicks lost"
 RETRY_EVERY_S = 2.0
@@ -94,7 +94,7 @@ def scenario(n: int, *, lock_seconds: float = 0.0, kill: bool = False) -> dict:
         FakeX() as x,
     ):
         url = work.database_url()
-        port = _free_port()
+        port = free_port()
         env = bot_env(
             slack, x, url, PORT=port, POLL_INTERVAL_SECONDS="1", REPLY_SETTLE_SECONDS="3", X_TIMEOUT_SECONDS="2"
         )
@@ -171,14 +171,6 @@ def scenario(n: int, *, lock_seconds: float = 0.0, kill: bool = False) -> dict:
         "web_starts": web.starts,
         "finished_by_worker": by_worker,
     }
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _settled(m: dict) -> str:

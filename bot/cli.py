@@ -1,6 +1,7 @@
-"""`python -m bot <command>`: run, web, worker, poll-once, digest, migrate."""
+"""`python -m bot <command>`: run, web, worker, poll-once, migrate, sandbox, doctor, digest."""
 
 import argparse
+import difflib
 import logging
 import os
 import signal
@@ -10,33 +11,109 @@ import threading
 from dotenv import load_dotenv
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import logs, preflight, wiring
+from bot import command_settings, logs
 from bot.settings import SECRET_NAMES, ConfigError, Settings, from_env
 from storage.health import plain_reason
+
+# The Slack, X and database libraries are imported by the commands that use them, so that --help, a mistyped
+# command or a missing setting answers at once.
 
 log = logging.getLogger("bot")
 
 
+# name: (one line for the list of commands, what it does for its --help)
+COMMAND_HELP = {
+    "run": (
+        "everything in one process (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
+        "Everything in one process: the HTTP front on $PORT (POST /slack/events, GET /healthz), or a Socket Mode "
+        "connection when SLACK_APP_TOKEN is set, and the worker (polls X, mirrors to Slack, sends the replies, "
+        "alerts, posts the digests). With no Slack or X credential set at all it starts the sandbox instead.",
+    ),
+    "web": (
+        "the HTTP front only: POST /slack/events, GET /healthz",
+        "The HTTP front only: POST /slack/events for Slack's events, clicks and slash commands (and Slack's URL "
+        "verification), GET /healthz. Run as many as the traffic needs, with one worker. It starts with Slack's "
+        "settings alone and says at start what is missing: without the X settings, owners' replies wait in their "
+        "queue for the worker.",
+    ),
+    "worker": (
+        "the poller and the scheduler only",
+        "The poller and the clock only: reads the brand's mentions on X, mirrors them to Slack, sends the due and "
+        "unsettled replies, runs the SLA alerts and posts the digests. Several workers elect one leader through "
+        "the database; the others wait to take over.",
+    ),
+    "poll-once": (
+        "one ingest + mirror cycle, then exit",
+        "One ingest and mirror cycle, then exit: what the worker does every POLL_INTERVAL_SECONDS.",
+    ),
+    "migrate": (
+        "bring the database (DATABASE_URL) to the schema this version needs",
+        "Bring the database of DATABASE_URL to the schema this version needs (the Procfile's release step). Two at "
+        "once take turns.",
+    ),
+    "sandbox": (
+        "the bridge between local stand-ins of Slack and X, with a web page",
+        "The real bridge between stand-ins of Slack and X on 127.0.0.1, with a page to try it from: no Slack app, "
+        "X account or public address needed. It prints the page's address.",
+    ),
+    "doctor": (
+        "check the credentials, scopes, channels and database of a real install",
+        "Check each thing a real install needs, one line each: ok, FAIL with how to fix it, or skip with why. The "
+        "Slack token, its scopes against manifest.yml, the channels, the signing secret (or the app-level token), "
+        "the brand's X credentials and the database. It changes nothing and posts nothing; it exits non-zero when "
+        "anything fails.",
+    ),
+    "digest": (
+        "post the daily digests now (and the weekly one for a Sunday)",
+        "Post the daily digests of a day now (yesterday in TIMEZONE by default), and the week's for a Sunday or "
+        "with --weekly. What was already posted is not posted again unless --force.",
+    ),
+}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Slack console for a brand's X inbox.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="everything in one process (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)")
-    sub.add_parser("web", help="the HTTP front only: POST /slack/events, GET /healthz")
-    sub.add_parser("worker", help="the poller and the scheduler only")
-    sub.add_parser("poll-once", help="one ingest + mirror cycle, then exit")
-    sub.add_parser("migrate", help="bring the database (DATABASE_URL) to the schema this version needs")
-    sandbox = sub.add_parser("sandbox", help="the bridge between local stand-ins of Slack and X, with a web page")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    commands = {}
+    for name, (summary, description) in COMMAND_HELP.items():
+        commands[name] = sub.add_parser(
+            name,
+            help=summary,
+            description=command_settings.describe(description),
+            epilog=command_settings.help_epilog(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+    sandbox = commands["sandbox"]
     sandbox.add_argument("--data", metavar="DIR", help="keep its database and state here (default: temporary)")
     sandbox.add_argument("--port", type=int, default=0, help="the page's port (default: a free one)")
     sandbox.add_argument(
         "--socket-mode", action="store_true", help="Slack reaches the bot over Socket Mode instead of HTTP"
     )
-    sub.add_parser("doctor", help="check the credentials, scopes, channels and database of a real install")
-    digest = sub.add_parser("digest", help="post the daily digests now (and the weekly one for a Sunday)")
+    digest = commands["digest"]
     digest.add_argument("--date", type=_day, help="the day to report, YYYY-MM-DD (default: yesterday in TIMEZONE)")
     digest.add_argument("--weekly", action="store_true", help="also the weekly digest of the 7 days ending --date")
     digest.add_argument("--force", action="store_true", help="post again what was already posted")
     return parser
+
+
+def _no_such_command(argv: list[str]) -> str | None:
+    """What to say when argv names no command this bot has (argparse's own message is terse): every command."""
+    if any(a in ("-h", "--help") for a in argv):
+        return None
+    given = next((a for a in argv if not a.startswith("-")), None)
+    if given in COMMAND_HELP:
+        return None
+    if given is None:
+        said = "No command given."
+    else:
+        close = difflib.get_close_matches(given, COMMAND_HELP, n=1)
+        said = f"Unknown command {given!r}" + (f" (did you mean {close[0]!r}?)." if close else ".")
+    width = max(len(name) for name in COMMAND_HELP)
+    listing = "\n".join(f"  {name:<{width}}  {summary}" for name, (summary, _) in COMMAND_HELP.items())
+    return (
+        f"{said} The commands are:\n{listing}\n"
+        "`python -m bot <command> --help` says what one does and which settings it reads."
+    )
 
 
 def _day(text: str):
@@ -49,6 +126,11 @@ def _day(text: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    problem = _no_such_command(argv)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
     args = _parser().parse_args(argv)
     load_dotenv(override=False)
     if args.command == "doctor":
@@ -82,12 +164,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bridge(settings: Settings, *, check_channels: bool):
+    from bot import preflight, wiring
+
     bridge = wiring.build_bridge(settings)
     channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
     preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
     if check_channels:
         preflight.check_source_channels(bridge, settings)
-    preflight.check_x(bridge, settings)
+    if bridge.config.x_unavailable is None:
+        preflight.check_x(bridge, settings)
     return bridge
 
 
@@ -123,6 +208,7 @@ def cmd_worker(settings: Settings) -> int:
 def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
     """Serve Slack until stopped; `ready` runs once Slack can reach the bot (in Socket Mode: once connected, so
     that an app-level token Slack refuses stops the start before anything else runs)."""
+    from bot import wiring
     from bot.web import serve
 
     app = wiring.build_app(settings, bridge)
@@ -139,7 +225,15 @@ def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
 
 
 def cmd_web(settings: Settings) -> int:
-    _serve(settings, _bridge(settings, check_channels=False))
+    bridge = _bridge(settings, check_channels=False)
+    if bridge.config.x_unavailable:
+        log.warning(
+            "Serving Slack only, because %s. Slack's URL verification, events, clicks and slash commands are "
+            "answered; an owner's reply is kept in its queue (its thread says so) and goes out when the worker runs "
+            "with the X settings (`python -m bot worker`, or `run`). Set them and restart `web` to send from here too.",
+            bridge.config.x_unavailable,
+        )
+    _serve(settings, bridge)
     return 0
 
 
@@ -159,6 +253,7 @@ def cmd_run(settings: Settings) -> int:
 def cmd_digest(settings: Settings, args) -> int:
     from datetime import timedelta
 
+    from bot import preflight, wiring
     from bot.domain.digests import DAILY, WEEKLY
     from bot.domain.errors import ChatError
 

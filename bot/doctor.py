@@ -16,7 +16,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import manifest
-from bot.settings import DEFAULT_DATABASE_URL, X_USER_CREDENTIALS, ConfigError, Settings, from_env
+from bot.command_settings import SETTINGS
+from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings, from_env
 from bot.slack_chat import PLAIN_ERRORS
 from bot.x_network import RebasedTransport
 from storage import schema
@@ -85,26 +86,33 @@ class Doctor:
 
     # -- Slack --------------------------------------------------------------------------------------------
 
+    def not_set(self, name: str, *settings: str) -> None:
+        """A FAIL line for settings a real install needs and that are not set, each with how to get it."""
+        fixes = [f"{s}: {SETTINGS[s].fix}" if len(settings) > 1 else SETTINGS[s].fix for s in settings]
+        self.add(name, FAIL, f"{', '.join(settings)} {'is' if len(settings) == 1 else 'are'} not set", "; ".join(fixes))
+
     def slack(self, settings: Settings) -> None:
         if not settings.slack_bot_token:
-            self.add(
-                "Slack token",
-                FAIL,
-                "SLACK_BOT_TOKEN is not set",
-                "copy the Bot User OAuth Token (xoxb-…) from the app's OAuth & Permissions page",
-            )
-            for name in ("Slack scopes", "Inbox channel", "Digest channel"):
-                self.add(name, SKIP, "not checked without a Slack token")
+            self.not_set("Slack token", "SLACK_BOT_TOKEN")
+            self.without_slack(settings, "not checked without a Slack token")
         else:
             client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=15)
             auth = self.slack_token(client, settings)
             if auth is None:
-                for name in ("Slack scopes", "Inbox channel", "Digest channel"):
-                    self.add(name, SKIP, "not checked without a valid Slack token")
+                self.without_slack(settings, "not checked without a valid Slack token")
             else:
                 self.slack_scopes(auth.headers)
                 self.channels(client, settings)
         self.slack_front(settings)
+
+    def without_slack(self, settings: Settings, why: str) -> None:
+        """What can be said of the Slack side without asking Slack: a channel setting that is not set."""
+        self.add("Slack scopes", SKIP, why)
+        if settings.sources is None and not settings.slack_inbox_channel:
+            self.not_set("Inbox channel", "SLACK_INBOX_CHANNEL")
+        else:
+            self.add("Inbox channel", SKIP, why)
+        self.add("Digest channel", SKIP, why)
 
     def slack_token(self, client: WebClient, settings: Settings):
         try:
@@ -148,12 +156,7 @@ class Doctor:
             return
         inbox = settings.slack_inbox_channel
         if not inbox:
-            self.add(
-                "Inbox channel",
-                FAIL,
-                "SLACK_INBOX_CHANNEL is not set",
-                "set it to the channel's ID (channel details → About → bottom, C0…)",
-            )
+            self.not_set("Inbox channel", "SLACK_INBOX_CHANNEL")
         else:
             self.channel(client, settings, "Inbox channel", "SLACK_INBOX_CHANNEL", inbox)
         digest = settings.slack_digest_channel
@@ -241,7 +244,7 @@ class Doctor:
                 FAIL,
                 "SLACK_SIGNING_SECRET is not set: in HTTP mode (no SLACK_APP_TOKEN) every request from Slack is "
                 "verified with it",
-                "copy it from the app's Basic Information → App Credentials → Signing Secret",
+                SETTINGS["SLACK_SIGNING_SECRET"].fix,
             )
             return
         shape = (
@@ -302,14 +305,9 @@ class Doctor:
         if settings.sources is not None:
             self.file_accounts(settings)
             return
-        missing = [n for n in X_USER_CREDENTIALS if not getattr(settings, n.lower())]
+        missing = settings.missing_x_credentials()
         if missing:
-            self.add(
-                "X reading mentions",
-                FAIL,
-                f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set",
-                "generate the brand account's user-context keys and tokens in the developer portal",
-            )
+            self.not_set("X reading mentions", *missing)
             self.add("X posting as the brand", SKIP, "not checked without the brand's credentials")
         else:
             self.x_user(settings)

@@ -6,6 +6,8 @@ from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.command_settings import X_USER_CREDENTIALS, missing_for
+
 if TYPE_CHECKING:
     from bot.sources_file import SourcesFile
 
@@ -23,7 +25,6 @@ SECRET_NAMES = (
     "X_ACCESS_TOKEN",
     "X_ACCESS_TOKEN_SECRET",
 )
-X_USER_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 
 class ConfigError(Exception):
@@ -84,27 +85,21 @@ class Settings:
     def has_x(self) -> bool:
         return any(getattr(self, n.lower()) for n in X_USER_CREDENTIALS)
 
-    def require(self, *names: str) -> None:
-        missing = [n for n in names if not getattr(self, n.lower())]
+    def require_for(self, command: str) -> None:
+        """Stop at start, naming each setting the command needs and lacks, with how to get it."""
+        missing = missing_for(command, self)
         if missing:
-            raise ConfigError(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set")
+            names = ", ".join(m.name for m in missing)
+            raise ConfigError(
+                f"{names} {'is' if len(missing) == 1 else 'are'} not set"
+                + "".join(f"\n  {m.name}: {m.fix}" for m in missing if m.fix)
+            )
 
-    def require_for(self, mode: str) -> None:
-        """Stop at start, naming the settings a mode needs and lacks."""
-        slack_front = ("SLACK_BOT_TOKEN",) + (() if self.slack_app_token else ("SLACK_SIGNING_SECRET",))
-        needs = {
-            "run": slack_front + ("SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
-            "web": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *X_USER_CREDENTIALS),
-            "worker": ("SLACK_BOT_TOKEN", "SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
-            "poll-once": ("SLACK_BOT_TOKEN", "SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS),
-            "digest": ("SLACK_BOT_TOKEN",),
-        }.get(mode, ())
+    def missing_x_credentials(self) -> list[str]:
+        """The brand's X settings that are not set (none are needed with ACCOUNTS_FILE, which names its own)."""
         if self.sources is not None:
-            # ACCOUNTS_FILE lists the accounts, their credentials and channels instead.
-            needs = tuple(n for n in needs if n not in X_USER_CREDENTIALS and n != "SLACK_INBOX_CHANNEL")
-        self.require(*needs)
-        if mode == "digest" and not self.digest_channel:
-            raise ConfigError("SLACK_DIGEST_CHANNEL is not set (nor SLACK_INBOX_CHANNEL to fall back on)")
+            return []
+        return [n for n in X_USER_CREDENTIALS if not getattr(self, n.lower())]
 
     @property
     def digest_channel(self) -> str | None:

@@ -46,8 +46,9 @@ class ChannelPacer:
     that channel's posts are spaced from the previous answer from then on, which no network jitter can bring under
     Slack's limit."""
 
-    def __init__(self, rate: float):
+    def __init__(self, rate: float, *, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1.0 / rate
+        self._clock, self._sleep = clock, sleep
         self._next: dict[str, float] = {}
         self._from_answers: set[str] = set()
         self._lock = threading.Lock()
@@ -55,15 +56,15 @@ class ChannelPacer:
     def wait(self, channel: str) -> float:
         """Sleep until the channel's next slot; returns when the post goes out (monotonic)."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             slot = max(now, self._next.get(channel, now))
             self._next[channel] = slot + self.interval
         if slot > now:
-            time.sleep(slot - now)
+            self._sleep(slot - now)
         return max(slot, now)
 
     def answered(self, channel: str, sent_at: float) -> None:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             if now - sent_at > self.interval:
                 self._from_answers.add(channel)

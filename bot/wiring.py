@@ -2,7 +2,7 @@
 
 import logging
 import os
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 
 from slack_bolt import App
@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.sources import AccountSource, Sources, TermSource
+from bot.listener_pool import ListenerPool
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings
 from bot.slack_chat import SlackChat
 from bot.x_network import XNetwork
@@ -127,10 +128,19 @@ def check_schema(engine, settings: Settings) -> None:
     )
 
 
+def x_unavailable(settings: Settings) -> str | None:
+    """Why this process cannot reach X, when the brand's X settings are not all set (only `web` starts so)."""
+    missing = settings.missing_x_credentials()
+    if not missing:
+        return None
+    return f"this bridge has no X credentials yet ({', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set)"
+
+
 def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = None) -> Bridge:
     sources = build_sources(settings)
     # With ACCOUNTS_FILE, the first account's channel stands in where one channel is needed (e.g. the digests).
     inbox = settings.slack_inbox_channel or (sources.all_accounts[0].channel if sources else None)
+    without_x = x_unavailable(settings)
     config = BridgeConfig(
         inbox_channel=inbox,
         campaign=settings.campaign,
@@ -149,10 +159,13 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         reply_delay_seconds=settings.reply_delay_seconds,
         reassign_by_anyone=settings.reassign_by_anyone,
         readback_after_seconds=settings.thread_readback_after_seconds,
+        x_unavailable=without_x,
         reopen_within_days=settings.reopen_within_days,
     )
     chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
     network = sources.all_accounts[0].network if sources else build_network(settings)
+    if without_x:  # the account is never asked of X: nothing here signs in, reads or posts
+        sources = Sources([AccountSource("default", network, inbox, settings.campaign, problem=without_x)])
     return Bridge(engine or build_engine(settings), chat, network, config, sources=sources)
 
 
@@ -167,19 +180,20 @@ def _without_oauth_env():
         os.environ.update(saved)
 
 
-LISTENER_THREADS = 16  # Bolt's default is 5: a few replies waiting on a slow X would hold up every other click
-
-
 def build_app(settings: Settings, bridge: Bridge, *, executor: Executor | None = None) -> App:
-    from handlers import register
+    from handlers import register, responses
 
+    executor = executor or ListenerPool()
+    answers = ListenerPool(responses.POOL_THREADS, name="respond")
+    if isinstance(executor, ListenerPool):
+        executor.answers = answers  # so that waiting for the listeners waits for their answers too
     with _without_oauth_env():
         app = App(
             client=bridge.chat.client,
             signing_secret=settings.slack_signing_secret,
             process_before_response=False,
             request_verification_enabled=True,
-            listener_executor=executor or ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="listener"),
+            listener_executor=executor,
         )
-    register(app, bridge)
+    register(app, bridge, answers=answers)
     return app

@@ -18,7 +18,7 @@ from storage import leases
 
 log = logging.getLogger(__name__)
 
-LEASE_NAME = "worker-leader"
+LEASE_NAME = leases.WORKER_LEADER
 LEASE_TTL = timedelta(seconds=20)
 HEARTBEAT_SECONDS = 5
 ALERTS_SECONDS = 60

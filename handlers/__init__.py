@@ -5,9 +5,9 @@ from slack_bolt import App
 from handlers import actions, commands, errors, events, reply_actions, responses, saved_replies
 
 
-def register(app: App, bridge) -> None:
+def register(app: App, bridge, *, answers=None) -> None:
     errors.register(app)
-    responses.register(app)
+    responses.register(app, answers)
     events.register(app, bridge)
     actions.register(app, bridge)
     commands.register(app, bridge)

@@ -71,8 +71,8 @@ class Responder:
             log.warning("could not tell %s privately in %s (%s): %s", user, channel, type(err).__name__, err)
 
 
-def register(app: App) -> None:
-    pool = ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="respond")
+def register(app: App, pool: ThreadPoolExecutor | None = None) -> None:
+    pool = pool or ThreadPoolExecutor(POOL_THREADS, thread_name_prefix="respond")
     api_url = app.client.base_url
 
     @app.middleware

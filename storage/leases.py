@@ -8,6 +8,8 @@ from sqlmodel import Session, select
 from storage.models import Lease
 from storage.upsert import insert_ignoring_duplicates
 
+WORKER_LEADER = "worker-leader"  # the lease of the worker that polls, sends due replies and runs the clock
+
 
 def database_now(session: Session) -> datetime:
     """The database server's clock on PostgreSQL, so that workers on hosts whose clocks differ agree on when a

@@ -21,13 +21,25 @@ def pytest_addoption(parser):
     )
 
 
+SLOW = (
+    "a long proof (marked slow), left out of the default run to keep it short: `python -m pytest -m slow` runs "
+    "the long proofs, as .ci/run does"
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--db") == "postgres":
-        return
-    skip = pytest.mark.skip(reason="needs PostgreSQL: run with --db=postgres")
+    """`python -m pytest` runs the default suite; tests marked `slow` (multi-process, fault injection, benchmarks)
+    run only when a marker expression asks for them (`-m slow`, `-m "slow or not slow"`); tests marked `postgres`
+    only with --db=postgres."""
+    left_out = []
+    if not config.getoption("markexpr"):
+        left_out.append(("slow", pytest.mark.skip(reason=SLOW)))
+    if config.getoption("--db") != "postgres":
+        left_out.append(("postgres", pytest.mark.skip(reason="needs PostgreSQL: run with --db=postgres")))
     for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+        for keyword, skip in left_out:
+            if keyword in item.keywords:
+                item.add_marker(skip)
 
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")

@@ -8,11 +8,13 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from bot import socket_mode, wiring
+from bot.domain.clock import utcnow
+from bot.listener_pool import ListenerPool
 from bot.settings import from_env
 from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from bot.web import create_server, stop_server
@@ -60,8 +62,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until(condition, timeout: float = 5.0, interval: float = 0.02):
-    """Poll until condition() is truthy (listeners run after the ack); return its value or fail."""
+def wait_until(condition, timeout: float = 60.0, interval: float = 0.02):
+    """Poll until condition() is truthy (listeners run after the ack); return its value or fail. The timeout only
+    bounds a test that fails: a busy machine may take seconds for what takes milliseconds alone."""
     deadline = time.monotonic() + timeout
     while True:
         value = condition()
@@ -112,7 +115,7 @@ class RunningBot:
     def __init__(self, env: dict[str, str], slack: FakeSlack):
         self.settings = from_env(env)
         self.bridge = wiring.build_bridge(self.settings)
-        self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
+        self.listeners = ListenerPool()
         self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         self.server = create_server(
             self.app, self.bridge.engine, 0, "127.0.0.1", threads=8, signing_secret=self.settings.slack_signing_secret
@@ -125,6 +128,17 @@ class RunningBot:
 
     def cycle(self) -> dict:
         return self.bridge.cycle()
+
+    def clock_ahead(self, seconds: float) -> None:
+        """Run the bot's clock this far ahead of the real one, as if that long had passed (an undo window, a reset
+        time X gave), instead of waiting for it."""
+        self.bridge.clock = lambda: utcnow() + timedelta(seconds=seconds)
+
+    def settle(self, patience: float = 120.0) -> None:
+        """Wait until the bot has handled everything it was sent (its listeners are done): then what did not
+        happen will not happen, and a test may say so."""
+        if not self.listeners.wait_idle(patience):
+            raise AssertionError(f"the bot's listeners were still at work after {patience:g} s")
 
     def stop(self) -> None:
         """Stop serving, then let listeners already at work finish, so nothing of this bot runs into the next test."""
@@ -148,7 +162,7 @@ class SocketModeBot:
         self.settings = from_env(env)
         self.settings.require_for("run")
         self.bridge = wiring.build_bridge(self.settings)
-        self.listeners = ThreadPoolExecutor(wiring.LISTENER_THREADS, thread_name_prefix="listener")
+        self.listeners = ListenerPool()
         self.app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         self.handler = socket_mode.connect(self.app, self.settings.slack_app_token)
         self.slack = SocketModeDriver(slack, app)

@@ -9,6 +9,8 @@ import pytest
 
 from bench import run as bench
 
+pytestmark = pytest.mark.slow  # a minute of benchmarks, even with small numbers
+
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):

@@ -29,6 +29,7 @@ SEED = int(os.environ.get("FAULT_SEED", "20261123"))
 MENTIONS = int(os.environ.get("FAULT_MENTIONS", "1000"))
 MIN_KILLS = int(os.environ.get("FAULT_KILLS", "20"))
 AGENTS = ("UANA", "UBEN", "UCLO")
+BACKLOG = 400  # mentions posted and not yet stored at most: half of X's window of 800
 
 
 class BotProcess:
@@ -46,6 +47,17 @@ class BotProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "run"], env=self.env, cwd=self.log_dir, stdout=log, stderr=subprocess.STDOUT
         )
+
+    def wait_ready(self, url: str, patience: float = 180.0) -> None:
+        """Until this life of the bot answers /healthz: a busy machine may take seconds to start it."""
+        deadline = time.monotonic() + patience
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                if requests.get(url, timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
 
     def ensure_running(self) -> None:
         if self.proc is None or self.proc.poll() is not None:
@@ -111,12 +123,21 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
         expected_replies: set[str] = set()
         stop = threading.Event()
         kills = 0
+        engine = create_engine(database_url)
+
+        def stored() -> int:
+            with Session(engine) as s:
+                return len(s.exec(select(Message.id).where(Message.direction == "in")).all())
 
         def feed():
             roots = []
             for i in range(MENTIONS):
                 if stop.is_set():
                     return
+                # X keeps only a user's newest 800 mentions: more than that unread at once would be lost on X itself,
+                # which is not what this test is about. However slow the machine, the customers wait for the bridge.
+                while i - stored() > BACKLOG and not stop.is_set():
+                    time.sleep(0.5)
                 if roots and rng.random() < 0.6:
                     root = rng.choice(roots)
                     x.post(root["author_id"], f"@AcmeSupport follow-up {i}", in_reply_to=root["id"])
@@ -143,7 +164,7 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
                                 target=deliver,
                                 args=(
                                     lambda a=a, ts=card["ts"], v=value: driver.click(a, "C_INBOX", ts, "case_claim", v),
-                                    time.monotonic() + 30,
+                                    time.monotonic() + 120,
                                 ),
                             )
                             for a in racers
@@ -158,7 +179,7 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
                         replied.add(case_id)
                         deliver(
                             lambda o=owner, t=text, c=card: driver.say(o, "C_INBOX", t, thread_ts=c["ts"]),
-                            time.monotonic() + 60,
+                            time.monotonic() + 120,
                         )
                 time.sleep(0.3)
 
@@ -169,6 +190,8 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
         agent_loop.start()
         try:
             while kills < MIN_KILLS or feeder.is_alive():
+                if kills % 2:  # every other kill lands at a random instant of a life that got going, not of its start
+                    bot.wait_ready(f"http://127.0.0.1:{port}/healthz")
                 time.sleep(rng.uniform(1.0, 3.0))
                 bot.kill()
                 kills += 1
@@ -179,8 +202,7 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
             }
             slack.faults = None
             x.faults = None
-            engine = create_engine(database_url.replace("postgresql+psycopg", "postgresql+psycopg"))
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + 300
             settled = False
             while not settled and time.monotonic() < deadline:
                 bot.ensure_running()
@@ -243,7 +265,7 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
             for c in cases
             if not c.owner or c.id not in replied_cases
         ]
-        assert settled, f"the bridge did not settle within 2 minutes of the last kill; waiting: {waiting}"
+        assert settled, f"the bridge did not settle within 5 minutes of the last kill; waiting: {waiting}"
         assert len(customer_posts) == MENTIONS
         assert kills >= MIN_KILLS
         assert not lost_mentions and not unmirrored and not doubled_mirrors

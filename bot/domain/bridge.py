@@ -14,7 +14,7 @@ from bot.domain.errors import ChatError, NetworkError, NotRecorded
 from bot.domain.ports import Chat, Network
 from bot.domain.sources import NO_ACCOUNT, AccountSource, Sources, fatal
 from bot.domain.types import BrandAccount
-from storage import accounts, clicks, deliveries
+from storage import accounts, clicks, deliveries, leases
 from storage.engine import session_scope
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,9 @@ class BridgeConfig:
     reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
     reassign_by_anyone: bool = False
     readback_after_seconds: float = 360.0  # a thread message not delivered this long after it was typed is read back
+    # Why this process cannot reach X (its credentials are not set: `web` may start with Slack's settings only);
+    # None when it can. Replies then wait in their queue for a worker that has them.
+    x_unavailable: str | None = None
     # A customer's new conversation this soon after their case with the account was resolved reopens that case.
     reopen_within_days: float = 3.0
 
@@ -154,6 +157,17 @@ class Bridge:
         with self.session() as s:
             row = accounts.get_account(s, network=case.network, account_id=case.account_id)
         return row.handle if row else ""
+
+    def not_served(self, case) -> str:
+        """Why this process cannot act on X for a case's account, in words for the agents."""
+        if self.config.x_unavailable:
+            return f"{self.config.x_unavailable}."
+        return f"@{self.handle_for(case)} is not served now (see the start-up log)."
+
+    def worker_leads(self) -> bool:
+        """A worker holds the lead now: it sends the queued replies that are due (within a second or two)."""
+        with self.session(read_only=True) as s:
+            return leases.holder_of(s, name=leases.WORKER_LEADER) is not None
 
     def campaigns(self) -> list[str]:
         """The campaigns of the accounts served (stored when first asked) and of the tracked terms."""

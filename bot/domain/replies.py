@@ -112,9 +112,18 @@ class Replies:
         if received.late:
             self._ask_late(received)
             return
+        if self.bridge.config.x_unavailable and not self.bridge.worker_leads():
+            self._say_at(
+                msg.channel,
+                msg.thread_ts,
+                f"Not posted yet: {self.bridge.config.x_unavailable}. The reply is kept in its queue and goes out "
+                "when the worker runs with the X settings (`python -m bot worker`, or `run`).",
+            )
+            return
         delay = self.bridge.config.reply_delay_seconds
         if delay <= 0:
-            self.send(received.reply_id)
+            if not self.bridge.config.x_unavailable:  # else the worker that leads sends it, within a second or two
+                self.send(received.reply_id)
             return
         text = f"Sending on X in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
         try:
@@ -214,7 +223,7 @@ class Replies:
         source = self.bridge.source_for(case)  # replies go out from the account the customer wrote to
         try:
             if source is None:
-                raise BadCredentials(f"@{self.bridge.handle_for(case)} is not served now (see the start-up log).")
+                raise BadCredentials(self.bridge.not_served(case))
             if case.kind == DM:
                 posted = source.network.send_dm(source.account, case.customer_id, reply.text)
             else:
@@ -301,7 +310,7 @@ class Replies:
             source = self.bridge.source_for(case)
             try:
                 if source is None:
-                    raise BadCredentials(f"@{self.bridge.handle_for(case)} is not served now")
+                    raise BadCredentials(self.bridge.not_served(case))
                 if case.kind == DM:
                     posts = source.network.sent_dms(source.account, case.customer_id, reply.in_reply_to)
                 else:
@@ -339,10 +348,13 @@ class Replies:
         self._say(case, text)
 
     def _say(self, case, text: str) -> None:
+        self._say_at(case.channel, case.thread_ts, text)
+
+    def _say_at(self, channel: str, thread_ts: str, text: str) -> None:
         try:
-            self.bridge.chat.say_in_thread(case.channel, case.thread_ts, text)
+            self.bridge.chat.say_in_thread(channel, thread_ts, text)
         except ChatError as err:
-            log.warning("case %s: could not say in thread: %s (%s)", case.id, err, text)
+            log.warning("thread %s/%s: could not say: %s (%s)", channel, thread_ts, err, text)
 
     def _tell(self, msg: ChatMessage, text: str) -> None:
         try:

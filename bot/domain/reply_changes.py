@@ -66,7 +66,8 @@ class ReplyChanges:
             released = replies.release_held(s, message_id=reply_id)
         if not released:
             return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
-        self.bridge.replies.send(reply_id)
+        if not self.bridge.config.x_unavailable:  # else the worker that leads sends it, within a second or two
+            self.bridge.replies.send(reply_id)
         return Outcome(True)
 
     def drop_late(self, reply_id: int, user: str) -> Outcome:
@@ -164,7 +165,7 @@ class ReplyChanges:
         source = self.bridge.source_for(case)  # a post is deleted by the account that posted it
         try:
             if source is None:
-                raise NetworkError(f"@{self.bridge.handle_for(case)} is not served now")
+                raise NetworkError(self.bridge.not_served(case))
             source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
             return Outcome(False, f"X did not delete it: {literal(err.message)}")

@@ -17,7 +17,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import logs, manifest, preflight, socket_mode, web, wiring
+from bot import command_settings, logs, manifest, preflight, socket_mode, web, wiring
+from bot.listener_pool import ListenerPool
 from bot.sandbox import state
 from bot.settings import Settings, from_env
 from bot.standins.slack_api import FakeSlack
@@ -39,17 +40,12 @@ BRAND_NAME = "Acme Support"
 DATABASE_FILE = "sandbox.db"
 STATE_FILE = "standins.json"
 UNMATCHED_PATIENCE = 10.0  # seconds a response_url nobody here asked for may hold up the ones after it
+# What the page waits at most for the bot to handle an action before it shows what there is (a guard against a
+# hung listener, not a guess at how long one takes).
+HANDLING_PATIENCE = 120.0
 HANDLE = re.compile(r"^@?(\w{1,15})$")
 # Settings a person may still choose for the sandbox; credentials and addresses are always the sandbox's own.
-PASSED_THROUGH = (
-    "TIMEZONE",
-    "DIGEST_TIME",
-    "BUSINESS_HOURS",
-    "SLA_FIRST_RESPONSE_MINUTES",
-    "REPLY_DELAY_SECONDS",
-    "CAMPAIGN",
-    "LOG_LEVEL",
-)
+PASSED_THROUGH = tuple(command_settings.reads("sandbox"))
 
 
 class SandboxError(Exception):
@@ -119,6 +115,7 @@ class Sandbox:
         self.settings: Settings | None = None
         self.bridge = self.worker = self.driver = None
         self.digests = None
+        self.listeners: ListenerPool | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------------------
 
@@ -209,7 +206,8 @@ class Sandbox:
             channels=[("SLACK_INBOX_CHANNEL", self.settings.slack_inbox_channel)],
         )
         preflight.check_x(self.bridge, self.settings)
-        app = wiring.build_app(self.settings, self.bridge)
+        self.listeners = ListenerPool()
+        app = wiring.build_app(self.settings, self.bridge, executor=self.listeners)
         if self.socket is not None:
             self._socket_handler = socket_mode.connect(app, self.settings.slack_app_token)
             self.bot_url = self.socket.url
@@ -363,8 +361,19 @@ class Sandbox:
         return post
 
     def poll(self) -> None:
-        """Run the worker's cycle now instead of at its next tick (it is the same job)."""
+        """Run the worker's cycle now instead of at its next tick (it is the same job). The sandbox's worker is
+        the only one: a renewal that came late on a busy machine is made good first, else the cycle would not run."""
+        if not self.worker.is_leader:
+            self.worker.heartbeat()
         self.worker.poll()
+
+    def handled(self, delivery: Delivery | None) -> Delivery | None:
+        """Return once the bot has handled what it was just sent (its listeners are done), with the private
+        answers it sent taken in: what a person did shows on the page's next refresh, however busy the machine."""
+        if self.listeners is not None:
+            self.listeners.wait_idle(HANDLING_PATIENCE)
+        self.sync_notices()
+        return delivery
 
     def _agent(self, agent: str) -> str:
         if agent not in AGENTS:
@@ -383,7 +392,7 @@ class Sandbox:
             raise SandboxError("That message is gone.")
         delivery = self.driver.click(self._agent(agent), channel, ts, action_id, value)
         self._answers_to(delivery, agent, channel, anchor_ts=ts, thread_ts=self._thread_of(message))
-        return delivery
+        return self.handled(delivery)
 
     def select(self, agent: str, channel: str, ts: str, action_id: str, value: str) -> Delivery:
         """A choice in a menu of a message: a user (users_select) or an option (static_select)."""
@@ -406,7 +415,7 @@ class Sandbox:
         else:
             raise SandboxError("That menu is not on the message any more.")
         self._answers_to(delivery, agent, channel, anchor_ts=ts, thread_ts=self._thread_of(message))
-        return delivery
+        return self.handled(delivery)
 
     def click_notice(self, agent: str, notice_id: int, action_id: str) -> Delivery:
         """A button on a private notice (an ephemeral message): Slack sends it without the message."""
@@ -428,7 +437,7 @@ class Sandbox:
                         thread_ts=notice.thread_ts,
                         notice=notice_id,
                     )
-                    return delivery
+                    return self.handled(delivery)
         raise SandboxError("That button is not on the notice.")
 
     @staticmethod
@@ -448,7 +457,7 @@ class Sandbox:
             return self.command(agent, command, rest, channel=channel, thread_ts=thread_ts)
         if thread_ts and self.slack.message(self._channel(channel), thread_ts) is None:
             raise SandboxError("That thread is gone.")
-        return self.driver.say(self._agent(agent), self._channel(channel), text, thread_ts)
+        return self.handled(self.driver.say(self._agent(agent), self._channel(channel), text, thread_ts))
 
     def slash_commands(self) -> list[str]:
         try:
@@ -460,24 +469,35 @@ class Sandbox:
         self, agent: str, command: str, text: str = "", *, channel: str = INBOX, thread_ts: str | None = None
     ) -> Delivery | None:
         agent, channel = self._agent(agent), self._channel(channel)
-        if command not in self.slash_commands():
-            self._notice(agent, channel, f"{command} is not a valid command. Try /social-stats.", thread_ts=thread_ts)
+        known = self.slash_commands()
+        if command not in known:
+            listed = ", ".join(known[:-1]) + f" and {known[-1]}" if len(known) > 1 else known[0]
+            self._notice(
+                agent,
+                channel,
+                f"{command} is not a valid command. The commands of this app are {listed}.",
+                thread_ts=thread_ts,
+            )
             return None
+        # As in Slack, the command as typed heads the first answer only you see, whether it comes in the
+        # acknowledgement or a moment later by the response_url.
+        echo = f"{command} {text}".strip()
         delivery = self.driver.command(agent, command, text, channel=channel)
-        self._answers_to(delivery, agent, channel, thread_ts=thread_ts)
         answer = delivery.json if isinstance(delivery.json, dict) else {"text": delivery.body}
         if delivery.status != 200:
             answer = {"text": f"The bot answered HTTP {delivery.status}: {delivery.body[:200]}"}
-        if answer.get("text") or answer.get("blocks"):
+        answered_now = bool(answer.get("text") or answer.get("blocks"))
+        self._answers_to(delivery, agent, channel, thread_ts=thread_ts, title=None if answered_now else echo)
+        if answered_now:
             self._notice(
                 agent,
                 channel,
                 answer.get("text") or "",
                 thread_ts=thread_ts,
                 blocks=answer.get("blocks") or [],
-                title=f"{command} {text}".strip(),
+                title=echo,
             )
-        return delivery
+        return self.handled(delivery)
 
     def post_digests(self) -> str:
         if self.digests is None:
@@ -532,6 +552,7 @@ class Sandbox:
                     thread_ts=target.get("thread_ts"),
                     anchor_ts=target.get("anchor_ts"),
                     blocks=r.get("blocks") or [],
+                    title=target.pop("title", None),  # the command's echo heads its first answer only
                 )
 
     def _watch_notices(self) -> None:

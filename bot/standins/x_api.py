@@ -1,6 +1,6 @@
 """A stand-in for the X API v2 endpoints the bridge uses, served over real HTTP on 127.0.0.1.
 
-Response shapes copy the recorded responses in ``shared/fixtures/x-api`` (tweepy's cassettes); errors
+Response shapes copy the recorded responses in ``tests/fixtures/x-api`` (tweepy's cassettes); errors
 use X's problem bodies, so tweepy's exceptions carry useful ``api_messages``. Tests drive it through
 an unmodified ``tweepy.Client`` whose session rewrites ``https://api.twitter.com`` to ``FakeX.url``.
 

@@ -11,12 +11,17 @@ import time
 import pytest
 import requests
 
+from bot import command_settings
+from bot.cli import COMMAND_HELP
+from bot.command_settings import SETTINGS, X_USER_CREDENTIALS
 from tests.db_hazards import read_only, write_lock_held
+from tests.fakes import SlackDriver
 from tests.harness import (
     SETTINGS_OF_THE_MACHINE,
     SIGNING_SECRET,
     bot_env,
     buttons,
+    card_text,
     cards,
     free_port,
     process_env,
@@ -121,20 +126,18 @@ def test_web_serves_events_and_healthz_and_worker_polls(env, slack, x, customer,
     worker = start_cli(["worker"], env, tmp_path)
     base = f"http://127.0.0.1:{env['PORT']}"
     try:
-        wait_until(lambda: _healthy(base), timeout=20)
-        card = wait_until(lambda: cards(slack), timeout=20)[0]
-
-        from tests.fakes import SlackDriver
+        wait_until(lambda: _healthy(base))
+        card = wait_until(lambda: cards(slack))[0]
 
         driver = SlackDriver(slack, base + "/slack/events", SIGNING_SECRET)
         driver.click("UANA", "C_INBOX", card["ts"], "case_claim", card["blocks"][-1]["elements"][0]["value"])
-        wait_until(lambda: "Claimed" in str(slack.message("C_INBOX", card["ts"])["blocks"]), timeout=10)
+        wait_until(lambda: "Claimed" in str(slack.message("C_INBOX", card["ts"])["blocks"]))
         driver.say("UANA", "C_INBOX", "Yes, we are here to help!", thread_ts=card["ts"])
-        wait_until(lambda: x.brand_posts(), timeout=10)
+        wait_until(lambda: x.brand_posts())
     finally:
         for proc in (web, worker):
             proc.send_signal(signal.SIGTERM)
-        outputs = [proc.communicate(timeout=20)[0] for proc in (web, worker)]
+        outputs = [proc.communicate(timeout=60)[0] for proc in (web, worker)]
     assert worker.returncode == 0
     logs = "\n".join(outputs)
     for secret in (
@@ -277,3 +280,118 @@ def _health(base: str) -> dict | None:
         time.sleep(0.1)
         return None
     return response.json() if response.status_code == 200 else None
+
+
+def test_web_starts_with_the_slack_settings_only_and_replies_wait_for_the_worker(env, slack, x, customer, tmp_path):
+    x.post(customer["id"], "@AcmeSupport is anyone there?")
+    assert run_cli(["poll-once"], env, tmp_path).returncode == 0
+    card = cards(slack)[0]
+    slack_only = {k: v for k, v in env.items() if not k.startswith("X_")}
+    slack_only["PORT"] = str(free_port())
+    base = f"http://127.0.0.1:{slack_only['PORT']}"
+    web = start_cli(["web"], slack_only, tmp_path)
+    try:
+        wait_until(lambda: _healthy(base), timeout=60)
+        driver = SlackDriver(slack, base + "/slack/events", SIGNING_SECRET)
+        challenge = json.dumps({"type": "url_verification", "token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9"})
+        verified = driver.post_raw(challenge.encode(), content_type="application/json")
+        assert verified.status == 200 and verified.json == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9"}
+
+        assert click_as(driver, "UANA", card, "case_claim").status == 200
+        wait_until(lambda: "*Claimed* by <@UANA>" in card_text(slack.message("C_INBOX", card["ts"])), timeout=30)
+        assert driver.say("UANA", "C_INBOX", "Yes, we are here to help!", thread_ts=card["ts"]).status == 200
+        told = wait_until(lambda: _thread_says(slack, card, "Not posted yet"), timeout=30)
+        assert "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_TOKEN_SECRET are not set" in told
+        assert "python -m bot worker" in told
+        assert driver.command("UANA", "/social-stats").status == 200
+        assert not x.brand_posts(), "a process without X credentials posts nothing"
+    finally:
+        web.send_signal(signal.SIGTERM)
+        said = web.communicate(timeout=30)[0]
+    assert "Serving Slack only" in said and "X_ACCESS_TOKEN_SECRET" in said, said[-2000:]
+
+    worker = start_cli(["worker"], env, tmp_path)
+    try:
+        wait_until(lambda: x.brand_posts(), timeout=60)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=30)
+    assert [p["text"] for p in x.brand_posts()] == ["Yes, we are here to help!"]
+    assert _thread_says(slack, card, "Posted on X by <@UANA>")
+
+
+def click_as(driver, user: str, card: dict, action_id: str):
+    return driver.click(user, "C_INBOX", card["ts"], action_id, buttons(card)[action_id])
+
+
+def _thread_says(slack, card: dict, words: str) -> str | None:
+    return next((m["text"] for m in slack.replies("C_INBOX", card["ts"]) if words in m["text"]), None)
+
+
+def _help_entries(text: str) -> dict[str, str]:
+    """The settings section of a command's --help: name -> what it says of it (wrapped lines joined)."""
+    entries: dict[str, str] = {}
+    section = text.split("settings it reads", 1)[1].splitlines()[1:]
+    for line in section:
+        if line.startswith("  ") and not line.startswith("   "):
+            name, _, words = line.strip().partition(" ")
+            entries[name] = words.strip()
+        elif line.strip():
+            entries[name] += " " + line.strip()
+    return entries
+
+
+def test_each_command_explains_itself_and_the_settings_it_reads(tmp_path):
+    helps = {name: start_cli([name, "--help"], {}, tmp_path) for name in COMMAND_HELP}
+    texts = {name: proc.communicate(timeout=120)[0] for name, proc in helps.items()}
+
+    for name, text in texts.items():
+        assert helps[name].returncode == 0, text
+        assert " ".join(COMMAND_HELP[name][1].split()[:8]) in " ".join(text.split()), name
+        assert set(_help_entries(text)) == set(command_settings.reads(name)), name
+    web = _help_entries(texts["web"])
+    assert web["SLACK_SIGNING_SECRET"].endswith("Required unless SLACK_APP_TOKEN is set (Socket Mode).")
+    assert "replies wait in their queue for the worker" in web["X_ACCESS_TOKEN"]
+    assert "POLL_INTERVAL_SECONDS" not in web
+    worker = _help_entries(texts["worker"])
+    assert "Required without ACCOUNTS_FILE" in worker["X_ACCESS_TOKEN"]
+    assert "default 60" in worker["POLL_INTERVAL_SECONDS"]
+    assert set(_help_entries(texts["migrate"])) == {"DATABASE_URL", "LOG_LEVEL"}
+
+
+@pytest.mark.parametrize("command", ["web", "worker", "poll-once", "digest"])
+def test_what_help_calls_required_is_what_a_start_without_settings_names(command, tmp_path):
+    """With nothing set, every setting `--help` calls required (in any case) is missing, and no other."""
+    helped = start_cli([command, "--help"], {}, tmp_path)
+    started = run_cli([command], {}, tmp_path)
+    entries = _help_entries(helped.communicate(timeout=120)[0])
+    required = {name for name, words in entries.items() if ". Required" in words}
+
+    assert started.returncode == 2
+    said = re.match(r"Cannot start: (.*) (?:is|are) not set$", started.stderr.splitlines()[0])
+    assert said, started.stderr
+    assert set(said.group(1).split(", ")) == required
+    for name in required:
+        assert f"\n  {name}: " in started.stderr, f"{name} is named without how to get it"
+
+
+def test_an_unknown_command_lists_every_command_the_bot_has(tmp_path):
+    result = run_cli(["wrker"], {}, tmp_path)
+
+    assert result.returncode == 2
+    assert "Unknown command 'wrker' (did you mean 'worker'?)" in result.stderr
+    for name, (summary, _) in COMMAND_HELP.items():
+        assert re.search(rf"^  {re.escape(name)} +{re.escape(summary)}$", result.stderr, re.M), name
+    assert "python -m bot <command> --help" in result.stderr
+
+
+def test_doctor_without_any_setting_names_each_required_one_with_its_fix(tmp_path):
+    result = run_cli(["doctor"], {}, tmp_path)
+
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_INBOX_CHANNEL", *X_USER_CREDENTIALS):
+        line = next((line for line in lines if name in line and line.startswith("FAIL")), None)
+        assert line is not None, f"{name} is not named:\n{result.stdout}"
+        assert SETTINGS[name].fix in line, line
+    assert "FAIL  Inbox channel: SLACK_INBOX_CHANNEL is not set → fix: set it to the channel's ID" in result.stdout

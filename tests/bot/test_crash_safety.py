@@ -1,9 +1,7 @@
 """Each crash window, replayed deterministically: what the next cycle or process finds, it makes good, once."""
 
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -11,7 +9,17 @@ from sqlmodel import select
 
 from storage.models import Event
 from tests.fakes import SlackDriver, SlackFaults, XFaults
-from tests.harness import SIGNING_SECRET, bot_env, buttons, card_text, cards, click, process_env, wait_until
+from tests.harness import (
+    SIGNING_SECRET,
+    bot_env,
+    buttons,
+    card_text,
+    cards,
+    click,
+    free_port,
+    process_env,
+    wait_until,
+)
 
 
 def test_a_card_posted_whose_answer_was_lost_is_found_not_posted_again(bot, slack, x, customer):
@@ -21,7 +29,7 @@ def test_a_card_posted_whose_answer_was_lost_is_found_not_posted_again(bot, slac
     [card] = cards(slack)  # it is in Slack, but the bridge never heard so
     slack.faults = None
     click(bot, "UANA", card, "case_claim")  # an agent claims from the very card the bridge did not record
-    time.sleep(0.3)
+    bot.settle()
 
     bot.cycle()
 
@@ -69,7 +77,8 @@ def test_a_reply_whose_answer_was_lost_is_settled_on_x_not_sent_twice(make_bot, 
     bot.slack.say("UANA", "C_INBOX", typed, thread_ts=card["ts"])
     wait_until(lambda: x.brand_posts())
     x.faults = None
-    wait_until(lambda: bot.cycle()["settled"], timeout=10, interval=0.3)
+    # Once REPLY_SETTLE_SECONDS have passed, the reply left 'sending' is looked for on X.
+    wait_until(bot.bridge.replies.settle_unfinished, timeout=60, interval=0.2)
 
     assert [p["text"] for p in x.brand_posts()] == [posted]
     assert x.count("create_tweet") == 1, "found on X, not sent again"
@@ -84,8 +93,7 @@ def test_a_reply_that_failed_before_reaching_x_is_sent_after_settling(make_bot, 
     bot.slack.say("UANA", "C_INBOX", "Checking your refund now.", thread_ts=card["ts"])
     wait_until(lambda: x.count("create_tweet") == 1)
     x.faults = None
-    time.sleep(2.2)
-    bot.cycle()
+    wait_until(bot.bridge.replies.settle_unfinished, timeout=60, interval=0.2)
 
     assert [p["text"] for p in x.brand_posts()] == ["Checking your refund now."]
 
@@ -108,12 +116,6 @@ def test_a_reply_recorded_just_before_a_crash_is_sent_by_the_next_process(make_b
     assert [p["text"] for p in x.brand_posts()] == ["Hello! How can we help?"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _up(url: str) -> bool:
     try:
         return requests.get(url, timeout=1).status_code == 200
@@ -125,7 +127,7 @@ def test_a_click_answered_then_cut_short_by_a_kill_is_finished_by_the_worker(
     tmp_path, make_bot, slack, x, customer, database_url
 ):
     slack.add_usergroup("SAGENTS", "agents", ["UANA"])
-    port = _free_port()
+    port = free_port()
     settings = {"AGENT_USERGROUP": "SAGENTS", "REPLY_SETTLE_SECONDS": "2", "X_TIMEOUT_SECONDS": "1"}
     worker = make_bot(**settings)  # its cycle is the worker's
     x.post(customer["id"], "@AcmeSupport my order is late")

@@ -206,7 +206,7 @@ def test_the_worker_schedules_the_daily_job_and_catches_up_as_leader(team, slack
         assert str(job.trigger.timezone) == "Europe/Madrid"
         fields = {f.name: str(f) for f in job.trigger.fields}
         assert (fields["hour"], fields["minute"]) == ("9", "0")
-        wait_until(lambda: len(slack.files) == 1, timeout=10)  # the new leader posts what is due at once
+        wait_until(lambda: len(slack.files) == 1)  # the new leader posts what is due at once
         assert len(digests(slack)) == 2
     finally:
         worker.stop()

@@ -3,6 +3,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from storage import deliveries
@@ -89,6 +90,7 @@ def test_one_hundred_simultaneous_claims_have_one_winner(bot, slack, x, customer
         assert [e.actor for e in s.exec(select(Event).where(Event.kind == "claim"))] == winners
 
 
+@pytest.mark.slow  # 851 cards mirrored
 def test_a_gap_in_xs_window_is_said_in_the_inbox_with_its_time_range(bot, slack, x, customer):
     x.post(customer["id"], "@AcmeSupport before the outage")
     bot.cycle()

@@ -70,7 +70,7 @@ def test_a_reply_slack_never_delivered_is_found_and_sent_once_its_owner_says_so(
 
     assert reader.slack.redeliver(lost).status == 200  # Slack delivers it after all, late
     reader.cycle()  # and the thread is read back again
-    reader.stop()  # every listener at work finishes
+    reader.settle()  # every listener at work finished
     posted = sorted(p["text"] for p in x.brand_posts())
     assert posted == ["Checking with the courier now.", "Your refund went out today."]
     assert len(questions(slack, "UANA")) == 1
@@ -97,7 +97,7 @@ def test_events_dropped_while_slack_rate_limits_the_app_are_found_and_judged_by_
     assert press(reader, question, "reply_drop_late").status == 200
     told = wait_until(lambda: [r for r in slack.responses if (r.get("text") or "").startswith("Not sent")])
     assert "stays in the thread, internal" in told[0]["text"]
-    reader.stop()
+    reader.settle()
     assert x.brand_posts() == []
 
 
@@ -127,7 +127,7 @@ def test_a_reply_found_late_is_sent_only_if_its_author_still_owns_the_case(reade
 
     told = wait_until(lambda: [r for r in slack.responses if (r.get("text") or "").startswith("Not sent")])
     assert "not claimed" in told[0]["text"]
-    reader.stop()
+    reader.settle()
     assert x.brand_posts() == []
 
 

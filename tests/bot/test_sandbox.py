@@ -19,6 +19,7 @@ from bot import cli
 from bot.sandbox import Sandbox
 from bot.sandbox.runtime import INBOX
 from bot.settings import SECRET_NAMES
+from handlers import commands
 from tests.harness import buttons, card_text, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,7 +34,7 @@ def sandbox(tmp_path_factory):
 
 def get(url: str) -> tuple[int, str]:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:
+        with urllib.request.urlopen(url, timeout=60) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as err:
         return err.code, err.read().decode()
@@ -52,7 +53,7 @@ def act(sandbox: Sandbox, action: str, *, headers: dict | None = None, **fields)
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=20) as response:
+        with urllib.request.urlopen(request, timeout=150) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         body = err.read()
@@ -103,7 +104,7 @@ def test_a_mention_posted_on_the_page_becomes_a_card_and_an_agent_answers_it(san
     status, answer = act(sandbox, "mention", handle="@tomas_r", name="Tomás Romero", text="¿Dónde está mi reembolso?")
     assert (status, answer["ok"]) == (200, True)
 
-    card = wait_until(lambda: card_of(sandbox, "tomas_r"), timeout=15)
+    card = wait_until(lambda: card_of(sandbox, "tomas_r"))
     assert "@AcmeSupport ¿Dónde está mi reembolso?" in card_text(card), "the brand's handle is added, as X's box does"
     assert "Tomás Romero" in fragments(sandbox)["slack"]
 
@@ -150,16 +151,32 @@ def test_private_notices_are_shown_only_to_their_agent(sandbox):
     assert "already claimed by" not in fragments(sandbox, LUCIA)["slack"]
 
 
-def test_social_stats_from_the_composer_answers_privately(sandbox):
+ECHO = '<div class="notice-cmd">/social-stats</div>'
+
+
+@pytest.mark.parametrize("figures", ["in the acknowledgement", "by the response_url"])
+def test_social_stats_from_the_composer_answers_privately(sandbox, monkeypatch, figures):
+    if figures == "by the response_url":  # as when the figures take longer than Slack lets an ack wait
+        monkeypatch.setattr(commands, "INLINE_WAIT_SECONDS", 0)
+    before = fragments(sandbox, SAM)["slack"].count(ECHO)
+
     status, answer = act(sandbox, "say", agent=SAM, channel=INBOX, text="/social-stats")
 
     assert (status, answer["ok"]) == (200, True)
     slack = fragments(sandbox, SAM)["slack"]
-    assert "/social-stats" in slack and "<b>Today</b>" in slack
+    assert slack.count(ECHO) == before + 1, "the command as typed heads its answer, once"
+    assert "<b>Today</b>" in slack.rsplit(ECHO, 1)[1]
     assert "<b>Today</b>" not in fragments(sandbox, LUCIA)["slack"]
 
+
+def test_an_unknown_slash_command_names_the_commands_of_the_app(sandbox):
     status, answer = act(sandbox, "say", agent=SAM, channel=INBOX, text="/nope")
-    assert status == 200 and "/nope is not a valid command" in fragments(sandbox, SAM)["slack"]
+
+    assert (status, answer["ok"]) == (200, True)
+    assert (
+        "/nope is not a valid command. The commands of this app are /social-stats, /social-replies and /reply."
+        in fragments(sandbox, SAM)["slack"]
+    )
 
 
 def test_bad_input_gets_a_plain_answer(sandbox):

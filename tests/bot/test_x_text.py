@@ -1,19 +1,20 @@
-"""X's weighted length against the official twitter-text conformance suite."""
+"""X's weighted length against the official twitter-text conformance suite (tests/fixtures/twitter-text)."""
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 from twitter_text import parse_tweet
+from twitter_text.config import config as parser_config
 
 from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
-SUITE = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "twitter-text" / "validate.yml"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "twitter-text"
+SUITE = FIXTURES / "validate.yml"
 
 
 def cases(group: str):
-    if not SUITE.exists():
-        pytest.skip(f"the conformance suite is not at {SUITE}")
     tests = yaml.safe_load(SUITE.read_text(encoding="utf-8"))["tests"][group]
     return [pytest.param(t["text"], t["expected"], id=t["description"][:60]) for t in tests]
 
@@ -55,6 +56,17 @@ def test_the_parser_also_passes_the_v2_suite(v2_case):
     }
     result = parse_tweet(text, v2)
     assert result.weightedLength == expected["weightedLength"] and result.valid == expected["valid"]
+
+
+def test_the_parser_applies_the_official_v3_configuration():
+    official = json.loads((FIXTURES / "config_v3.json").read_text(encoding="utf-8"))
+    python_names = {
+        "maxWeightedTweetLength": "max_weighted_tweet_length",
+        "defaultWeight": "default_weight",
+        "emojiParsingEnabled": "emoji_parsing_enabled",
+        "transformedURLLength": "transformed_url_length",
+    }
+    assert parser_config["defaults"] == {python_names.get(k, k): v for k, v in official.items()}
 
 
 def test_crlf_counts_as_one_character():

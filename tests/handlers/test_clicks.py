@@ -76,7 +76,7 @@ def test_a_replayed_claim_changes_nothing_after_an_unclaim(bot, slack, x, custom
     retried = bot.slack.redeliver(claim)  # the same payload signed anew, as Slack's retry sends it
 
     assert replayed.status == 200 and retried.status == 200
-    bot.stop()  # every listener at work finishes
+    bot.settle()  # every listener at work finished
     assert "case_claim" in buttons(card_now(slack, card))
     assert events(bot, "claim") == [("claim", "UANA")]
 
@@ -89,21 +89,21 @@ def test_a_replayed_resolve_changes_nothing_after_a_reopen(bot, slack, x, custom
     wait_until(lambda: "case_claim" in buttons(card_now(slack, card)))
 
     assert bot.slack.replay(resolve).status == 200
-    bot.stop()
+    bot.settle()
     with bot.bridge.session() as s:
         assert s.exec(select(Case.status)).one() == "open"
     assert events(bot, "resolve") == [("resolve", "UANA")]
 
 
-def test_a_replayed_saved_reply_is_not_restored_after_its_removal(make_bot, bot):
+def test_a_replayed_saved_reply_is_not_restored_after_its_removal(bot):
     added = bot.slack.command("UANA", "/social-replies", "add refund Refunds take 3 days.")
     assert "Saved" in added.body
     assert "Removed" in bot.slack.command("UANA", "/social-replies", "remove refund").body
 
     assert bot.slack.replay(added).status == 200
-    bot.stop()
+    bot.settle()
 
-    assert "No saved replies" in make_bot().slack.command("UANA", "/social-replies", "list").body
+    assert "No saved replies" in bot.slack.command("UANA", "/social-replies", "list").body
 
 
 def test_two_real_clicks_of_the_same_button_are_two_clicks(bot, slack, x, customer):

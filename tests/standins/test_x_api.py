@@ -22,7 +22,7 @@ from bot.standins.x_api import (
 )
 
 X_HOST = "https://api.twitter.com"
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "x-api"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "x-api"
 TWEET_FIELDS = [
     "author_id",
     "conversation_id",

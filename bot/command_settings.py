@@ -1,0 +1,231 @@
+"""Which settings each command reads, what each means and how to get a value: the one table that `--help`, the
+start-up check (`Settings.require_for`), the doctor and the sandbox take them from, so none of them can say
+otherwise than another."""
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    meaning: str
+    default: str | None = None
+    fix: str | None = None  # how to get a value, said when a required one is missing
+
+
+@dataclass(frozen=True)
+class Need:
+    words: str  # how --help says it
+    applies: Callable  # (Settings) -> True when the setting must have a value
+
+
+REQUIRED = Need("Required", lambda s: True)
+HTTP_MODE = Need("Required unless SLACK_APP_TOKEN is set (Socket Mode)", lambda s: not s.slack_app_token)
+ONE_ACCOUNT = Need("Required without ACCOUNTS_FILE", lambda s: s.sources is None)
+DIGEST_TARGET = Need(
+    "Required unless SLACK_INBOX_CHANNEL or ACCOUNTS_FILE names a channel", lambda s: not s.digest_channel
+)
+OPTIONAL = Need("Optional", lambda s: False)
+REPLIES_WAIT = Need(
+    "Optional here: without them this process sends no reply, the replies wait in their queue for the worker",
+    lambda s: False,
+)
+
+_SETTINGS = [
+    Setting(
+        "SLACK_BOT_TOKEN",
+        "the bot token (xoxb-…)",
+        fix="install the app to the workspace and copy the Bot User OAuth Token (xoxb-…) from its OAuth & Permissions "
+        "page",
+    ),
+    Setting(
+        "SLACK_SIGNING_SECRET",
+        "verifies that requests come from Slack (HTTP mode)",
+        fix="copy it from the app's Basic Information → App Credentials → Signing Secret",
+    ),
+    Setting(
+        "SLACK_APP_TOKEN",
+        "xapp-…: when set, the bot connects in Socket Mode instead of serving HTTP",
+        fix="Basic Information → App-Level Tokens: create one with connections:write",
+    ),
+    Setting(
+        "SLACK_INBOX_CHANNEL",
+        "channel ID where cases appear",
+        fix="set it to the channel's ID (channel details → About → at the bottom, C0…) and invite the bot there",
+    ),
+    Setting(
+        "SLACK_DIGEST_CHANNEL",
+        "channel ID for the daily digests",
+        "the inbox channel",
+        fix="set it, or SLACK_INBOX_CHANNEL, to the ID of the channel the digests go to",
+    ),
+    Setting("SLACK_API_URL", "Slack's Web API, or a proxy or stand-in", "https://slack.com/api/"),
+    Setting(
+        "X_API_KEY",
+        "the X app's consumer key",
+        fix="the app's API Key (developer portal → your app → Keys and tokens → Consumer Keys)",
+    ),
+    Setting(
+        "X_API_SECRET",
+        "the X app's consumer secret",
+        fix="the API Key Secret, beside the API Key",
+    ),
+    Setting(
+        "X_ACCESS_TOKEN",
+        "the brand account's user-context access token",
+        fix="signed in as the brand, generate the Access Token and Secret (Keys and tokens → Authentication Tokens) "
+        "after the app's permissions are set to Read and write",
+    ),
+    Setting(
+        "X_ACCESS_TOKEN_SECRET",
+        "the brand account's access token secret",
+        fix="generated with X_ACCESS_TOKEN",
+    ),
+    Setting("ACCOUNTS_FILE", "a YAML file of brand accounts, tracked terms and DM channels"),
+    Setting("X_BEARER_TOKEN", "app-only token, for the doctor's check"),
+    Setting("X_API_URL", "X's API, or a proxy or stand-in", "https://api.twitter.com"),
+    Setting("X_TIMEOUT_SECONDS", "how long one X request may take before it counts as failed", "30"),
+    Setting("DATABASE_URL", "SQLite for one process; postgresql+psycopg://… for several", "sqlite:///social_inbox.db"),
+    Setting("PORT", "HTTP port", "3000"),
+    Setting("POLL_INTERVAL_SECONDS", "how often the worker polls X for mentions", "60"),
+    Setting("POLL_OVERLAP_SECONDS", "how far a poll reaches back before the cursor", "30"),
+    Setting("POLL_OVERLAP_EVERY", "which polls reach back: the first and every Nth", "10"),
+    Setting("MIRROR_RATE_PER_CHANNEL", "Slack posts per second per channel", "1"),
+    Setting("REPLY_SETTLE_SECONDS", "after this long an interrupted reply is checked on X and sent if absent", "60"),
+    Setting(
+        "REOPEN_WITHIN_DAYS",
+        "a customer's new conversation this soon after their case was resolved reopens it (0: never)",
+        "3",
+    ),
+    Setting("CAMPAIGN", "campaign name of the brand account in the metrics", "the brand's handle"),
+    Setting("SLA_FIRST_RESPONSE_MINUTES", "first-response target", "60"),
+    Setting("TIMEZONE", "the team's time zone (IANA name) for days and digests", "UTC"),
+    Setting("DIGEST_TIME", "when the daily digests are posted, in TIMEZONE", "09:00"),
+    Setting("BUSINESS_HOURS", "e.g. Mon-Fri 09:00-18:00: SLA clocks count business time only"),
+    Setting("ALLOWED_AGENTS", "Slack user IDs allowed to claim and reply", "everyone"),
+    Setting("AGENT_USERGROUP", "a Slack user group ID whose members may claim and reply"),
+    Setting("ALERT_MENTION", "who a breach alert calls: @here, @channel, a user group or user ID"),
+    Setting("ALERT_WARNING_PERCENT", "share of the first-response target at which a thread is warned", "80"),
+    Setting("REPLY_DELAY_SECONDS", "an undo window before the owner's reply goes out", "0"),
+    Setting("REASSIGN_BY_ANYONE", "true: any agent may hand a claimed case to another", "false"),
+    Setting("LOG_LEVEL", "DEBUG, INFO, WARNING or ERROR", "INFO"),
+]
+SETTINGS: dict[str, Setting] = {s.name: s for s in _SETTINGS}
+
+X_USER_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
+
+# Groups of settings that are read together; each command below reads some groups, with what it needs of each.
+_SLACK = {"SLACK_BOT_TOKEN": REQUIRED, "SLACK_API_URL": OPTIONAL}
+_FRONT = {"SLACK_SIGNING_SECRET": HTTP_MODE, "SLACK_APP_TOKEN": OPTIONAL, "PORT": OPTIONAL}
+_SOURCES = {"SLACK_INBOX_CHANNEL": ONE_ACCOUNT, "ACCOUNTS_FILE": OPTIONAL, "CAMPAIGN": OPTIONAL}
+_X = {
+    **dict.fromkeys(X_USER_CREDENTIALS, ONE_ACCOUNT),
+    "X_BEARER_TOKEN": OPTIONAL,
+    "X_API_URL": OPTIONAL,
+    "X_TIMEOUT_SECONDS": OPTIONAL,
+}
+_DATABASE = {"DATABASE_URL": OPTIONAL}
+_FIGURES = {"TIMEZONE": OPTIONAL, "SLA_FIRST_RESPONSE_MINUTES": OPTIONAL, "BUSINESS_HOURS": OPTIONAL}
+_AGENTS = {
+    "ALLOWED_AGENTS": OPTIONAL,
+    "AGENT_USERGROUP": OPTIONAL,
+    "REASSIGN_BY_ANYONE": OPTIONAL,
+    "REPLY_DELAY_SECONDS": OPTIONAL,
+}
+_POLLING = {
+    "POLL_INTERVAL_SECONDS": OPTIONAL,
+    "POLL_OVERLAP_SECONDS": OPTIONAL,
+    "POLL_OVERLAP_EVERY": OPTIONAL,
+    "MIRROR_RATE_PER_CHANNEL": OPTIONAL,
+    "REPLY_SETTLE_SECONDS": OPTIONAL,
+    "REOPEN_WITHIN_DAYS": OPTIONAL,
+}
+_CLOCK = {
+    "SLACK_DIGEST_CHANNEL": OPTIONAL,
+    "DIGEST_TIME": OPTIONAL,
+    "ALERT_MENTION": OPTIONAL,
+    "ALERT_WARNING_PERCENT": OPTIONAL,
+}
+_LOG = {"LOG_LEVEL": OPTIONAL}
+
+COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
+    "run": {**_SLACK, **_FRONT, **_SOURCES, **_X, **_DATABASE, **_FIGURES, **_AGENTS, **_POLLING, **_CLOCK, **_LOG},
+    "web": {
+        **_SLACK,
+        **_FRONT,
+        **_SOURCES,
+        "SLACK_INBOX_CHANNEL": OPTIONAL,
+        **_X,
+        **dict.fromkeys(X_USER_CREDENTIALS, REPLIES_WAIT),
+        **_DATABASE,
+        **_FIGURES,
+        **_AGENTS,
+        **_LOG,
+    },
+    "worker": {**_SLACK, **_SOURCES, **_X, **_DATABASE, **_FIGURES, **_AGENTS, **_POLLING, **_CLOCK, **_LOG},
+    "poll-once": {**_SLACK, **_SOURCES, **_X, **_DATABASE, **_POLLING, **_LOG},
+    "digest": {
+        **_SLACK,
+        "SLACK_DIGEST_CHANNEL": DIGEST_TARGET,
+        "SLACK_INBOX_CHANNEL": OPTIONAL,
+        "ACCOUNTS_FILE": OPTIONAL,
+        "CAMPAIGN": OPTIONAL,
+        **_DATABASE,
+        **_FIGURES,
+        **_LOG,
+    },
+    "migrate": {**_DATABASE, **_LOG},
+    "doctor": {
+        **_SLACK,
+        "SLACK_SIGNING_SECRET": HTTP_MODE,
+        "SLACK_APP_TOKEN": OPTIONAL,
+        **_SOURCES,
+        "SLACK_DIGEST_CHANNEL": OPTIONAL,
+        **_X,
+        **_DATABASE,
+    },
+    # The sandbox sets its own credentials and addresses; a person may still choose these.
+    "sandbox": {
+        "TIMEZONE": OPTIONAL,
+        "DIGEST_TIME": OPTIONAL,
+        "BUSINESS_HOURS": OPTIONAL,
+        "SLA_FIRST_RESPONSE_MINUTES": OPTIONAL,
+        "REPLY_DELAY_SECONDS": OPTIONAL,
+        "CAMPAIGN": OPTIONAL,
+        **_LOG,
+    },
+}
+
+
+def missing_for(command: str, settings) -> list[Setting]:
+    """The settings `command` needs with these settings and that have no value, in the table's order."""
+    needs = COMMAND_SETTINGS.get(command, {})
+    return [
+        SETTINGS[name]
+        for name in SETTINGS
+        if name in needs and needs[name].applies(settings) and not getattr(settings, name.lower())
+    ]
+
+
+def reads(command: str) -> list[str]:
+    return [name for name in SETTINGS if name in COMMAND_SETTINGS[command]]
+
+
+def help_epilog(command: str, width: int = 100) -> str:
+    """The settings a command reads, for its --help: what each is, whether it is needed, its default."""
+    needs = COMMAND_SETTINGS[command]
+    column = max(len(name) for name in needs) + 4
+    lines = ["settings it reads (from the environment, or a .env file in the working directory):"]
+    for name in reads(command):
+        setting, need = SETTINGS[name], needs[name]
+        default = f"; default {setting.default}" if setting.default else ""
+        text = f"{setting.meaning}. {need.words}{default}."
+        lines += textwrap.wrap(text, width, initial_indent=f"  {name:<{column - 2}}", subsequent_indent=" " * column)
+    return "\n".join(lines)
+
+
+def describe(text: str, width: int = 100) -> str:
+    """A command's description, wrapped as --help shows it."""
+    return textwrap.fill(text, width)
