@@ -99,6 +99,11 @@ _SETTINGS = [
         "a customer's new conversation this soon after their case was resolved reopens it (0: never)",
         "3",
     ),
+    Setting(
+        "THREAD_READBACK_AFTER_SECONDS",
+        "a thread message Slack has not delivered this long after it was typed is read back from the thread",
+        "360",
+    ),
     Setting("CAMPAIGN", "campaign name of the brand account in the metrics", "the brand's handle"),
     Setting("SLA_FIRST_RESPONSE_MINUTES", "first-response target", "60"),
     Setting("TIMEZONE", "the team's time zone (IANA name) for days and digests", "UTC"),
@@ -141,6 +146,7 @@ _POLLING = {
     "MIRROR_RATE_PER_CHANNEL": OPTIONAL,
     "REPLY_SETTLE_SECONDS": OPTIONAL,
     "REOPEN_WITHIN_DAYS": OPTIONAL,
+    "THREAD_READBACK_AFTER_SECONDS": OPTIONAL,
 }
 _CLOCK = {
     "SLACK_DIGEST_CHANNEL": OPTIONAL,
