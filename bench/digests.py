@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot import digest_blocks  # noqa: E402
+from bot.chats.slack import digest_blocks  # noqa: E402
 from bot.domain.bridge import Bridge, BridgeConfig  # noqa: E402
 from storage import bulk  # noqa: E402
 from storage.engine import create_schema, make_engine, session_scope  # noqa: E402

@@ -13,7 +13,7 @@ import os
 from datetime import UTC, datetime, timedelta
 
 from bench.common import Figure, add_customers, mention_text, running_bot, workdir
-from bot.x_network import XNetwork
+from bot.networks.x.network import XNetwork
 from tests.fakes import FakeSlack, FakeX
 
 SECTION = "2. X economy"

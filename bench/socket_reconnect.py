@@ -17,8 +17,8 @@ import time
 from slack_sdk import WebClient
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.standins.slack_api import FakeSlack
-from bot.standins.slack_socket import SocketModeSlack
+from bot.sandbox.standins.slack_api import FakeSlack
+from bot.sandbox.standins.slack_socket import SocketModeSlack
 
 CLIENTS = {
     "builtin": "slack_sdk.socket_mode.builtin",

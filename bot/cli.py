@@ -213,7 +213,7 @@ def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
 
     app = wiring.build_app(settings, bridge)
     if settings.slack_app_token:
-        from bot import socket_mode
+        from bot.chats.slack import socket_mode
 
         handler = socket_mode.connect(app, settings.slack_app_token)
         ready()

@@ -15,11 +15,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import manifest
+from bot.chats.slack import manifest
+from bot.chats.slack.chat import PLAIN_ERRORS
 from bot.command_settings import SETTINGS
+from bot.networks.x.network import RebasedTransport
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings, from_env
-from bot.slack_chat import PLAIN_ERRORS
-from bot.x_network import RebasedTransport
 from storage import schema
 from storage.engine import make_engine
 from storage.health import READ_ONLY, database_state, plain_reason

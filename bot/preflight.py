@@ -2,9 +2,9 @@
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.chats.slack.chat import PLAIN_ERRORS
 from bot.domain.errors import BadCredentials, NetworkError
 from bot.settings import ConfigError
-from bot.slack_chat import PLAIN_ERRORS
 
 
 def check_slack(client, settings, *, channels=()) -> dict:

@@ -10,12 +10,12 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.chats.slack.chat import SlackChat
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.sources import AccountSource, Sources, TermSource
 from bot.listener_pool import ListenerPool
+from bot.networks.x.network import XNetwork
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings
-from bot.slack_chat import SlackChat
-from bot.x_network import XNetwork
 from storage import schema
 from storage.engine import make_engine
 from storage.health import READ_ONLY, database_state, plain_reason
@@ -181,7 +181,7 @@ def _without_oauth_env():
 
 
 def build_app(settings: Settings, bridge: Bridge, *, executor: Executor | None = None) -> App:
-    from handlers import register, responses
+    from handlers.slack import register, responses
 
     executor = executor or ListenerPool()
     answers = ListenerPool(responses.POOL_THREADS, name="respond")

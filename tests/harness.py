@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from bot import socket_mode, wiring
+from bot import wiring
+from bot.chats.slack import socket_mode
 from bot.domain.clock import utcnow
 from bot.listener_pool import ListenerPool
+from bot.sandbox.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from bot.settings import from_env
-from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from bot.web import create_server, stop_server
 from tests.fakes import FakeSlack, FakeX, SlackDriver
 

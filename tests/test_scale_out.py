@@ -20,7 +20,7 @@ import pytest
 import requests
 from sqlmodel import Session, create_engine, select
 
-from bot.standins.x_api import DAY_S
+from bot.sandbox.standins.x_api import DAY_S
 from bot.worker import LEASE_NAME
 from storage import leases
 from storage.models import Case, DigestRun, Event, Message

@@ -17,14 +17,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot import command_settings, logs, manifest, preflight, socket_mode, web, wiring
+from bot import command_settings, logs, preflight, web, wiring
+from bot.chats.slack import manifest, socket_mode
 from bot.listener_pool import ListenerPool
 from bot.sandbox import state
+from bot.sandbox.standins.slack_api import FakeSlack
+from bot.sandbox.standins.slack_driver import Delivery, SlackDriver
+from bot.sandbox.standins.slack_socket import SocketModeDriver, SocketModeSlack
+from bot.sandbox.standins.x_api import FakeX
 from bot.settings import Settings, from_env
-from bot.standins.slack_api import FakeSlack
-from bot.standins.slack_driver import Delivery, SlackDriver
-from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
-from bot.standins.x_api import FakeX
 from storage import schema
 from storage.engine import make_engine
 

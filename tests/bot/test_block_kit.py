@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from slack_sdk.models.blocks import Block
 
-from bot import blocks, digest_blocks
+from bot.chats.slack import blocks, digest_blocks
 from bot.domain.digests import Digest
 from bot.domain.metrics import (
     AgentRow,
@@ -22,7 +22,7 @@ from bot.domain.metrics import (
     Resolution,
 )
 from bot.domain.types import Author, CardView, ThreadPost
-from bot.standins import block_kit
+from bot.sandbox.standins import block_kit
 
 HOSTILE = "<!channel> <@U0BOSS> <https://evil.example|Reset your password> & &amp; > "
 LONG = (HOSTILE + "ñ 🙂 ") * 400  # ~25,000 characters, as a long X post (note_tweet) may be

@@ -59,7 +59,7 @@ def test_a_card_slack_refuses_is_shown_shortened_and_said_once_in_the_log(
         x.post(customer["id"], "@AcmeSupport where is my parcel?")
         bot.cycle()
         card = cards(tight_slack)[0]
-        caplog.set_level(logging.WARNING, logger="bot.slack_chat")
+        caplog.set_level(logging.WARNING, logger="bot.chats.slack.chat")
 
         click(bot, "UANA", card, "case_claim")
         claimed = wait_until(lambda: "<@UANA>" in card_text(tight_slack.message("C_INBOX", card["ts"])))

@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli, doctor, manifest
-from bot.x_network import RebasedTransport
+from bot import cli, doctor
+from bot.chats.slack import manifest
+from bot.networks.x.network import RebasedTransport
 from storage import schema
 from storage.engine import make_engine
 from tests.fakes import FakeSlack

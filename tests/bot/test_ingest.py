@@ -118,7 +118,7 @@ def test_a_post_x_indexed_late_is_caught_by_the_next_poll_that_reaches_back(make
 
 
 def test_text_x_escapes_reads_as_the_customer_wrote_it(bot, slack, x, customer):
-    from bot.slack_text import to_plain
+    from bot.chats.slack.text import to_plain
 
     first = x.post(customer["id"], "@AcmeSupport Q&A says 3 < 4 > 2, and &lt; is what I typed")
     bot.cycle()

@@ -4,7 +4,7 @@ import copy
 import re
 from pathlib import Path
 
-from bot import manifest
+from bot.chats.slack import manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 HTTP = manifest.load(ROOT / "manifest.yml")

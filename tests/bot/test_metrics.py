@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import digest_blocks
 from bot.chart import trend_png
+from bot.chats.slack import digest_blocks
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.business_hours import parse_business_hours
 from bot.domain.metrics import MEDIAN, P90, AgentRow, interpolate, topics

@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import Session, create_engine, update
 
-from bot.slack_chat import ChannelPacer
+from bot.chats.slack.chat import ChannelPacer
 from storage.models import Case
 from tests.fakes import FakeSlack
 from tests.harness import RunningBot, bot_env, cards

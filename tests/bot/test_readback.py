@@ -44,7 +44,7 @@ def press(bot, question, action_id, user="UANA"):
 
 
 def test_app_rate_limited_is_answered_and_said_in_the_log(bot, caplog):
-    caplog.set_level(logging.WARNING, logger="handlers.events")
+    caplog.set_level(logging.WARNING, logger="handlers.slack.events")
 
     notice = bot.slack.app_rate_limited(minute=1_800_000_000)
 

@@ -19,7 +19,7 @@ from bot import cli
 from bot.sandbox import Sandbox
 from bot.sandbox.runtime import INBOX
 from bot.settings import SECRET_NAMES
-from handlers import commands
+from handlers.slack import commands
 from tests.harness import buttons, card_text, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]

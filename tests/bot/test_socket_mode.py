@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlmodel import select
 
-from bot.standins.slack_socket import SocketModeDriver, SocketModeSlack
+from bot.sandbox.standins.slack_socket import SocketModeDriver, SocketModeSlack
 from storage.engine import session_scope
 from storage.models import Event
 from tests.harness import (

@@ -8,7 +8,7 @@ import yaml
 from twitter_text import parse_tweet
 from twitter_text.config import config as parser_config
 
-from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
+from bot.networks.x.text import MAX_WEIGHTED_LENGTH, invalid_characters, weighted_length
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "twitter-text"
 SUITE = FIXTURES / "validate.yml"

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from bot.slack_text import to_plain
+from bot.chats.slack.text import to_plain
 from storage.models import Case, Event, Message
 from tests.harness import cards, click, wait_until
 
@@ -40,8 +40,8 @@ def stored_state(bot):
 
 @pytest.fixture
 def listener_failures(caplog):
-    caplog.set_level(logging.ERROR, logger="handlers.errors")
-    return lambda: [r for r in caplog.records if r.name == "handlers.errors"]
+    caplog.set_level(logging.ERROR, logger="handlers.slack.errors")
+    return lambda: [r for r in caplog.records if r.name == "handlers.slack.errors"]
 
 
 @PROPERTY

@@ -168,9 +168,9 @@ def test_malformed_arguments_get_the_usage(bot, argument, reason):
 
 
 def test_figures_that_take_longer_than_the_ack_can_wait_follow_it_privately(bot, worked_case, monkeypatch):
-    import handlers.commands
+    import handlers.slack.commands
 
-    monkeypatch.setattr(handlers.commands, "INLINE_WAIT_SECONDS", 0)
+    monkeypatch.setattr(handlers.slack.commands, "INLINE_WAIT_SECONDS", 0)
     delivery = bot.slack.command("UBEN", "/social-stats", "7d")
 
     assert delivery.status == 200 and delivery.body == ""

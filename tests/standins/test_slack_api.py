@@ -15,9 +15,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.models.blocks import Block
 from slack_sdk.signature import SignatureVerifier
 
-from bot.standins import block_kit
-from bot.standins.slack_api import FakeSlack, FaultPlan
-from bot.standins.slack_driver import SlackDriver
+from bot.sandbox.standins import block_kit
+from bot.sandbox.standins.slack_api import FakeSlack, FaultPlan
+from bot.sandbox.standins.slack_driver import SlackDriver
 from tests.harness import wait_until
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*New case*"}}

@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackApiError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
-from bot.standins.slack_socket import ACK_TIMEOUT, MAX_RETRIES, SocketModeDriver, SocketModeSlack
+from bot.sandbox.standins.slack_socket import ACK_TIMEOUT, MAX_RETRIES, SocketModeDriver, SocketModeSlack
 from tests.fakes import SlackDriver
 from tests.harness import wait_until
 

@@ -10,7 +10,7 @@ import pytest
 import requests
 import tweepy
 
-from bot.standins.x_api import (
+from bot.sandbox.standins.x_api import (
     MSG_DELETED_TARGET,
     MSG_DUPLICATE,
     MSG_REPLY_NOT_ALLOWED,

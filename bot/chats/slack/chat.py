@@ -8,10 +8,10 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot import blocks, digest_blocks
+from bot.chats.slack import blocks, digest_blocks
+from bot.chats.slack.messages import chat_message
 from bot.domain.errors import ChatError, NotInChannel
 from bot.domain.types import CardView, ChatMessage, ThreadPost
-from bot.slack_messages import chat_message
 
 log = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from bot.standins.slack_api import BOT_ID, FakeSlack
+from bot.sandbox.standins.slack_api import BOT_ID, FakeSlack
 
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 

@@ -5,7 +5,7 @@ from concurrent.futures import TimeoutError as Pending
 
 from slack_bolt import Ack, App, Respond
 
-from bot import digest_blocks, stats_args
+from bot.chats.slack import digest_blocks, stats_args
 
 # A report over a long period of a large history can take most of a second: Slack hears back within this much
 # whatever happens, with the figures when they are ready by then, else first with nothing and the figures after.

@@ -4,9 +4,9 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 
-from bot.blocks import case_of_block
+from bot.chats.slack.blocks import case_of_block
 from bot.domain.types import Click
-from handlers.clicks import click_key, recorded
+from handlers.slack.clicks import click_key, recorded
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from bot.domain.errors import (
     SourceRefused,
 )
 from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
-from bot.x_text import MAX_WEIGHTED_LENGTH, invalid_characters, unescape, weighted_length
+from bot.networks.x.text import MAX_WEIGHTED_LENGTH, invalid_characters, unescape, weighted_length
 
 log = logging.getLogger(__name__)
 

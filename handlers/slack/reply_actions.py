@@ -3,8 +3,8 @@ drop a reply that reached the bridge late."""
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 
-from handlers.actions import answer_click, case_id_of, click_of
-from handlers.clicks import recorded
+from handlers.slack.actions import answer_click, case_id_of, click_of
+from handlers.slack.clicks import recorded
 
 VERBS = ("reply_undo", "reply_delete", "reply_repost", "reply_keep", "reply_send_late", "reply_drop_late")
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.chats.slack.messages import chat_message
+from bot.chats.slack.text import to_plain
 from bot.domain.errors import NotRecorded
-from bot.slack_messages import chat_message
-from bot.slack_text import to_plain
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.standins import block_kit
-from bot.standins.server import QuietServer
+from bot.sandbox.standins import block_kit
+from bot.sandbox.standins.server import QuietServer
 
 BOT_ID = "BBOT"
 MAX_TEXT = 40000

@@ -9,7 +9,7 @@ MANIFEST_NAME = "manifest.yml"
 
 def find_manifest() -> Path | None:
     """manifest.yml in the working directory, else beside the installed source tree (an editable install)."""
-    for folder in (Path.cwd(), Path(__file__).resolve().parent.parent):
+    for folder in (Path.cwd(), Path(__file__).resolve().parents[3]):
         candidate = folder / MANIFEST_NAME
         if candidate.is_file():
             return candidate

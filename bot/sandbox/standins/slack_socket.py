@@ -32,8 +32,8 @@ from http import HTTPStatus
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from bot.standins.slack_api import FakeSlack
-from bot.standins.slack_driver import Delivery, SlackDriver
+from bot.sandbox.standins.slack_api import FakeSlack
+from bot.sandbox.standins.slack_driver import Delivery, SlackDriver
 
 ACK_TIMEOUT = 3.0  # seconds Slack waits for an envelope's acknowledgement
 MAX_RETRIES = 3  # Slack's Events API retries a delivery three times, then gives up

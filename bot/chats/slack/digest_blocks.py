@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from bot.blocks import clip, escape, within_budget
+from bot.chats.slack.blocks import clip, escape, within_budget
 from bot.domain.metrics import Breach, Period, Report
 from bot.domain.wording import DASH, duration, plural
 

@@ -6,9 +6,9 @@ The commands that change something (add, remove, /reply) are clicks: recorded be
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 
+from bot.chats.slack.text import to_plain
 from bot.domain.types import Click
-from bot.slack_text import to_plain
-from handlers.clicks import click_key, recorded
+from handlers.slack.clicks import click_key, recorded
 
 USAGE = (
     "Usage: `/social-replies add NAME TEXT`, `/social-replies list`, `/social-replies remove NAME`; "

@@ -1,8 +1,8 @@
 """Slack's message objects (in an event, or read back from a thread) turned into the domain's ChatMessage: a person's
 new message in a thread, or nothing."""
 
+from bot.chats.slack.text import to_plain
 from bot.domain.types import ChatMessage
-from bot.slack_text import to_plain
 
 # Subtypes that carry a person's new message; edits, deletions, joins and bot posts are not replies.
 PERSON_SUBTYPES = {None, "thread_broadcast", "file_share"}

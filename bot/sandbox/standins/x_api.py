@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from twitter_text import parse_tweet
 
-from bot.standins.server import QuietServer
+from bot.sandbox.standins.server import QuietServer
 
 TWEPOCH_MS = 1288834974657
 MENTIONS_REACH = 800  # only the newest 800 mentions are reachable at all

@@ -1,0 +1,1 @@
+"""X: the Network adapter over tweepy and weighted text length."""
