@@ -25,14 +25,16 @@ log = logging.getLogger("bot")
 COMMAND_HELP = {
     "run": (
         "everything in one process (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
-        "Everything in one process: the HTTP front on $PORT (POST /slack/events, GET /healthz), or a Socket Mode "
+        "Everything in one process: the HTTP front on $PORT (POST /slack/events, POST /api/messages for Teams, "
+        "GET /healthz), or a Socket Mode "
         "connection when SLACK_APP_TOKEN is set, and the worker (polls X, mirrors to Slack, sends the replies, "
         "alerts, posts the digests). With no Slack or X credential set at all it starts the sandbox instead.",
     ),
     "web": (
-        "the HTTP front only: POST /slack/events, GET /healthz",
+        "the HTTP front only: POST /slack/events, POST /api/messages, GET /healthz",
         "The HTTP front only: POST /slack/events for Slack's events, clicks and slash commands (and Slack's URL "
-        "verification), GET /healthz. Run as many as the traffic needs, with one worker. It starts with Slack's "
+        "verification), POST /api/messages for Teams' activities (with TEAMS_APP_ID), GET /healthz. Run as many as "
+        "the traffic needs, with one worker. It starts with Slack's "
         "settings alone and says at start what is missing: without the X settings, owners' replies wait in their "
         "queue for the worker.",
     ),
@@ -167,8 +169,14 @@ def _bridge(settings: Settings, *, check_channels: bool):
     from bot import preflight, wiring
 
     bridge = wiring.build_bridge(settings)
-    channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
-    preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
+    if settings.has_slack():
+        channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
+        preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
+    if settings.has_teams():
+        from bot.chats.teams import checks
+
+        channels = [("TEAMS_INBOX_CHANNEL", settings.teams_inbox_channel)] if check_channels else []
+        checks.at_start(wiring.teams_wing(bridge), channels=[c for c in channels if c[1]])
     if check_channels:
         preflight.check_source_channels(bridge, settings)
     if bridge.config.x_unavailable is None:
@@ -206,22 +214,27 @@ def cmd_worker(settings: Settings) -> int:
 
 
 def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
-    """Serve Slack until stopped; `ready` runs once Slack can reach the bot (in Socket Mode: once connected, so
-    that an app-level token Slack refuses stops the start before anything else runs)."""
+    """Serve Slack and/or Teams until stopped; `ready` runs once the chats can reach the bot (in Socket Mode: once
+    connected, so that an app-level token Slack refuses stops the start before anything else runs)."""
     from bot import wiring
+    from bot.listener_pool import ListenerPool
     from bot.web import serve
 
-    app = wiring.build_app(settings, bridge)
-    if settings.slack_app_token:
+    app = wiring.build_app(settings, bridge) if settings.has_slack() else None
+    teams = wiring.build_teams_front(bridge, ListenerPool(name="teams")) if settings.has_teams() else None
+    if app is not None and settings.slack_app_token:
         from bot.chats.slack import socket_mode
 
         handler = socket_mode.connect(app, settings.slack_app_token)
         ready()
-        _wait_for_signal()
+        if teams is None:
+            _wait_for_signal()
+        else:  # Teams still reaches the bot over HTTP
+            serve(None, bridge.engine, settings.port, signing_secret=None, teams=teams)
         socket_mode.close(handler)
     else:
         ready()
-        serve(app, bridge.engine, settings.port, signing_secret=settings.slack_signing_secret)
+        serve(app, bridge.engine, settings.port, signing_secret=settings.slack_signing_secret, teams=teams)
 
 
 def cmd_web(settings: Settings) -> int:
@@ -258,8 +271,13 @@ def cmd_digest(settings: Settings, args) -> int:
     from bot.domain.errors import ChatError
 
     bridge = wiring.build_bridge(settings)
-    name = "SLACK_DIGEST_CHANNEL" if settings.slack_digest_channel else "SLACK_INBOX_CHANNEL"
-    preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
+    if settings.has_slack():
+        name = "SLACK_DIGEST_CHANNEL" if settings.slack_digest_channel else "SLACK_INBOX_CHANNEL"
+        preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
+    if settings.has_teams():
+        from bot.chats.teams import checks
+
+        checks.at_start(wiring.teams_wing(bridge))
     day = args.date or bridge.metrics.today() - timedelta(days=1)
     jobs = [(DAILY, bridge.digests.daily(day))]
     if args.weekly or day.weekday() == 6:

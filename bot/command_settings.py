@@ -22,8 +22,21 @@ class Need:
 
 
 REQUIRED = Need("Required", lambda s: True)
-HTTP_MODE = Need("Required unless SLACK_APP_TOKEN is set (Socket Mode)", lambda s: not s.slack_app_token)
+SLACK_OR_TEAMS = Need("Required unless TEAMS_APP_ID is set (Teams only)", lambda s: not s.teams_app_id)
+HTTP_MODE = Need(
+    "Required unless SLACK_APP_TOKEN is set (Socket Mode)",
+    lambda s: not s.slack_app_token and (bool(s.slack_bot_token) or not s.teams_app_id),
+)
 ONE_ACCOUNT = Need("Required without ACCOUNTS_FILE", lambda s: s.sources is None)
+ONE_INBOX = Need(
+    "Required without ACCOUNTS_FILE, unless TEAMS_INBOX_CHANNEL is set (Teams only)",
+    lambda s: s.sources is None and not s.teams_inbox_channel,
+)
+WITH_TEAMS = Need("Needed with TEAMS_APP_ID", lambda s: bool(s.teams_app_id))
+TEAMS_INBOX = Need(
+    "Needed with TEAMS_APP_ID, unless SLACK_INBOX_CHANNEL or ACCOUNTS_FILE names the inbox",
+    lambda s: bool(s.teams_app_id) and s.sources is None and not s.slack_inbox_channel,
+)
 DIGEST_TARGET = Need(
     "Required unless SLACK_INBOX_CHANNEL or ACCOUNTS_FILE names a channel", lambda s: not s.digest_channel
 )
@@ -83,6 +96,49 @@ _SETTINGS = [
         "the brand account's access token secret",
         fix="generated with X_ACCESS_TOKEN",
     ),
+    Setting(
+        "TEAMS_APP_ID",
+        "the bot's Microsoft App ID (a GUID): when set, the bridge serves Teams at POST /api/messages",
+        fix="the Application (client) ID of the bot's Entra app registration (Azure portal → App registrations, or "
+        "the Teams Developer Portal → Tools → Bot management)",
+    ),
+    Setting(
+        "TEAMS_APP_PASSWORD",
+        "the client secret of that app registration",
+        fix="App registrations → your app → Certificates & secrets → New client secret: copy its Value (not its ID)",
+    ),
+    Setting(
+        "TEAMS_TENANT_ID",
+        "the Entra tenant (a GUID) the bot is registered and used in (single tenant)",
+        fix="Entra ID → Overview → Tenant ID",
+    ),
+    Setting(
+        "TEAMS_INBOX_CHANNEL",
+        "Teams channel id (19:…@thread.tacv2) where cases appear",
+        fix="in Teams, the channel's … menu → Get link to channel: the part after /channel/, URL-decoded; add the app "
+        "to the team first",
+    ),
+    Setting("TEAMS_DIGEST_CHANNEL", "Teams channel id for the daily digests", "the Teams inbox channel"),
+    Setting(
+        "TEAMS_SERVICE_URL",
+        "the Bot Connector's service URL, or a proxy or stand-in (the serviceUrl of an inbound activity wins)",
+        "https://smba.trafficmanager.net/teams/",
+    ),
+    Setting(
+        "TEAMS_AUTH_URL",
+        "the OAuth authority the bot's tokens come from (https), or a stand-in",
+        "https://login.microsoftonline.com",
+    ),
+    Setting(
+        "TEAMS_OPENID_URL",
+        "the Bot Connector's OpenID metadata, whose keys sign inbound requests, or a stand-in",
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+    ),
+    Setting(
+        "TEAMS_GRAPH_URL",
+        "Microsoft Graph, where channel messages are read back, or a stand-in",
+        "https://graph.microsoft.com",
+    ),
     Setting("ACCOUNTS_FILE", "a YAML file of brand accounts, tracked terms and DM channels"),
     Setting("X_BEARER_TOKEN", "app-only token, for the doctor's check"),
     Setting("X_API_URL", "X's API, or a proxy or stand-in", "https://api.twitter.com"),
@@ -122,9 +178,19 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in _SETTINGS}
 X_USER_CREDENTIALS = ("X_API_KEY", "X_API_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET")
 
 # Groups of settings that are read together; each command below reads some groups, with what it needs of each.
-_SLACK = {"SLACK_BOT_TOKEN": REQUIRED, "SLACK_API_URL": OPTIONAL}
+_SLACK = {"SLACK_BOT_TOKEN": SLACK_OR_TEAMS, "SLACK_API_URL": OPTIONAL}
+_TEAMS = {
+    "TEAMS_APP_ID": OPTIONAL,
+    "TEAMS_APP_PASSWORD": WITH_TEAMS,
+    "TEAMS_TENANT_ID": WITH_TEAMS,
+    "TEAMS_INBOX_CHANNEL": TEAMS_INBOX,
+    "TEAMS_SERVICE_URL": OPTIONAL,
+    "TEAMS_AUTH_URL": OPTIONAL,
+    "TEAMS_OPENID_URL": OPTIONAL,
+    "TEAMS_GRAPH_URL": OPTIONAL,
+}
 _FRONT = {"SLACK_SIGNING_SECRET": HTTP_MODE, "SLACK_APP_TOKEN": OPTIONAL, "PORT": OPTIONAL}
-_SOURCES = {"SLACK_INBOX_CHANNEL": ONE_ACCOUNT, "ACCOUNTS_FILE": OPTIONAL, "CAMPAIGN": OPTIONAL}
+_SOURCES = {"SLACK_INBOX_CHANNEL": ONE_INBOX, "ACCOUNTS_FILE": OPTIONAL, "CAMPAIGN": OPTIONAL}
 _X = {
     **dict.fromkeys(X_USER_CREDENTIALS, ONE_ACCOUNT),
     "X_BEARER_TOKEN": OPTIONAL,
@@ -150,6 +216,7 @@ _POLLING = {
 }
 _CLOCK = {
     "SLACK_DIGEST_CHANNEL": OPTIONAL,
+    "TEAMS_DIGEST_CHANNEL": OPTIONAL,
     "DIGEST_TIME": OPTIONAL,
     "ALERT_MENTION": OPTIONAL,
     "ALERT_WARNING_PERCENT": OPTIONAL,
@@ -157,9 +224,23 @@ _CLOCK = {
 _LOG = {"LOG_LEVEL": OPTIONAL}
 
 COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
-    "run": {**_SLACK, **_FRONT, **_SOURCES, **_X, **_DATABASE, **_FIGURES, **_AGENTS, **_POLLING, **_CLOCK, **_LOG},
+    "run": {
+        **_SLACK,
+        **_TEAMS,
+        **_FRONT,
+        **_SOURCES,
+        **_X,
+        **_DATABASE,
+        **_FIGURES,
+        **_AGENTS,
+        **_POLLING,
+        **_CLOCK,
+        **_LOG,
+    },
     "web": {
         **_SLACK,
+        **_TEAMS,
+        "TEAMS_INBOX_CHANNEL": OPTIONAL,
         **_FRONT,
         **_SOURCES,
         "SLACK_INBOX_CHANNEL": OPTIONAL,
@@ -170,10 +251,13 @@ COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
         **_AGENTS,
         **_LOG,
     },
-    "worker": {**_SLACK, **_SOURCES, **_X, **_DATABASE, **_FIGURES, **_AGENTS, **_POLLING, **_CLOCK, **_LOG},
-    "poll-once": {**_SLACK, **_SOURCES, **_X, **_DATABASE, **_POLLING, **_LOG},
+    "worker": {**_SLACK, **_TEAMS, **_SOURCES, **_X, **_DATABASE, **_FIGURES, **_AGENTS, **_POLLING, **_CLOCK, **_LOG},
+    "poll-once": {**_SLACK, **_TEAMS, **_SOURCES, **_X, **_DATABASE, **_POLLING, **_LOG},
     "digest": {
         **_SLACK,
+        **_TEAMS,
+        "TEAMS_INBOX_CHANNEL": OPTIONAL,
+        "TEAMS_DIGEST_CHANNEL": OPTIONAL,
         "SLACK_DIGEST_CHANNEL": DIGEST_TARGET,
         "SLACK_INBOX_CHANNEL": OPTIONAL,
         "ACCOUNTS_FILE": OPTIONAL,
@@ -185,13 +269,16 @@ COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
     "migrate": {**_DATABASE, **_LOG},
     "doctor": {
         **_SLACK,
+        **_TEAMS,
         "SLACK_SIGNING_SECRET": HTTP_MODE,
         "SLACK_APP_TOKEN": OPTIONAL,
         **_SOURCES,
         "SLACK_DIGEST_CHANNEL": OPTIONAL,
+        "TEAMS_DIGEST_CHANNEL": OPTIONAL,
         **_X,
         **_DATABASE,
     },
+    "teams-app": {"TEAMS_APP_ID": REQUIRED},
     # The sandbox sets its own credentials and addresses; a person may still choose these.
     "sandbox": {
         "TIMEZONE": OPTIONAL,

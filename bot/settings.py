@@ -1,6 +1,7 @@
 """Settings: one object, read once from the environment (and a `.env` file) at start."""
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import time
 from typing import TYPE_CHECKING
@@ -14,6 +15,12 @@ if TYPE_CHECKING:
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_X_API_URL = "https://api.twitter.com"
 DEFAULT_DATABASE_URL = "sqlite:///social_inbox.db"
+DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+DEFAULT_TEAMS_AUTH_URL = "https://login.microsoftonline.com"
+DEFAULT_TEAMS_OPENID_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+DEFAULT_TEAMS_GRAPH_URL = "https://graph.microsoft.com"
+GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+TEAMS_CHANNEL = re.compile(r"19:[^;\s]+@thread\.(tacv2|skype)")
 
 SECRET_NAMES = (
     "SLACK_BOT_TOKEN",
@@ -24,6 +31,7 @@ SECRET_NAMES = (
     "X_API_SECRET",
     "X_ACCESS_TOKEN",
     "X_ACCESS_TOKEN_SECRET",
+    "TEAMS_APP_PASSWORD",
 )
 
 
@@ -69,6 +77,15 @@ class Settings:
     reassign_by_anyone: bool = False
     thread_readback_after_seconds: float = 360.0
     reopen_within_days: float = 3.0
+    teams_app_id: str | None = None
+    teams_app_password: str | None = None
+    teams_tenant_id: str | None = None
+    teams_inbox_channel: str | None = None
+    teams_digest_channel: str | None = None
+    teams_service_url: str = DEFAULT_TEAMS_SERVICE_URL
+    teams_auth_url: str = DEFAULT_TEAMS_AUTH_URL
+    teams_openid_url: str = DEFAULT_TEAMS_OPENID_URL
+    teams_graph_url: str = DEFAULT_TEAMS_GRAPH_URL
 
     @property
     def tz(self) -> ZoneInfo:
@@ -81,6 +98,9 @@ class Settings:
 
     def has_slack(self) -> bool:
         return bool(self.slack_bot_token)
+
+    def has_teams(self) -> bool:
+        return bool(self.teams_app_id)
 
     def has_x(self) -> bool:
         return any(getattr(self, n.lower()) for n in X_USER_CREDENTIALS)
@@ -104,7 +124,14 @@ class Settings:
     @property
     def digest_channel(self) -> str | None:
         first_account = self.sources.accounts[0].channel if self.sources else None
+        if not self.has_slack():
+            return self.teams_digest_channel or self.teams_inbox_channel or first_account
         return self.slack_digest_channel or self.slack_inbox_channel or first_account
+
+    @property
+    def inbox_channel(self) -> str | None:
+        """Where new cases go without ACCOUNTS_FILE: Slack's inbox, else Teams'."""
+        return self.slack_inbox_channel or self.teams_inbox_channel
 
 
 def _text(env, name: str) -> str | None:
@@ -164,6 +191,38 @@ def _clock(env, name: str, default: time) -> time:
         raise ConfigError(f"{name} must be HH:MM (24-hour clock), not {raw!r}") from None
 
 
+def _teams(env) -> dict:
+    """The TEAMS_* settings, checked: ids in the shapes Entra and Teams give them, the sign-in authority https."""
+    values = {}
+    for name in ("TEAMS_APP_ID", "TEAMS_TENANT_ID"):
+        value = _text(env, name)
+        if value and not GUID.fullmatch(value):
+            raise ConfigError(
+                f"{name} must be a GUID (8-4-4-4-12 hex digits), as the Azure portal shows it "
+                f"({'the app registration' if name == 'TEAMS_APP_ID' else 'Entra ID → Overview'}: "
+                f"{'Application (client) ID' if name == 'TEAMS_APP_ID' else 'Tenant ID'})"
+            )
+        values[name.lower()] = value
+    for name in ("TEAMS_INBOX_CHANNEL", "TEAMS_DIGEST_CHANNEL"):
+        value = _text(env, name)
+        if value and not TEAMS_CHANNEL.fullmatch(value):
+            raise ConfigError(
+                f"{name} must be a Teams channel id (19:…@thread.tacv2): in Teams, the channel's … menu → Get link "
+                "to channel, then the part after /channel/, URL-decoded"
+            )
+        values[name.lower()] = value
+    values["teams_app_password"] = _text(env, "TEAMS_APP_PASSWORD")
+    service = _url(env, "TEAMS_SERVICE_URL", DEFAULT_TEAMS_SERVICE_URL)
+    values["teams_service_url"] = service if service.endswith("/") else service + "/"
+    auth = _url(env, "TEAMS_AUTH_URL", DEFAULT_TEAMS_AUTH_URL)
+    if not auth.startswith("https://"):
+        raise ConfigError("TEAMS_AUTH_URL must be an https URL: MSAL signs in only over TLS")
+    values["teams_auth_url"] = auth.rstrip("/")
+    values["teams_openid_url"] = _url(env, "TEAMS_OPENID_URL", DEFAULT_TEAMS_OPENID_URL)
+    values["teams_graph_url"] = _url(env, "TEAMS_GRAPH_URL", DEFAULT_TEAMS_GRAPH_URL).rstrip("/")
+    return values
+
+
 def from_env(env=None) -> Settings:
     """Read and check every setting; raise ConfigError naming the first wrong one."""
     env = os.environ if env is None else env
@@ -199,7 +258,9 @@ def from_env(env=None) -> Settings:
             sources = load(accounts_file, env)
         except SourcesFileError as err:
             raise ConfigError(f"ACCOUNTS_FILE: {err}") from None
+    teams = _teams(env)
     return Settings(
+        **teams,
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
         slack_signing_secret=_text(env, "SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,

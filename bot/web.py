@@ -1,4 +1,9 @@
-"""The HTTP front: POST /slack/events (events, actions, commands) and GET /healthz, served by waitress.
+"""The HTTP front: POST /slack/events (events, actions, commands), POST /api/messages (Teams' activities, through the
+Agents SDK: bot/chats/teams/front.py) and GET /healthz, served by waitress.
+
+One WSGI server for both chats: Slack's path keeps the gate and the tuning below; Teams' requests are handed to the
+SDK's asyncio loop, which runs in a thread of its own, and the WSGI thread waits for the answer (bench/teams.py
+measures the acknowledgement times of both side by side).
 
 Nothing reaches Bolt but what passed the gate (bot/request_gate.py: size, headers, signature). The server is tuned so
 that idle or slow clients cannot starve Slack's requests (bench/hostile.py measures it): it reads every request
@@ -21,6 +26,7 @@ from storage.health import WRITABLE, database_state, plain_reason
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+TEAMS_PATH = "/api/messages"
 # Slack's requests take well under a second to send and keep no connection idle for long; a proxy's pooled
 # connection that is closed is reopened by it at once.
 CONNECTION_LIMIT = 1000
@@ -29,9 +35,10 @@ CLEANUP_INTERVAL_SECONDS = 2
 SPARE_FILES = 100  # descriptors kept for the database, logs and outgoing HTTP beside the connections
 
 
-def make_wsgi(app: App, engine, *, signing_secret: str | None):
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
-    gate = Gate(signing_secret)
+def make_wsgi(app: App | None, engine, *, signing_secret: str | None, teams=None):
+    """`app`: Bolt's (None without Slack); `teams`: the handler of /api/messages (None without Teams)."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH) if app is not None else None
+    gate = Gate(signing_secret) if slack is not None else None
 
     def application(environ, start_response):
         path = environ.get("PATH_INFO", "")
@@ -41,7 +48,9 @@ def make_wsgi(app: App, engine, *, signing_secret: str | None):
             payload = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
             return [payload]
-        if path != EVENTS_PATH:
+        if path == TEAMS_PATH and teams is not None:
+            return teams(environ, start_response)
+        if path != EVENTS_PATH or slack is None:
             start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "10")])
             return [b"Not Found\n"]
         if method != "POST":
@@ -85,12 +94,21 @@ def connection_limit() -> int:
     return CONNECTION_LIMIT if soft == resource.RLIM_INFINITY else max(10, min(CONNECTION_LIMIT, soft - SPARE_FILES))
 
 
-def create_server(app: App, engine, port: int, host: str = "0.0.0.0", threads: int = 16, *, signing_secret: str | None):
+def create_server(
+    app: App | None,
+    engine,
+    port: int,
+    host: str = "0.0.0.0",
+    threads: int = 16,
+    *,
+    signing_secret: str | None,
+    teams=None,
+):
     """The waitress server, bound (port 0 picks a free one: see `effective_port`) but not yet running."""
     from waitress.server import create_server as waitress_server
 
     return waitress_server(
-        make_wsgi(app, engine, signing_secret=signing_secret),
+        make_wsgi(app, engine, signing_secret=signing_secret, teams=teams),
         host=host,
         port=port,
         threads=threads,
@@ -104,9 +122,10 @@ def create_server(app: App, engine, port: int, host: str = "0.0.0.0", threads: i
     )
 
 
-def serve(app: App, engine, port: int, host: str = "0.0.0.0", *, signing_secret: str | None) -> None:
-    server = create_server(app, engine, port, host, signing_secret=signing_secret)
-    log.info("listening on http://%s:%s%s", host, server.effective_port, EVENTS_PATH)
+def serve(app: App | None, engine, port: int, host: str = "0.0.0.0", *, signing_secret: str | None, teams=None) -> None:
+    server = create_server(app, engine, port, host, signing_secret=signing_secret, teams=teams)
+    paths = [p for p, served in ((EVENTS_PATH, app), (TEAMS_PATH, teams)) if served is not None]
+    log.info("listening on http://%s:%s (%s)", host, server.effective_port, ", ".join(paths))
     server.run()
 
 

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import weakref
 from concurrent.futures import Executor
 from contextlib import contextmanager
 
@@ -136,10 +137,36 @@ def x_unavailable(settings: Settings) -> str | None:
     return f"this bridge has no X credentials yet ({', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set)"
 
 
+# The Teams wing of each bridge built with Teams' settings (its SDK loop, sign-in, chat): what the front and the
+# checks need beside the bridge.
+_TEAMS: "weakref.WeakKeyDictionary[Bridge, object]" = weakref.WeakKeyDictionary()
+
+
+def teams_wing(bridge: Bridge):
+    return _TEAMS.get(bridge)
+
+
+def build_chat(settings: Settings, client: WebClient | None):
+    """Slack's chat, Teams' chat, or both behind one router; and the Teams wing (None without Teams)."""
+    slack = None
+    if settings.has_slack() or client is not None or not settings.has_teams():
+        slack = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
+    if not settings.has_teams():
+        return slack, None
+    from bot.chats.teams import setup
+
+    wing = setup.build(settings)
+    if slack is None:
+        return wing.chat, wing
+    from bot.chats.router import ChatRouter
+
+    return ChatRouter(slack, wing.chat, teams_digest_channel=settings.teams_digest_channel), wing
+
+
 def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = None) -> Bridge:
     sources = build_sources(settings)
     # With ACCOUNTS_FILE, the first account's channel stands in where one channel is needed (e.g. the digests).
-    inbox = settings.slack_inbox_channel or (sources.all_accounts[0].channel if sources else None)
+    inbox = settings.inbox_channel or (sources.all_accounts[0].channel if sources else None)
     without_x = x_unavailable(settings)
     config = BridgeConfig(
         inbox_channel=inbox,
@@ -162,11 +189,24 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         x_unavailable=without_x,
         reopen_within_days=settings.reopen_within_days,
     )
-    chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
+    chat, wing = build_chat(settings, client)
     network = sources.all_accounts[0].network if sources else build_network(settings)
     if without_x:  # the account is never asked of X: nothing here signs in, reads or posts
         sources = Sources([AccountSource("default", network, inbox, settings.campaign, problem=without_x)])
-    return Bridge(engine or build_engine(settings), chat, network, config, sources=sources)
+    bridge = Bridge(engine or build_engine(settings), chat, network, config, sources=sources)
+    if wing is not None:
+        _TEAMS[bridge] = wing
+    return bridge
+
+
+def build_teams_front(bridge: Bridge, pool: Executor):
+    """The handler of POST /api/messages (None when Teams is not configured)."""
+    wing = teams_wing(bridge)
+    if wing is None:
+        return None
+    from bot.chats.teams import setup
+
+    return setup.build_front(wing, bridge, pool)
 
 
 @contextmanager

@@ -24,6 +24,18 @@ from tests.fakes import FakeSlack, FakeX, SlackDriver
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 
 
+def x_env(x: FakeX) -> dict[str, str]:
+    """The brand's X settings, pointed at the X stand-in."""
+    return {
+        "X_BEARER_TOKEN": x.bearer_token,
+        "X_API_KEY": x.consumer_key,
+        "X_API_SECRET": x.consumer_secret,
+        "X_ACCESS_TOKEN": x.access_token,
+        "X_ACCESS_TOKEN_SECRET": x.access_token_secret,
+        "X_API_URL": x.url,
+    }
+
+
 def bot_env(slack: FakeSlack, x: FakeX, database_url: str, **extra) -> dict[str, str]:
     env = {
         "SLACK_BOT_TOKEN": slack.bot_token,
