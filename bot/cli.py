@@ -65,6 +65,13 @@ COMMAND_HELP = {
         "the brand's X credentials and the database. It changes nothing and posts nothing; it exits non-zero when "
         "anything fails.",
     ),
+    "teams-app": (
+        "write the Teams app package (manifest.json and its icons) to upload",
+        "Write the Teams app package to --out (a .zip): manifest.json with the bot's id (TEAMS_APP_ID), the team "
+        "and personal scopes, the social-stats and social-replies commands, the resource-specific permission "
+        "ChannelMessage.Read.Group and webApplicationInfo, and the colour and outline icons. Upload it in Teams "
+        "(Apps → Manage your apps → Upload an app) or in the Teams Developer Portal.",
+    ),
     "digest": (
         "post the daily digests now (and the weekly one for a Sunday)",
         "Post the daily digests of a day now (yesterday in TIMEZONE by default), and the week's for a Sunday or "
@@ -91,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--socket-mode", action="store_true", help="Slack reaches the bot over Socket Mode instead of HTTP"
     )
+    commands["teams-app"].add_argument("--out", required=True, metavar="FILE.zip", help="where to write the package")
     digest = commands["digest"]
     digest.add_argument("--date", type=_day, help="the day to report, YYYY-MM-DD (default: yesterday in TIMEZONE)")
     digest.add_argument("--weekly", action="store_true", help="also the weekly digest of the 7 days ending --date")
@@ -156,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
         settings.require_for(args.command)
         if args.command == "digest":
             return cmd_digest(settings, args)
+        if args.command == "teams-app":
+            return cmd_teams_app(settings, args)
         return COMMANDS[args.command](settings)
     except ConfigError as err:
         print(f"Cannot start: {err}", file=sys.stderr)
@@ -298,6 +308,24 @@ def cmd_digest(settings: Settings, args) -> int:
                 f"the {cadence} {', '.join(outcome.skipped)} for {period.key} had been posted already "
                 "(--force posts them again)"
             )
+    return 0
+
+
+def cmd_teams_app(settings: Settings, args) -> int:
+    from pathlib import Path
+
+    from bot.chats.teams.manifest import package
+
+    out = Path(args.out)
+    try:
+        out.write_bytes(package(settings.teams_app_id))
+    except OSError as err:
+        print(f"Cannot write {out}: {err.strerror}", file=sys.stderr)
+        return 1
+    print(
+        f"Wrote {out}: the Teams app of bot {settings.teams_app_id}. Upload it in Teams (Apps → Manage your apps → "
+        "Upload an app → Upload a custom app), then add it to the team of TEAMS_INBOX_CHANNEL."
+    )
     return 0
 
 

@@ -79,7 +79,15 @@ class Doctor:
             self.add("Settings", FAIL, str(err), "correct that setting in the environment or the .env file")
             return self.checks
         self.add("Settings", OK, "read from the environment")
-        self.slack(settings)
+        if settings.has_slack() or not settings.has_teams():
+            self.slack(settings)
+        else:
+            self.add("Slack", SKIP, "not configured: Teams only (TEAMS_APP_ID is set, SLACK_BOT_TOKEN is not)")
+        if settings.has_teams():
+            from bot.chats.teams.checks import doctor_lines
+
+            for line in doctor_lines(settings):
+                self.add(*line)
         self.x(settings)
         self.database(settings)
         return self.checks

@@ -600,8 +600,12 @@ class FakeBotConnector:
         return 200, {"id": activity_id}, {}, False
 
     def _team(self, team: str, conversations: bool):
-        if team != self.team_id or not self.installed:
+        if team != self.team_id and team not in self.channels:
+            raise _Error(404, "NotFound", "The team was not found.")
+        if not self.installed:
             raise _Error(403, "BotNotInConversationRoster", "The bot is not part of the conversation roster.")
+        if team != self.team_id:  # a channel id that is not the General channel's names no team
+            raise _Error(404, "NotFound", "The team was not found.")
         if conversations:
             listed = [{"id": cid, "name": None if cid == self.team_id else name} for cid, name in self.channels.items()]
             return 200, {"conversations": listed}, {}, False
