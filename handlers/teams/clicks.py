@@ -14,7 +14,8 @@ from handlers.teams import views
 
 log = logging.getLogger(__name__)
 
-CASE_VERBS = ("claim", "unclaim", "resolve", "reopen", "saved_reply")
+CASE_VERBS = ("claim", "unclaim", "resolve", "reopen", "saved_reply", "reassign")
+CHOICES = {"saved_reply": "saved_reply", "reassign": "reassign_to"}  # verb -> the input whose value it carries
 REPLY_VERBS = ("reply_undo", "reply_delete", "reply_repost", "reply_keep", "reply_send_late", "reply_drop_late")
 MALFORMED = "That button did not say which case it belongs to. Nothing was changed."
 NOT_RECORDED = "The bridge could not record this click in time. Nothing was changed: please try again."
@@ -30,8 +31,8 @@ def click_of(activity: dict, data, user: str | None) -> Click | None:
     if not user or not isinstance(activity.get("id"), str) or verb not in CASE_VERBS + REPLY_VERBS:
         return None
     target = _number(data.get("case") if verb in CASE_VERBS else data.get("reply"))
-    choice = data.get("saved_reply") if verb == "saved_reply" else None
-    if target is None or (verb == "saved_reply" and not (isinstance(choice, str) and choice)):
+    choice = data.get(CHOICES[verb]) if verb in CHOICES else None
+    if target is None or (verb in CHOICES and not (isinstance(choice, str) and choice)):
         return None
     channel = ((activity.get("channelData") or {}).get("channel") or {}).get("id")
     return Click(f"teams:{activity['id']}", verb, user, target, choice, channel=channel)

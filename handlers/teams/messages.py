@@ -10,15 +10,18 @@ import logging
 from microsoft_agents.activity import ActivityTypes
 
 from bot.domain.errors import NotRecorded
+from handlers.teams import commands
 from handlers.teams.errors import NotRecordedInTime
 
 log = logging.getLogger(__name__)
 
 
 def register(app, bridge, chat, pool) -> None:
-    @app.activity(ActivityTypes.message, rank=100)
+    @app.activity(ActivityTypes.message)
     async def on_message(context, state):
         activity = context.activity.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if await commands.handle(bridge, chat, activity):
+            return
         message = chat.chat_message(activity)
         if message is None:
             return

@@ -14,7 +14,7 @@ def message(text: str) -> dict:
 
 
 def answer(bridge, chat, click, notice: str | None) -> dict:
-    if click.verb not in ("claim", "unclaim", "resolve", "reopen", "saved_reply"):
+    if click.verb not in ("claim", "unclaim", "resolve", "reopen", "saved_reply", "reassign"):
         return message(chat.plain(notice) if notice else "Done.")
     with bridge.session() as s:
         case = cases.get_case(s, case_id=click.target)

@@ -82,6 +82,8 @@ def card_texts(activity: dict) -> str:
                 parts.append(node["text"])
             if node.get("type", "").startswith("Action.") and node.get("title"):
                 parts.append(f"[{node['title']}]")
+            if node.get("type") == "Input.ChoiceSet":
+                parts.append("(" + " | ".join(c["title"] for c in node.get("choices") or []) + ")")
             for value in node.values():
                 walk(value)
         elif isinstance(node, list):

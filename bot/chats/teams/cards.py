@@ -103,25 +103,30 @@ def status_line(view: CardView, name_of: Callable[[str], str]) -> str:
     return f"{line} · {counts}"
 
 
-def case_buttons(view: CardView, *, compact: bool = False) -> list[dict]:
+def _picker(title: str, input_id: str, verb: str, case_id: int, choices: list[dict], placeholder: str) -> dict:
+    picker = {"type": "Input.ChoiceSet", "id": input_id, "choices": choices, "placeholder": placeholder}
+    return {
+        "type": "Action.ShowCard",
+        "title": title,
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [picker],
+            "actions": [button("Send" if verb == "saved_reply" else "Hand over", verb, case_id)],
+        },
+    }
+
+
+def case_buttons(view: CardView, *, compact: bool = False, name_of: Callable[[str], str] | None = None) -> list[dict]:
     if view.status == "open":
         return [button("Claim", "claim", view.case_id, "positive"), button("Resolve", "resolve", view.case_id)]
     if view.status == "claimed":
         actions = [button("Unclaim", "unclaim", view.case_id), button("Resolve", "resolve", view.case_id, "positive")]
+        if view.reassign_to and not compact:  # the team is known: its agents but the owner, by name
+            choices = [{"title": cut((name_of or str)(u), 75), "value": u} for u in view.reassign_to[:100]]
+            actions.append(_picker("Reassign to…", "reassign_to", "reassign", view.case_id, choices, "An agent"))
         if view.saved_replies and not compact:
             choices = [{"title": cut(n, 75), "value": n} for n in view.saved_replies[:100]]
-            picker = {"type": "Input.ChoiceSet", "id": "saved_reply", "choices": choices, "placeholder": "Saved reply…"}
-            actions.append(
-                {
-                    "type": "Action.ShowCard",
-                    "title": "Saved reply…",
-                    "card": {
-                        "type": "AdaptiveCard",
-                        "body": [picker],
-                        "actions": [button("Send", "saved_reply", view.case_id)],
-                    },
-                }
-            )
+            actions.append(_picker("Saved reply…", "saved_reply", "saved_reply", view.case_id, choices, "A reply"))
         return actions
     return [button("Reopen", "reopen", view.case_id)]
 
@@ -157,7 +162,7 @@ def case_card(view: CardView, name_of: Callable[[str], str], *, compact: bool = 
         body.append(rich(run(status_line(view, name_of), weight="bolder"), spacing="medium"))
         if note:
             body.append(rich(*runs(note, name_of), spacing="small", separator=True))
-        content = card(body, case_buttons(view, compact=compact), marker=view.first_message_id)
+        content = card(body, case_buttons(view, compact=compact, name_of=name_of), marker=view.first_message_id)
         return message(content, f"{what}: {view.first_post_text}")
 
     limit = COMPACT_POST if compact else POST_LIMIT

@@ -167,6 +167,16 @@ class TeamsChat:
             self._chats[user] = conversation
         return conversation
 
+    def without_bot(self, activity: dict) -> str:
+        return without_mention(activity.get("text") or "", self.bot_name, activity.get("entities"))
+
+    def notice_activity(self, text: str) -> dict:
+        return cards.notice(text, self.name_of)
+
+    def tell_activity(self, user: str, activity: dict) -> None:
+        """Say something (a card) to one person, in their 1:1 chat with the bot."""
+        self.connector.send(self._personal_chat(user), activity)
+
     def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
         link = self.thread_link(channel, thread_ts) if thread_ts else None
         said = f"{text}\n<{link}|Open the case's thread>" if link else text
@@ -188,8 +198,12 @@ class TeamsChat:
 
     def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
         """The chart, inline in a card (a data: URL): a bot cannot upload a file to a channel without Graph's
-        file permissions, and the image is well within Teams' 28 KB."""
-        url = "data:image/png;base64," + base64.b64encode(content).decode()
+        file permissions, nor show an image from a URL that needs signing in; the chart is made to fit Teams' 28 KB
+        (a 32-colour palette, smaller if need be: bot/chats/teams/images.py)."""
+        from bot.chats.teams.images import fitted_png
+
+        room = (cards.MESSAGE_BUDGET - 2_000) * 3 // 4  # base64 takes 4 bytes for 3; 2 KB for the rest of the card
+        url = "data:image/png;base64," + base64.b64encode(fitted_png(content, room)).decode()
         body = [cards.rich(*cards.runs(initial_comment, self.name_of)), {"type": "Image", "url": url, "altText": title}]
         activity = cards.message(cards.card(body), title)
         if cards.size(activity) > cards.MESSAGE_BUDGET:

@@ -275,6 +275,20 @@ class FakeBotConnector:
         with self._lock:
             return [dict(a) for a in self._replies[(channel, root)]]
 
+    def post_or_reply(self, root: str, activity_id: str) -> dict | None:
+        """One activity of a thread (its root or a reply), as it is now."""
+        with self._lock:
+            for (_, thread_root), items in self._replies.items():
+                if thread_root == root:
+                    for a in items:
+                        if a["id"] == activity_id:
+                            return dict(a)
+            for items in self._roots.values():
+                for a in items:
+                    if a["id"] == activity_id:
+                        return dict(a)
+        return None
+
     def private_chat(self, user_id: str) -> list[dict]:
         """What the bot said to one person in their 1:1 chat with it."""
         with self._lock:
