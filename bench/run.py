@@ -23,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import ack_latency, economy, hostile, mirroring, slack_limit  # noqa: E402
+from bench import ack_latency, economy, hostile, mirroring, slack_limit, teams  # noqa: E402
 from bench.common import Figure, machine, quiet_logs  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -122,6 +122,7 @@ SECTIONS = {
     "digests": digests,
     "profile": profile,
     "hostile": hostile.run,
+    "teams": teams.run,
 }
 
 

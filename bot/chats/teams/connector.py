@@ -101,6 +101,11 @@ class Connector:
             self._client, self._client_token = TeamsConnectorClient(self.service_url, token), token
         return self._client
 
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is not None:
+            self.loop.run(client.close(), timeout=5)
+
     def call(self, what: str, paced: str | None, use):
         """Run `use(client)` (a coroutine function) on the loop; `paced`: the thread it sends in, if it sends."""
         for attempt in range(MAX_429_RETRIES + 1):

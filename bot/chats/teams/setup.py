@@ -22,6 +22,7 @@ class TeamsWing:
     settings: object
 
     def stop(self) -> None:
+        self.connector.close()
         self.loop.stop()
 
 
