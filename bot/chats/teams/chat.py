@@ -95,7 +95,7 @@ class TeamsChat:
             ts=activity["id"],
             thread_ts=root,
             user=user,
-            text=without_mention(text, self.bot_name, activity.get("entities")),
+            text=self.without_bot(activity),
             event_id=None,
         )
 
@@ -168,7 +168,8 @@ class TeamsChat:
         return conversation
 
     def without_bot(self, activity: dict) -> str:
-        return without_mention(activity.get("text") or "", self.bot_name, activity.get("entities"))
+        bot_id = (activity.get("recipient") or {}).get("id")
+        return without_mention(activity.get("text") or "", self.bot_name, activity.get("entities"), bot_id)
 
     def notice_activity(self, text: str) -> dict:
         return cards.notice(text, self.name_of)

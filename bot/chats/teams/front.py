@@ -2,10 +2,10 @@
 Agents SDK (CloudAdapter.process_request, its framework-neutral entry) on the SDK loop; the WSGI thread waits for
 its answer.
 
-Order of checks, each answering before anything is recorded: a body over MAX_BODY_BYTES (413), no bearer token
-(401), a body that is not an activity (400), a token that is not the Bot Connector's for this app and tenant (401,
-inbound_auth.py). Then the handlers record what they must before the SDK answers (202 for a message, the invoke
-response for a click), so an answered activity is never lost.
+Order of checks, each answering before anything is recorded: a body over MAX_BODY_BYTES (413), a body that is not
+an activity (400), no token or one that is not the Bot Connector's for this app and tenant (401, inbound_auth.py).
+Then the handlers record what they must before the SDK answers (202 for a message, the invoke response for a
+click), so an answered activity is never lost.
 """
 
 import json
@@ -67,8 +67,6 @@ class TeamsFront:
         if length < 0 or length > MAX_BODY_BYTES:
             return _answer(start_response, "413 Payload Too Large", text="An activity is never this large.\n")
         authorization = environ.get("HTTP_AUTHORIZATION")
-        if not authorization:
-            return _answer(start_response, STATUS[401], {"error": "Authorization header not found"})
         try:
             body = json.loads(environ["wsgi.input"].read(length) or b"null")
             Activity.model_validate(body)

@@ -56,13 +56,15 @@ def cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def without_mention(text: str, bot_name: str | None, entities) -> str:
-    """A message's text with the bot's own @mention taken out (Teams puts `<at>Bot</at>` in the text), and the
-    entities Teams escapes HTML with decoded."""
-    mentions = [e.get("text") for e in entities or () if isinstance(e, dict) and e.get("type") == "mention"]
-    for mention in mentions:
-        if isinstance(mention, str) and (bot_name is None or bot_name in mention):
-            text = text.replace(mention, " ")
+def without_mention(text: str, bot_name: str | None, entities, bot_id: str | None = None) -> str:
+    """A message's text with the bot's own @mention taken out (Teams puts `<at>Bot</at>` in the text, and a mention
+    entity naming the bot's id), and the entities Teams escapes HTML with decoded."""
+    for entity in entities or ():
+        if not isinstance(entity, dict) or entity.get("type") != "mention" or not isinstance(entity.get("text"), str):
+            continue
+        mentioned = entity.get("mentioned") if isinstance(entity.get("mentioned"), dict) else {}
+        if (bot_id and mentioned.get("id") == bot_id) or (bot_name and bot_name in entity["text"]):
+            text = text.replace(entity["text"], " ")
     if bot_name:
         text = text.replace(f"<at>{bot_name}</at>", " ")
     text = re.sub(r"</?(?:p|div|span)[^>]*>", " ", text)
