@@ -159,14 +159,16 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         reply_delay_seconds=settings.reply_delay_seconds,
         reassign_by_anyone=settings.reassign_by_anyone,
         readback_after_seconds=settings.thread_readback_after_seconds,
-        x_unavailable=without_x,
+        network_unavailable=without_x,
         reopen_within_days=settings.reopen_within_days,
     )
     chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
-    network = sources.all_accounts[0].network if sources else build_network(settings)
+    networks = sources.networks() if sources else {"x": build_network(settings)}
     if without_x:  # the account is never asked of X: nothing here signs in, reads or posts
-        sources = Sources([AccountSource("default", network, inbox, settings.campaign, problem=without_x)])
-    return Bridge(engine or build_engine(settings), chat, network, config, sources=sources)
+        sources = Sources(
+            [AccountSource("default", n, inbox, settings.campaign, problem=without_x) for n in networks.values()]
+        )
+    return Bridge(engine or build_engine(settings), chat, networks, config, sources=sources)
 
 
 @contextmanager

@@ -21,15 +21,20 @@ class Refusals:
         self.bridge = bridge
 
     def refused(
-        self, source: str, channel: str | None, what: str, err: SourceRefused | AllowanceSpent, until: datetime | None
+        self,
+        network: str,
+        source: str,
+        channel: str | None,
+        what: str,
+        err: SourceRefused | AllowanceSpent,
+        until: datetime | None,
     ) -> None:
         """Tell `channel` once that `what` (the source keyed `source`) is refused, unless it was told already;
-        `until` is when it is asked again (None: at every poll)."""
+        `until` is when it is asked again (None: at every poll); `network` is the network's display name."""
         key = f"{KINDS[isinstance(err, AllowanceSpent)]}:{source}"
         with self.bridge.session() as s:
             if not notices.say_once(s, key=key, at=self.bridge.clock()):
                 return
-        network = self.bridge.network.name.upper()
         if until is None:
             again = f"The bridge asks {network} again at every poll"
         else:
@@ -46,12 +51,11 @@ class Refusals:
             with self.bridge.session() as s:
                 notices.forget(s, keys=[key])
 
-    def served(self, source: str, channel: str | None, what: str) -> None:
+    def served(self, network: str, source: str, channel: str | None, what: str) -> None:
         """The network served the source keyed `source`: if its channel was told it was refused, tell it it is back."""
         with self.bridge.session() as s:
             if not notices.forget(s, keys=[f"{kind}:{source}" for kind in KINDS]):
                 return
-        network = self.bridge.network.name.upper()
         log.info("%s: served by %s again", what, network)
         self._say(
             channel,
