@@ -122,6 +122,7 @@ class Ingest:
                     account_id=account.account_id,
                     newest_id=result.newest_id,
                     at=self.bridge.clock(),
+                    order_key=network.order_key,
                 )
 
         stored = self._store(
@@ -182,7 +183,12 @@ class Ingest:
         def advance(s) -> None:
             if result.newest_id:
                 terms.advance_cursor(
-                    s, network=network.name, term=term.term, newest_id=result.newest_id, at=self.bridge.clock()
+                    s,
+                    network=network.name,
+                    term=term.term,
+                    newest_id=result.newest_id,
+                    at=self.bridge.clock(),
+                    order_key=network.order_key,
                 )
 
         stored = self._store(
