@@ -80,17 +80,28 @@ class Bridge:
         from bot.domain.casework import Casework
         from bot.domain.clicks import Clicks
         from bot.domain.digests import Digests
-        from bot.domain.ingest import Ingest
+        from bot.domain.ingest import Ingest, IngestConfig
         from bot.domain.metrics import Metrics
         from bot.domain.mirror import Mirror
         from bot.domain.readback import ThreadReadback
+        from bot.domain.refusals import Refusals
         from bot.domain.replies import Replies
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
 
         self.agents = Agents(self)
-        self.ingest = Ingest(self)
         self.mirror = Mirror(self)
+        self.ingest = Ingest(
+            session=self.session,
+            clock=lambda: self.clock(),  # read at each call: a test may move the bridge's clock
+            sources=self.sources,
+            accounts=self.accounts,
+            config=IngestConfig(config.overlap_seconds, config.overlap_every, config.reopen_within_days),
+            refusals=Refusals(
+                session=self.session, chat=chat, clock=lambda: self.clock(), default_channel=config.inbox_channel
+            ),
+            announce_gap=self.mirror.announce_gap,
+        )
         self.cases = Casework(self)
         self.replies = Replies(self)
         self.alerts = Alerts(self)

@@ -11,24 +11,45 @@ when it is back. Post ids are opaque: their order and age are the network's to s
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.errors import AllowanceSpent, NetworkError, PartlyDone, RateLimited, SourceRefused
 from bot.domain.ports import Network
 from bot.domain.refusals import Refusals
-from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, TermSource, dm_network
+from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, Sources, TermSource, dm_network
 from bot.domain.types import InboundPost
 from storage import accounts, cases, terms
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class IngestConfig:
+    overlap_seconds: float = 30.0
+    overlap_every: int = 10  # polls between two that reach back overlap_seconds (the first one always does)
+    reopen_within_days: float = 3.0  # a customer's new conversation this soon after a resolved case reopens it
+
+
 class Ingest:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        clock: Callable[[], datetime],
+        sources: Sources,
+        accounts: Callable[[], tuple[list[AccountSource], dict]],
+        config: IngestConfig,
+        refusals: Refusals,
+        announce_gap: Callable,
+    ):
+        """`session()`: a transaction; `accounts()`: the accounts ready to serve and the failures (asked of their
+        networks once); `announce_gap(network, account, cursor, result, channel=)`: says that mentions were out of
+        reach."""
+        self.session, self.clock, self.sources, self.accounts = session, clock, sources, accounts
+        self.config, self.refusals, self.announce_gap = config, refusals, announce_gap
         self.paused_until: dict[str, datetime | None] = {}  # per source, after a 429: the network's reset time
         self.polls: dict[str, int] = {}  # per source, polls made by this process
-        self.refusals = Refusals(bridge)
 
     def since(self, network, key: str, cursor: str | None) -> str | None:
         """Where a poll starts. Networks index late, so a post older than the cursor may appear after it was set: the
@@ -36,7 +57,7 @@ class Ingest:
         (duplicates are dropped on the post id); the others start at the cursor, reading each post once."""
         n = self.polls.get(key, 0)
         self.polls[key] = n + 1
-        config = self.bridge.config
+        config = self.config
         if cursor is None or n % config.overlap_every:
             return cursor
         return network.overlapped_since(cursor, config.overlap_seconds)
@@ -44,7 +65,7 @@ class Ingest:
     def poll(self) -> int:
         """One fetch from every source; returns how many new messages were stored. A source that fails is said in
         the error (PartlyDone, with what the others stored)."""
-        ready, failures = self.bridge.accounts()
+        ready, failures = self.accounts()
         errors = [f'account "{name}": {err.message}' for name, err in failures.items()]
         # (key, what it reads, its channel, the network's name as people say it, the fetch)
         jobs: list[tuple[str, str, str | None, str, Callable[[], int]]] = []
@@ -69,8 +90,8 @@ class Ingest:
                         lambda a=source: self._dms(a),
                     )
                 )
-        for term in self.bridge.sources.live_terms():
-            searcher = self.bridge.sources.searcher(term)
+        for term in self.sources.live_terms():
+            searcher = self.sources.searcher(term)
             name = searcher.network.display_name if searcher else ""
             jobs.append(
                 (
@@ -84,12 +105,12 @@ class Ingest:
         stored = 0
         for key, what, channel, network, job in jobs:
             until = self.paused_until.get(key)
-            if until is not None and self.bridge.clock() < until:
+            if until is not None and self.clock() < until:
                 continue
             try:
                 stored += job()
             except AllowanceSpent as err:
-                self.paused_until[key] = err.retry_at(self.bridge.clock())
+                self.paused_until[key] = err.retry_at(self.clock())
                 self.refusals.refused(network, key, channel, what, err, self.paused_until[key])
                 errors.append(f"{what}: {err.message} ({err.said})")
             except RateLimited as err:
@@ -109,7 +130,7 @@ class Ingest:
 
     def _mentions(self, source: AccountSource) -> int:
         account = source.account
-        with self.bridge.session() as s:
+        with self.session() as s:
             cursor = accounts.get_account(s, network=account.network, account_id=account.account_id).since_id
         network = source.network
         result = network.fetch_mentions(account, self.since(network, f"mentions:{source.name}", cursor))
@@ -121,7 +142,7 @@ class Ingest:
                     network=account.network,
                     account_id=account.account_id,
                     newest_id=result.newest_id,
-                    at=self.bridge.clock(),
+                    at=self.clock(),
                     order_key=network.order_key,
                 )
 
@@ -137,7 +158,7 @@ class Ingest:
             log.info("stored %d new mention(s) for @%s", stored, account.handle)
         out_of_reach = result.window_full and cursor is not None
         if out_of_reach and network.order_key(result.oldest_id) > network.order_key(cursor):
-            self.bridge.mirror.announce_gap(network, account, cursor, result, channel=source.channel)
+            self.announce_gap(network, account, cursor, result, channel=source.channel)
         return stored
 
     def _dms(self, source: AccountSource) -> int:
@@ -145,7 +166,7 @@ class Ingest:
         network = dm_network(account.network)
         stored = 0
         for page in source.network.direct_messages.pages(account):
-            with self.bridge.session() as s:
+            with self.session() as s:
                 met_stored = bool(cases.existing_post_ids(s, network=network, post_ids=[p.id for p in page]))
             stored += self._store(
                 page,
@@ -161,13 +182,13 @@ class Ingest:
         return stored
 
     def _term(self, term: TermSource) -> int:
-        searcher = self.bridge.sources.searcher(term)
+        searcher = self.sources.searcher(term)
         if searcher is None:
             raise NetworkError("no account is available to search with")
         network = searcher.network
-        with self.bridge.session() as s:
+        with self.session() as s:
             cursor = terms.cursor(s, network=network.name, term=term.term)
-        if cursor is not None and not network.search_reaches(cursor, self.bridge.clock()):
+        if cursor is not None and not network.search_reaches(cursor, self.clock()):
             log.warning(
                 "%s: the cursor is older than %s's recent search reaches; starting from now",
                 term.label,
@@ -177,8 +198,8 @@ class Ingest:
         since = self.since(network, f"term:{term.term}", cursor)
         # A new term starts from its newest page, not from a week of history.
         result = network.search(searcher.account, term.term, since, max_pages=1 if cursor is None else None)
-        ours = {a.account.account_id for a in self.bridge.sources.ready_accounts()}
-        handles = self.bridge.sources.served_handles()
+        ours = {a.account.account_id for a in self.sources.ready_accounts()}
+        handles = self.sources.served_handles()
 
         def advance(s) -> None:
             if result.newest_id:
@@ -187,7 +208,7 @@ class Ingest:
                     network=network.name,
                     term=term.term,
                     newest_id=result.newest_id,
-                    at=self.bridge.clock(),
+                    at=self.clock(),
                     order_key=network.order_key,
                 )
 
@@ -217,7 +238,7 @@ class Ingest:
     ) -> int:
         """Store the posts not stored yet, in the order the network made them, and move the cursor, in one
         transaction. `network` is the one that read them (an account's own, unless given)."""
-        now = self.bridge.clock()
+        now = self.clock()
         if isinstance(source, AccountSource):
             network, account = source.network, source.account
             network_name, account_id, campaign = account.network, account.account_id, source.campaign_name()
@@ -226,7 +247,7 @@ class Ingest:
         message_network = dm_network(network_name) if kind == DM else network_name
         fresh = (p for p in posts if p.repost_of is None and not skip(p))
         posts = sorted(fresh, key=lambda p: network.order_key(p.id))
-        with self.bridge.session() as s:
+        with self.session() as s:
             known = cases.existing_post_ids(s, network=message_network, post_ids=[p.id for p in posts])
             stored = 0
             for post in posts:
@@ -244,7 +265,7 @@ class Ingest:
         case = cases.find_case(s, **case_key, customer_id=post.author.id)
         if case is None and kind == MENTION:
             # A new conversation soon after the customer's case was resolved continues (reopens) that case.
-            window = timedelta(days=self.bridge.config.reopen_within_days)
+            window = timedelta(days=self.config.reopen_within_days)
             case = cases.recent_case_of_customer(
                 s,
                 network=case_key["network"],
