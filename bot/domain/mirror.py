@@ -26,6 +26,8 @@ LOOKBACK = timedelta(minutes=10)
 IN_FLIGHT = timedelta(seconds=60)
 # Channels mirrored side by side (one thread each); a further channel waits for one of them to be done.
 MAX_CHANNELS_AT_ONCE = 8
+# A card redrawn this many times in a row, each time changed again meanwhile, is left to the next cycle.
+REDRAWS = 4
 
 
 class Mirror:
@@ -129,11 +131,24 @@ class Mirror:
         self._attempts.pop(message.id, None)
 
     def refresh_card(self, case_id: int) -> bool:
-        """Redraw one case's card; False when the chat refused (the next cycle tries again)."""
-        with self.bridge.session() as s:
-            case = cases.get_case(s, case_id=case_id)
-        if case is None or case.thread_ts is None:
-            return False
+        """Redraw one case's card; False when the chat refused (the next cycle tries again).
+
+        Two redraws of one card may cross on their way to the chat, the older landing last. So after each one lands,
+        the case is read again: if it changed since that drawing, it is drawn again."""
+        drawn = None
+        for _ in range(REDRAWS):
+            with self.bridge.session() as s:
+                case = cases.get_case(s, case_id=case_id)
+            if case is None or case.thread_ts is None:
+                return False
+            if case.card_rev == drawn:
+                return True
+            if not self._draw_card(case):
+                return False
+            drawn = case.card_rev
+        return True
+
+    def _draw_card(self, case) -> bool:
         handle = self.bridge.handle_for(case)
         team = self.bridge.agents.team() if case.status == "claimed" else None
         network = self.bridge.network_of(case)
@@ -142,10 +157,10 @@ class Mirror:
         try:
             self.bridge.chat.update_card(case.channel, case.thread_ts, view)
         except ChatError as err:
-            log.warning("case %s: card not updated: %s", case_id, err)
+            log.warning("case %s: card not updated: %s", case.id, err)
             return False
         with self.bridge.session() as s:
-            cases.mark_card_synced(s, case_id=case_id, rev=case.card_rev)
+            cases.mark_card_synced(s, case_id=case.id, rev=case.card_rev)
         return True
 
     def refresh_stale_cards(self, limit: int = 100) -> int:
