@@ -25,7 +25,7 @@ def card_view(session, network, case: Case, account_handle: str, team: list[str]
         case_id=case.id,
         status=case.status,
         owner=case.owner,
-        network=case.network,
+        network=network.display_name,
         account_handle=account_handle,
         customer=author_of(first),
         first_post_id=first.post_id,
@@ -49,7 +49,7 @@ def card_view(session, network, case: Case, account_handle: str, team: list[str]
 
 
 def read_only_reason(network) -> str:
-    return READ_ONLY_REASON.format(network=network.name.upper())
+    return READ_ONLY_REASON.format(network=network.display_name)
 
 
 def thread_post(network, message: Message, reopened_for: str | None = None) -> ThreadPost:
