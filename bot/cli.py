@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument(
         "--socket-mode", action="store_true", help="Slack reaches the bot over Socket Mode instead of HTTP"
     )
+    sandbox.add_argument(
+        "--chat", choices=("slack", "teams"), default="slack", help="the chat the page shows (default: slack)"
+    )
     commands["teams-app"].add_argument("--out", required=True, metavar="FILE.zip", help="where to write the package")
     digest = commands["digest"]
     digest.add_argument("--date", type=_day, help="the day to report, YYYY-MM-DD (default: yesterday in TIMEZONE)")
@@ -147,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot import doctor
 
         return doctor.main(os.environ)
+    if args.command == "sandbox" and args.chat == "teams":
+        from bot.sandbox import teams_sandbox
+
+        return teams_sandbox.serve(args.data, args.port, env=os.environ)
     if args.command == "sandbox" or (args.command == "run" and not any(os.environ.get(n) for n in SECRET_NAMES)):
         from bot import sandbox
 

@@ -1,6 +1,7 @@
 """The Teams wing built from settings: the SDK loop, the bot's sign-in, the connector, the chat, and the front that
 serves POST /api/messages."""
 
+import logging
 from dataclasses import dataclass
 
 from bot.chats.teams.channel_reads import ChannelReads
@@ -27,6 +28,8 @@ class TeamsWing:
 
 
 def build(settings) -> TeamsWing:
+    if settings.log_level != "DEBUG":  # the SDK says every call it makes at INFO
+        logging.getLogger("microsoft_agents").setLevel(logging.WARNING)
     loop = SdkLoop()
     config = configuration(
         settings.teams_app_id, settings.teams_app_password, settings.teams_tenant_id, settings.teams_auth_url
