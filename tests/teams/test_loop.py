@@ -127,3 +127,26 @@ def test_a_card_whose_posting_answer_was_lost_is_found_again_not_posted_twice(te
     x.post(customer["id"], "@AcmeSupport hello?", in_reply_to=x.get(x.posts_by(customer["id"])[0]["id"]))
     teams_bot.cycle()
     assert len(teams.replies(INBOX, case.thread_ts)) == 1  # the follow-up lands in the card's thread
+
+
+def test_a_thread_message_teams_never_delivered_is_read_back_and_its_owner_asked(teams_bot, teams, x, customer, ana):
+    _, card = claimed(teams_bot, teams, x, customer, ana)
+    teams_bot.teams.message(ana, "Refund sent, sorry!", channel=INBOX, root=card["id"])  # in the thread, not delivered
+    teams_bot.clock_ahead(600)
+    assert teams_bot.bridge.readback.run_once() == 1
+    teams_bot.settle()
+    assert x.brand_posts() == []  # a late reply is never sent unseen
+    asked = wait_until(lambda: [m for m in teams.private_chat(ana["id"]) if "reply_send_late" in buttons(m)])
+    assert "Refund sent, sorry!" in card_texts(asked[0])
+    assert teams_bot.bridge.readback.run_once() == 0  # read once
+
+
+def test_a_restarted_bot_still_names_the_owner_on_the_card(make_teams_bot, teams, x, customer, ana):
+    first = make_teams_bot()
+    _, card = claimed(first, teams, x, customer, ana)
+    first.stop()
+    again = make_teams_bot()  # knows nobody yet: the name is asked of Teams
+    x.post(customer["id"], "@AcmeSupport any news?", in_reply_to=x.get(x.posts_by(customer["id"])[0]["id"]))
+    again.cycle()
+    again.bridge.mirror.refresh_card(1)
+    assert "Claimed by Ana Pérez" in card_texts(teams.post(INBOX, card["id"]))

@@ -43,6 +43,12 @@ class People:
             known.update({"id": account["id"], **({"name": account["name"]} if account.get("name") else {})})
         return key
 
+    def named(self, key: str, name: str | None) -> None:
+        """A name Graph gave for a person known by Entra object id (not their connector id, which it does not give)."""
+        if name:
+            with self._lock:
+                self._people.setdefault(key, {}).setdefault("name", name)
+
     def get(self, key: str) -> dict:
         with self._lock:
             return dict(self._people.get(key, {}))
@@ -57,10 +63,13 @@ class TeamsChat:
         tenant_id: str,
         app_id: str,
         bot_name: str | None = None,
+        home_channel: str | None = None,
     ):
         self.connector, self.reads = connector, reads
         self.tenant_id, self.app_id, self.bot_name = tenant_id, app_id, bot_name
         self.people = People()
+        self.home_channel = home_channel  # a channel of the bot's team, where members can be looked up
+        self._asked: set[str] = set()
         self._teams: dict[str, dict] = {}  # channel -> its team ({id, aadGroupId}), learnt from activities
         self._conversation_of: dict[str, str] = {}  # activity id -> the conversation it was posted in
         self._chats: dict[str, str] = {}  # person -> their 1:1 conversation with the bot
@@ -80,7 +89,22 @@ class TeamsChat:
         self.people.saw(activity.get("from") or {})
 
     def name_of(self, user: str) -> str:
-        return self.people.get(user).get("name") or "an agent"
+        """The person's name: as their activities gave it, else asked of Teams once (a restart forgets them)."""
+        known = self.people.get(user)
+        if known.get("name"):
+            return known["name"]
+        with self._lock:
+            asked = user in self._asked
+            self._asked.add(user)
+        if not asked and self.home_channel and not self.connector.loop.in_loop():
+            try:
+                member = self.connector.member(self.home_channel, known.get("id") or user)
+            except ChatError as err:
+                log.info("the name of %s could not be read: %s", user, err.message)
+            else:
+                self.people.saw({**member, "aadObjectId": member.get("aadObjectId") or user})
+                return member.get("name") or "an agent"
+        return "an agent"
 
     def chat_message(self, activity: dict) -> ChatMessage | None:
         """A person's message in a case thread (the bot's @mention taken out), or None."""
@@ -251,7 +275,7 @@ class TeamsChat:
                 continue
             if not user.get("id") or not (oldest <= moment <= latest):
                 continue
-            self.people.saw({"id": user["id"], "aadObjectId": user["id"], "name": user.get("displayName")})
+            self.people.named(user["id"], user.get("displayName"))
             text = without_mention((item.get("body") or {}).get("content") or "", self.bot_name, item.get("mentions"))
             found.append(ChatMessage(channel, item["id"], thread_ts, user["id"], text))
         return sorted(found, key=lambda m: m.ts)

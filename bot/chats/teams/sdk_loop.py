@@ -19,6 +19,9 @@ class SdkLoop:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
+    def in_loop(self) -> bool:
+        return threading.current_thread() is self._thread
+
     def run(self, coro: Coroutine, timeout: float | None = 60.0):
         if threading.current_thread() is self._thread:
             coro.close()

@@ -38,7 +38,12 @@ def build(settings) -> TeamsWing:
     connector = Connector(loop, sign_in, settings.teams_service_url)
     reads = ChannelReads(sign_in, settings.teams_graph_url)
     chat = TeamsChat(
-        connector, reads, tenant_id=settings.teams_tenant_id, app_id=settings.teams_app_id, bot_name=BOT_NAME
+        connector,
+        reads,
+        tenant_id=settings.teams_tenant_id,
+        app_id=settings.teams_app_id,
+        bot_name=BOT_NAME,
+        home_channel=settings.teams_inbox_channel or settings.teams_digest_channel,
     )
     return TeamsWing(loop, sign_in, connector, chat, settings)
 

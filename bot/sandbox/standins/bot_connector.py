@@ -517,7 +517,9 @@ class FakeBotConnector:
             return self._team(match[1], bool(match[2]))
         match = re.fullmatch(r"/v3/conversations/([^/]+)/members/([^/]+)", path)
         if match and method == "GET":
-            user = self._users.get(match[2])
+            user = self._users.get(match[2]) or next(
+                (u for u in self._users.values() if u["aadObjectId"] == match[2]), None
+            )
             if user is None:
                 raise _Error(404, "MemberNotFoundInConversation", "The member is not in the conversation.")
             return 200, user, {}, False
