@@ -165,12 +165,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _bridge(settings: Settings, *, check_channels: bool):
     from bot import preflight, wiring
+    from bot.chats.slack import preflight as slack_preflight
 
     bridge = wiring.build_bridge(settings)
     channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
-    preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
+    slack_preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
     if check_channels:
-        preflight.check_source_channels(bridge, settings)
+        slack_preflight.check_source_channels(bridge, settings)
     if bridge.config.x_unavailable is None:
         preflight.check_x(bridge, settings)
     return bridge
@@ -253,13 +254,14 @@ def cmd_run(settings: Settings) -> int:
 def cmd_digest(settings: Settings, args) -> int:
     from datetime import timedelta
 
-    from bot import preflight, wiring
+    from bot import wiring
+    from bot.chats.slack import preflight as slack_preflight
     from bot.domain.digests import DAILY, WEEKLY
     from bot.domain.errors import ChatError
 
     bridge = wiring.build_bridge(settings)
     name = "SLACK_DIGEST_CHANNEL" if settings.slack_digest_channel else "SLACK_INBOX_CHANNEL"
-    preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
+    slack_preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
     day = args.date or bridge.metrics.today() - timedelta(days=1)
     jobs = [(DAILY, bridge.digests.daily(day))]
     if args.weekly or day.weekday() == 6:
