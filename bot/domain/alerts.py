@@ -68,18 +68,18 @@ class Alerts:
             if kind == "warning":
                 chat.say_in_thread(
                     case.channel,
-                    case.thread_ts,
+                    case.thread_id,
                     f":hourglass_flowing_sand: No public reply yet after {minutes} min: the first-response "
                     f"target is {goal} min.{owner}",
                 )
                 return True
             chat.say_in_thread(
                 case.channel,
-                case.thread_ts,
+                case.thread_id,
                 f":rotating_light: First-response target breached: no public reply after {minutes} min "
                 f"(target {goal} min).{owner}",
             )
-            link = chat.thread_link(case.channel, case.thread_ts)
+            link = chat.thread_link(case.channel, case.thread_id)
             where = f"<{link}|the case>" if link else "a case"
             call = mention_markup(self.bridge.config.alert_mention)
             customer = literal(case.customer_handle)

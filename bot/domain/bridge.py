@@ -88,7 +88,7 @@ class Bridge:
         self.agents = Agents(self)
         self.ingest = Ingest(self)
         self.mirror = Mirror(self)
-        self.cases = Casework(self)
+        self.casework = Casework(self)
         self.replies = Replies(self)
         self.alerts = Alerts(self)
         self.saved = SavedReplies(self)

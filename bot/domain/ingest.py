@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.errors import AllowanceSpent, NetworkError, PartlyDone, RateLimited, SourceRefused
 from bot.domain.refusals import Refusals
 from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, TermSource, dm_network
+from bot.domain.states import EventKind
 from bot.domain.types import InboundPost
 from storage import accounts, cases, terms
 
@@ -251,7 +252,7 @@ class Ingest:
         elif cases.reopen_on_customer_post(s, case_id=case.id):
             # The owner keeps the case (named in the event: the thread post tells them, handle time restarts).
             actor = f"customer:{post.author.id}"
-            cases.add_event(s, case_id=case.id, kind="reopen", actor=actor, at=now, detail=case.owner)
+            cases.add_event(s, case_id=case.id, kind=EventKind.REOPEN, actor=actor, at=now, detail=case.owner)
         cases.add_message(
             s,
             case_id=case.id,

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.business_hours import BusinessHours, parse_business_hours
 from bot.domain.clock import to_utc
+from bot.domain.states import CaseStatus
 from storage import metrics as q
 
 MEDIAN, P90 = (1, 2), (9, 10)
@@ -444,10 +445,10 @@ class Metrics:
                 answered.setdefault(bucket, []).append(waited)
                 outcome = "within" if waited <= target else "late"
             else:
-                stop = to_utc(resolved_at or now) if status == "resolved" else now
+                stop = to_utc(resolved_at or now) if status == CaseStatus.RESOLVED else now
                 waited = calendar.seconds_between(opened_at, stop)
-                outcome = "unanswered" if waited > target else "closed" if status == "resolved" else "pending"
-                row["waiting"] += status != "resolved"
+                outcome = "unanswered" if waited > target else "closed" if status == CaseStatus.RESOLVED else "pending"
+                row["waiting"] += status != CaseStatus.RESOLVED
             row[outcome] += 1
             if outcome in ("late", "unanswered"):
                 breached.append((opened_at, case_id, first_reply_at is not None, waited))
@@ -491,8 +492,8 @@ class Metrics:
 
     def _breach(self, row: dict) -> Breach:
         link = None
-        if row.get("channel") and row.get("thread_ts"):
-            link = self.bridge.chat.thread_link(row["channel"], row["thread_ts"])
+        if row.get("channel") and row.get("thread_id"):
+            link = self.bridge.chat.thread_link(row["channel"], row["thread_id"])
         answered = row["answered"] if "answered" in row else row["first_reply_at"] is not None
         return Breach(
             case_id=row["case_id"],

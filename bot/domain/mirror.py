@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
 from bot.domain.markup import literal
+from bot.domain.states import CaseStatus
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
@@ -60,8 +61,8 @@ class Mirror:
                 return mirrored
             if case.id in blocked:
                 continue
-            if case.thread_ts and case.id not in threads:
-                threads[case.id] = (case.channel, case.thread_ts)
+            if case.thread_id and case.id not in threads:
+                threads[case.id] = (case.channel, case.thread_id)
             try:
                 if self._mirror(message, case, threads):
                     mirrored += 1
@@ -79,7 +80,7 @@ class Mirror:
         seen = message.mirror_started_at
         mine = seen is not None and self._attempts.get(message.id) == seen
         # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
-        new_card = seen is None and not case.thread_ts and case.id not in threads
+        new_card = seen is None and not case.thread_id and case.id not in threads
         handle = self.bridge.handle_for(case) if new_card else None
         view = reopened_for = None
         with self.bridge.session() as s:
@@ -87,15 +88,15 @@ class Mirror:
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
             )
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
-            if new_card and claimed and not fresh.thread_ts:
+            if new_card and claimed and not fresh.thread_id:
                 view = card_view(s, self.bridge.network, fresh, handle)
             elif claimed:
                 reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
             return False
         self._attempts[message.id] = now
-        if fresh.thread_ts and case.id not in threads:
-            threads[case.id] = (fresh.channel, fresh.thread_ts)
+        if fresh.thread_id and case.id not in threads:
+            threads[case.id] = (fresh.channel, fresh.thread_id)
         thread = threads.get(case.id)
         channel = thread[0] if thread else (fresh.channel or self.bridge.config.inbox_channel)
         if seen is not None:
@@ -122,23 +123,23 @@ class Mirror:
     def _record(self, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
         with self.bridge.session() as s:
             if not thread:
-                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_ts=ts, synced_rev=synced_rev)
+                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_id=ts, synced_rev=synced_rev)
                 threads[case.id] = (channel, ts)
-            cases.set_mirrored(s, message_id=message.id, ts=ts)
+            cases.set_mirrored(s, message_id=message.id, mirror_id=ts)
         self._attempts.pop(message.id, None)
 
     def refresh_card(self, case_id: int) -> bool:
         """Redraw one case's card; False when the chat refused (the next cycle tries again)."""
         with self.bridge.session() as s:
             case = cases.get_case(s, case_id=case_id)
-        if case is None or case.thread_ts is None:
+        if case is None or case.thread_id is None:
             return False
         handle = self.bridge.handle_for(case)
-        team = self.bridge.agents.team() if case.status == "claimed" else None
+        team = self.bridge.agents.team() if case.status == CaseStatus.CLAIMED else None
         with self.bridge.session() as s:
             view = card_view(s, self.bridge.network, case, handle, team)
         try:
-            self.bridge.chat.update_card(case.channel, case.thread_ts, view)
+            self.bridge.chat.update_card(case.channel, case.thread_id, view)
         except ChatError as err:
             log.warning("case %s: card not updated: %s", case_id, err)
             return False

@@ -63,7 +63,7 @@ class ThreadReadback:
         for case in due:
             oldest = max(to_utc(case.thread_read_until), since) if case.thread_read_until else since
             try:
-                messages = self.bridge.chat.thread_messages(case.channel, case.thread_ts, oldest=oldest, latest=latest)
+                messages = self.bridge.chat.thread_messages(case.channel, case.thread_id, oldest=oldest, latest=latest)
             except ChatError as err:
                 log.warning("case %s: thread not read back: %s", case.id, err)
                 continue
@@ -77,7 +77,7 @@ class ThreadReadback:
                     "thread back (%s)",
                     case.id,
                     message.channel,
-                    message.ts,
+                    message.message_id,
                     message.user,
                     received.verdict,
                 )
