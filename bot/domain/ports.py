@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.notices import SlaAlert
 from bot.domain.types import (
     BrandAccount,
     CardView,
@@ -77,6 +78,9 @@ class Chat(Protocol):
         """Tell one person privately."""
 
     def say_in_channel(self, channel: str, text: str) -> None: ...
+
+    def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
+        """An SLA alert in the case's thread; a breach also in the channel, calling whom `alert.call` names."""
 
     def group_members(self, group: str) -> list[str]: ...
 

@@ -8,9 +8,10 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.chats.slack import blocks, digest_blocks
+from bot.chats.slack import blocks, digest_blocks, notices
 from bot.chats.slack.messages import chat_message
 from bot.domain.errors import ChatError, ChatRateLimited, ChatRefused, ChatUncertain, NotInChannel
+from bot.domain.notices import SlaAlert, SlaStage
 from bot.domain.types import CardView, ChatMessage, ThreadPost
 
 log = logging.getLogger(__name__)
@@ -192,6 +193,11 @@ class SlackChat:
 
     def say_in_channel(self, channel: str, text: str) -> None:
         self._call("chat_postMessage", channel=channel, text=text)
+
+    def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
+        self.say_in_thread(channel, thread_id, notices.sla_in_thread(alert))
+        if alert.stage == SlaStage.BREACHED:
+            self.say_in_channel(channel, notices.sla_in_channel(alert, self.thread_link(channel, thread_id)))
 
     def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_id)
