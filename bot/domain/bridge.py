@@ -20,9 +20,9 @@ from storage.engine import session_scope
 log = logging.getLogger(__name__)
 
 DELIVERY_MEMORY = timedelta(hours=48)
-# On the request path the database gets this long before the chat is told the request failed (Slack waits 3 s).
+# On the request path the database gets this long before the chat is told the request failed (the chat waits about 3 s).
 REQUEST_WAIT_SECONDS = 2.0
-# Once a request waited that long in vain, the next ones wait only this long, until one gets through: Slack's 3 s
+# Once a request waited that long in vain, the next ones wait only this long, until one gets through: the chat's 3 s
 # run from when a request arrived, and those queued behind the ones waiting already spent some of them.
 BUSY_WAIT_SECONDS = 0.25
 
@@ -46,7 +46,7 @@ class BridgeConfig:
     reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
     reassign_by_anyone: bool = False
     readback_after_seconds: float = 360.0  # a thread message not delivered this long after it was typed is read back
-    # Why this process cannot reach X (its credentials are not set: `web` may start with Slack's settings only);
+    # Why this process cannot reach X (its credentials are not set: `web` may start with the chat's settings only);
     # None when it can. Replies then wait in their queue for a worker that has them.
     x_unavailable: str | None = None
     # A customer's new conversation this soon after their case with the account was resolved reopens that case.
@@ -178,7 +178,7 @@ class Bridge:
         return sorted(n for n in names if n)
 
     def forget_old_deliveries(self) -> int:
-        """Slack retries for minutes and refuses a signed request older than 5 minutes; delivery keys and done clicks
+        """The chat retries for minutes and refuses a signed request older than 5 minutes; delivery keys and done clicks
         are kept two days, then dropped."""
         before = self.clock() - DELIVERY_MEMORY
         with self.session() as s:
@@ -187,7 +187,7 @@ class Bridge:
     def cycle(self, proceed: Callable[[], bool] = lambda: True) -> dict:
         """One ingest + mirror cycle, the clicks an interrupted process left unfinished, the threads read back for
         messages the chat never delivered, then the replies that are due or unsettled. A step that fails (X or
-        Slack down, a limit) does not stop the others; what it left undone is found by the next cycle.
+        the chat down, a limit) does not stop the others; what it left undone is found by the next cycle.
         `proceed()` turning False (the worker lost its lease) ends the cycle before the next step or message."""
         report: dict = {"errors": []}
         steps = (

@@ -17,8 +17,10 @@ def author_of(message: Message) -> Author:
     )
 
 
-def card_view(session, network, case: Case, account_handle: str, team: list[str] | None = None) -> CardView:
-    """`team`: the team's agents, when it is set (see Agents.team)."""
+def card_view(
+    session, network, case: Case, account_handle: str, team: list[str] | None = None, *, chat_name: str
+) -> CardView:
+    """`team`: the team's agents, when it is set (see Agents.team); `chat_name`: the chat the card is shown in."""
     first = cases.first_inbound(session, case_id=case.id)
     inbound, replies = cases.message_counts(session, case_id=case.id)
     last = cases.last_event(session, case_id=case.id)
@@ -44,15 +46,15 @@ def card_view(session, network, case: Case, account_handle: str, team: list[str]
         if case.status == CaseStatus.CLAIMED and case.kind != TERM
         else (),
         kind=case.kind,
-        read_only=read_only_reason(network) if case.kind == TERM else None,
+        read_only=read_only_reason(network, chat_name) if case.kind == TERM else None,
         reassign_to=tuple(u for u in team if u != case.owner)
         if team is not None and case.status == CaseStatus.CLAIMED
         else None,
     )
 
 
-def read_only_reason(network) -> str:
-    return READ_ONLY_REASON.format(network=network.name.upper())
+def read_only_reason(network, chat_name: str) -> str:
+    return READ_ONLY_REASON.format(network=network.name.upper(), chat=chat_name)
 
 
 def thread_post(network, message: Message, reopened_for: str | None = None) -> ThreadPost:

@@ -1,7 +1,7 @@
 """Claim, unclaim, resolve, reopen: each decided by one conditional update, recorded as an event.
 
 A click's key (the chat's id of that click, recorded before the chat heard back: bot/domain/clicks.py) is marked done
-in the same transaction as what it decided, so the same click run again (Slack's redelivery, a replay, a worker
+in the same transaction as what it decided, so the same click run again (the chat's redelivery, a replay, a worker
 finishing an interrupted one) changes nothing and says nothing."""
 
 import logging
@@ -70,7 +70,7 @@ class Casework:
         if to == user and not takeover:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
         if case is not None and case.status == CaseStatus.CLAIMED and case.owner == to and not takeover:
-            # Slack's picker of people cannot leave the owner out: picking them is said plainly, not done.
+            # The chat's picker of people cannot leave the owner out: picking them is said plainly, not done.
             return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
         owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
         outcome = self._act(

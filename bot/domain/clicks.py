@@ -50,7 +50,7 @@ class Clicks:
 
     def record(self, click: Click) -> bool:
         """Record a click before the chat hears back: True when it is new (its work is begun now), False for a
-        repeat (Slack's retry, a replay), which must change nothing. Raises NotRecorded when the database does not
+        repeat (the chat's retry, a replay), which must change nothing. Raises NotRecorded when the database does not
         take it in time: the chat must then hear that the click failed."""
         with self.bridge.request_session() as s:
             return clicks.record(

@@ -212,8 +212,8 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 # -- topics ---------------------------------------------------------------------------------------------
 
 URL = re.compile(r"https?://\S+")
-HANDLE = re.compile(r"(?<!\w)@\w+")
-HASHTAG = re.compile(r"(?<![\w&])#(\w*[^\W\d]\w*)")
+HANDLE = re.compile(r"\B@\w+")  # an @ that follows no letter or digit
+HASHTAG = re.compile(r"(?:^|(?<=[^\w&]))#(\w*[^\W\d]\w*)")  # a # that follows no letter, digit or &
 WORD = re.compile(r"[^\W\d_][\w'’]*[^\W_]|[^\W\d_]")
 _STOPWORDS = """
     a about after again all also am an and any are as at be because been before being but by can could did do
@@ -371,7 +371,7 @@ class Metrics:
         )
 
     def find_agent(self, name: str) -> str | None:
-        """The Slack user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
+        """The chat user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
         with self.bridge.session(read_only=True) as s:
             actors = q.recent_actors(s, since=self.now() - ACTOR_LOOKBACK)
         candidates = sorted(set(actors) | set(self.bridge.config.allowed_agents))

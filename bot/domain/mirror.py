@@ -1,4 +1,4 @@
-"""Mirror: stored, not-yet-mirrored messages become Slack parents and thread posts; stale cards are redrawn.
+"""Mirror: stored, not-yet-mirrored messages become the chat's cards and thread posts; stale cards are redrawn.
 
 Works only from stored rows, so whatever a failed chat call left undone is done by the next cycle. Before
 posting, the attempt is recorded; a message found with an attempt but no ts is first looked for in the
@@ -35,8 +35,8 @@ class Mirror:
         self._attempts: dict[int, datetime] = {}  # message id -> when this process last started mirroring it
 
     def run_once(self, limit: int = 500, proceed: Callable[[], bool] = lambda: True) -> int:
-        """Mirror what is not yet in Slack; stops early once `proceed()` turns False (the worker lost its lease).
-        Slack's limit is per channel: each channel's messages go out in their order, the channels side by side, so
+        """Mirror what is not yet in the chat; stops early once `proceed()` turns False (the worker lost its lease).
+        The chat's limit is per channel: each channel's messages go out in their order, the channels side by side, so
         that one channel waiting for its next second (or out a 429) holds up none of the others."""
         with self.bridge.session() as s:
             rows = cases.unmirrored_messages(s, limit=limit)
@@ -89,7 +89,7 @@ class Mirror:
             )
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
             if new_card and claimed and not fresh.thread_id:
-                view = card_view(s, self.bridge.network, fresh, handle)
+                view = card_view(s, self.bridge.network, fresh, handle, chat_name=self.bridge.chat.name)
             elif claimed:
                 reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
@@ -113,7 +113,7 @@ class Mirror:
                 handle = self.bridge.handle_for(case)
                 with self.bridge.session() as s:
                     fresh = cases.get_case(s, case_id=case.id)
-                    view = card_view(s, self.bridge.network, fresh, handle)
+                    view = card_view(s, self.bridge.network, fresh, handle, chat_name=self.bridge.chat.name)
             channel, ts = chat.post_card(channel, view)
             self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
             return True
@@ -137,7 +137,7 @@ class Mirror:
         handle = self.bridge.handle_for(case)
         team = self.bridge.agents.team() if case.status == CaseStatus.CLAIMED else None
         with self.bridge.session() as s:
-            view = card_view(s, self.bridge.network, case, handle, team)
+            view = card_view(s, self.bridge.network, case, handle, team, chat_name=self.bridge.chat.name)
         try:
             self.bridge.chat.update_card(case.channel, case.thread_id, view)
         except ChatError as err:

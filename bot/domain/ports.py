@@ -1,4 +1,5 @@
-"""The two ports the domain talks through. Slack and X implement them; Teams or another network may."""
+"""The two ports the domain talks through: a Chat (where agents work) and a Network (where customers write).
+Each wing implements one: bot/chats/<chat>/, bot/networks/<network>/."""
 
 from collections.abc import Iterator
 from datetime import datetime
@@ -59,6 +60,8 @@ class Network(Protocol):
 
 
 class Chat(Protocol):
+    name: str  # how people call the chat, in notices
+
     def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
         """Post a case's parent message; return (channel id, ts)."""
 

@@ -64,7 +64,7 @@ class Replies:
         return received.verdict
 
     def record(self, msg: ChatMessage, *, late: bool = False, on_request: bool = False) -> "Received":
-        """The fast part, done before Slack gets its answer: dedupe, judge, and queue the reply if it goes
+        """The fast part, done before the chat gets its answer: dedupe, judge, and queue the reply if it goes
         public. Once this committed, a crash loses nothing: the queued reply is sent by the worker.
 
         `late`: the message was found in its thread, never delivered; a reply is then held for its owner to send
@@ -103,12 +103,13 @@ class Replies:
         return Received(verdict, msg, notice, reply_id, late)
 
     def follow_up(self, received: "Received") -> None:
-        """The slow part, after Slack got its answer: tell the author, then send the reply, or, with an undo
+        """The slow part, after the chat got its answer: tell the author, then send the reply, or, with an undo
         window, show it as pending with an Undo button (the worker sends it when the window closes). A reply found
         late is not sent: its owner is asked."""
         msg = received.message
         if received.notice:
-            lost = f"Slack did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it. "
+            chat = self.bridge.chat.name
+            lost = f"{chat} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it. "
             self._tell(msg, (lost if received.late else "") + received.notice)
         if received.reply_id is None:
             return
@@ -142,7 +143,8 @@ class Replies:
         that moved on (the owner may have typed it again, the customer written since): the owner decides."""
         msg = received.message
         text = (
-            f"Slack did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it, so it has not "
+            f"{self.bridge.chat.name} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent "
+            "it, so it has not "
             "gone out on X. Send it now?"
         )
         choices = [
@@ -191,7 +193,8 @@ class Replies:
 
     def read_only_refusal(self) -> str:
         return (
-            f"Not sent: {read_only_reason(self.bridge.network)} Your message stays in the thread, internal. "
+            f"Not sent: {read_only_reason(self.bridge.network, self.bridge.chat.name)} Your message stays in the "
+            "thread, internal. "
             "Answer on X from the post linked on the card if needed."
         )
 

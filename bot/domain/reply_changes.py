@@ -1,6 +1,6 @@
 """After an owner typed a reply: undo it in the window, edit it, delete it, or send a saved reply instead.
 
-X does not let a post be edited: once a reply went out, an edit or a deletion in Slack only offers to delete
+X does not let a post be edited: once a reply went out, an edit or a deletion in the chat only offers to delete
 the post (and to post the new text instead); nothing happens on X without the owner's click.
 """
 
@@ -135,22 +135,25 @@ class ReplyChanges:
         return "ignored"
 
     def chat_deleted(self, channel: str, message_id: str) -> str:
-        """The author deleted their Slack message: stop it if it has not gone, else ask about the post."""
+        """The author deleted their chat message: stop it if it has not gone, else ask about the post."""
         with self.bridge.session() as s:
             reply = replies.reply_for_chat_message(s, channel=channel, message_id=message_id)
         if reply is None:
             return "not-a-reply"
         _, case = self._load(reply.id)
         with self.bridge.session() as s:
-            cancelled = replies.cancel(s, message_id=reply.id, reason="slack message deleted")
+            cancelled = replies.cancel(s, message_id=reply.id, reason="chat message deleted")
         if cancelled:
-            self._notice(reply, case, "Not posted on X: the Slack message was deleted before it went out.")
+            self._notice(
+                reply, case, f"Not posted on X: the {self.bridge.chat.name} message was deleted before it went out."
+            )
             return "cancelled"
         if reply.state in (ReplyState.SENDING, ReplyState.SENT) and reply.deleted_at is None:
             self._ask(
                 case,
                 reply.agent,
-                "You deleted your Slack message, but the reply is still public on X. Delete it on X too?",
+                f"You deleted your {self.bridge.chat.name} message, but the reply is still public on X. "
+                "Delete it on X too?",
                 [("Delete it on X", Verb.DELETE, reply.id), ("Keep it on X", Verb.KEEP, reply.id)],
             )
             return "asked"
@@ -165,7 +168,10 @@ class ReplyChanges:
         if reply.state != ReplyState.SENT or reply.deleted_at is not None:
             return Outcome(False, "That reply is not public on X (any more): nothing to delete.")
         if case.kind == DM:
-            return Outcome(False, "A direct message that went out cannot be deleted from Slack. Nothing was changed.")
+            return Outcome(
+                False,
+                f"A direct message that went out cannot be deleted from {self.bridge.chat.name}. Nothing was changed.",
+            )
         source = self.bridge.source_for(case)  # a post is deleted by the account that posted it
         try:
             if source is None:

@@ -99,6 +99,8 @@ def _kind(code: str, retry_after: float | None) -> type[ChatError]:
 
 
 class SlackChat:
+    name = "Slack"
+
     def __init__(self, client: WebClient, *, rate_per_channel: float = 1.0):
         self.client = client
         self.pacer = ChannelPacer(rate_per_channel)
