@@ -178,7 +178,7 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
                         expected_replies.add(text)
                         replied.add(case_id)
                         deliver(
-                            lambda o=owner, t=text, c=card: driver.say(o, "C_INBOX", t, thread_id=c["ts"]),
+                            lambda o=owner, t=text, c=card: driver.say(o, "C_INBOX", t, thread_ts=c["ts"]),
                             time.monotonic() + 120,
                         )
                 time.sleep(0.3)
