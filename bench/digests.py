@@ -297,7 +297,7 @@ class NullNetwork:
 def measure(url: str, *, repeat: int, business_hours: str | None = None) -> dict:
     engine = make_engine(url)
     config = BridgeConfig(inbox_channel="C_INBOX", timezone=TIMEZONE, sla_minutes=60, business_hours=business_hours)
-    bridge = Bridge(engine, NullChat(), NullNetwork(), config, clock=lambda: NOW)
+    bridge = Bridge(engine, NullChat(), {"x": NullNetwork()}, config, clock=lambda: NOW)
     metrics = bridge.metrics
     yesterday = metrics.today() - timedelta(days=1)
 

@@ -1,8 +1,6 @@
-"""One line of `python -m bot doctor`, and the list each wing's checks add theirs to."""
+"""The lines `python -m bot doctor` prints: one Check each, written by the shell and by each wing's own checks."""
 
 from dataclasses import dataclass
-
-from bot.command_settings import SETTINGS
 
 OK, FAIL, SKIP = "ok", "FAIL", "skip"
 
@@ -20,22 +18,8 @@ class Check:
 
 
 def header(headers, name: str) -> str | None:
+    """A response header by its lowercase name, whatever case the service sent it in."""
     for key, value in (headers or {}).items():
         if key.lower() == name:
             return value[0] if isinstance(value, list) else value
     return None
-
-
-class Checklist:
-    def __init__(self):
-        self.checks: list[Check] = []
-
-    def add(self, name: str, status: str, detail: str, fix: str | None = None) -> Check:
-        check = Check(name, status, detail, fix)
-        self.checks.append(check)
-        return check
-
-    def not_set(self, name: str, *settings: str) -> None:
-        """A FAIL line for settings a real install needs and that are not set, each with how to get it."""
-        fixes = [f"{s}: {SETTINGS[s].fix}" if len(settings) > 1 else SETTINGS[s].fix for s in settings]
-        self.add(name, FAIL, f"{', '.join(settings)} {'is' if len(settings) == 1 else 'are'} not set", "; ".join(fixes))

@@ -172,7 +172,7 @@ def _bridge(settings: Settings, *, check_channels: bool):
     slack_preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
     if check_channels:
         slack_preflight.check_source_channels(bridge, settings)
-    if bridge.config.x_unavailable is None:
+    if bridge.config.network_unavailable is None:
         preflight.check_x(bridge, settings)
     return bridge
 
@@ -227,12 +227,12 @@ def _serve(settings: Settings, bridge, *, ready=lambda: None) -> None:
 
 def cmd_web(settings: Settings) -> int:
     bridge = _bridge(settings, check_channels=False)
-    if bridge.config.x_unavailable:
+    if bridge.config.network_unavailable:
         log.warning(
             "Serving Slack only, because %s. Slack's URL verification, events, clicks and slash commands are "
             "answered; an owner's reply is kept in its queue (its thread says so) and goes out when the worker runs "
             "with the X settings (`python -m bot worker`, or `run`). Set them and restart `web` to send from here too.",
-            bridge.config.x_unavailable,
+            bridge.config.network_unavailable,
         )
     _serve(settings, bridge)
     return 0

@@ -1,23 +1,22 @@
 """ACCOUNTS_FILE: the brand accounts, their channels and campaigns, and the tracked terms (YAML).
 
-The file names the environment variables that hold each account's tokens, never the tokens themselves. A wrong
-entry (missing credentials, a duplicate, an unknown key) is reported by name and left out; the others are served.
-Only a file that cannot be used at all (missing, not YAML, nothing usable in it) stops the start."""
+The file names the environment variables that hold each account's tokens, never the tokens themselves; each account
+says its `network:` (default x), whose wing says which credentials it takes. A wrong entry (missing credentials, a
+duplicate, an unknown key or network) is reported by name and left out; the others are served. Only a file that
+cannot be used at all (missing, not YAML, nothing usable in it) stops the start."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-ACCOUNT_KEYS = frozenset({"name", "channel", "campaign", "dm_channel", "credentials"})
-CREDENTIAL_KEYS = {
-    # key in the file: (the default environment variable, required in the file)
-    "access_token": (None, True),
-    "access_token_secret": (None, True),
-    "api_key": ("X_API_KEY", False),
-    "api_secret": ("X_API_SECRET", False),
-    "bearer_token": ("X_BEARER_TOKEN", False),
-}
+from bot.networks.x import settings as x_settings
+
+ACCOUNT_KEYS = frozenset({"name", "network", "channel", "campaign", "dm_channel", "credentials"})
+# Each network's wing: its name, the credential keys an account names, the values that may be left unset.
+NETWORKS = {x_settings.NAME: x_settings}
+DEFAULT_NETWORK = x_settings.NAME
+DEFAULT_TERM_EXAMPLE = x_settings.TERM_EXAMPLE  # terms are searched with the first account's network
 TERM_KEYS = frozenset({"term", "channel", "campaign", "account"})
 
 
@@ -31,7 +30,8 @@ class AccountEntry:
     channel: str
     campaign: str | None
     dm_channel: str | None
-    credentials: dict[str, str | None]  # api_key, api_secret, access_token, access_token_secret, bearer_token
+    credentials: dict[str, str | None]  # the network's keys (X: api_key, api_secret, access_token, ...)
+    network: str = DEFAULT_NETWORK
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,9 @@ def _accounts(path: str, items: list, env, problems: list[str]) -> list[AccountE
             problems.append(f"{path}: {label}: {skip}; this account is skipped")
             continue
         names.add(name)
-        credentials = _credentials(item["credentials"], env)
-        token = credentials["access_token"]
+        network = _network_of(item)
+        credentials = _credentials(NETWORKS[network].CREDENTIAL_KEYS, item["credentials"], env)
+        token = f"{network}:{credentials.get('access_token')}"
         if token in tokens:
             problems.append(
                 f'{path}: {label}: its access token is the one of account "{tokens[token]}" (a duplicate account); '
@@ -115,6 +116,7 @@ def _accounts(path: str, items: list, env, problems: list[str]) -> list[AccountE
                 campaign=_text(item.get("campaign")),
                 dm_channel=_text(item.get("dm_channel")),
                 credentials=credentials,
+                network=network,
             )
         )
     return accounts
@@ -128,29 +130,38 @@ def _account_problem(item: dict, name: str | None, names: set[str], env) -> str 
         return "it has no `name`"
     if name in names:
         return "the name appears twice (a duplicate account)"
+    if _network_of(item) not in NETWORKS:
+        known = ", ".join(sorted(NETWORKS))
+        return f"its network {_text(item.get('network'))!r} is not one the bridge knows (known: {known})"
     if not _text(item.get("channel")):
         return "it has no `channel` (a Slack channel ID such as C0123456789)"
+    wing = NETWORKS[_network_of(item)]
     creds = item.get("credentials")
     if not isinstance(creds, dict):
         return "it has no `credentials` (the names of the environment variables with its tokens)"
-    unknown = sorted(set(map(str, creds)) - set(CREDENTIAL_KEYS))
+    keys = wing.CREDENTIAL_KEYS
+    unknown = sorted(set(map(str, creds)) - set(keys))
     if unknown:
-        return f"unknown credential key(s) {', '.join(unknown)} (known: {', '.join(CREDENTIAL_KEYS)})"
-    missing = [k for k, (_, required) in CREDENTIAL_KEYS.items() if required and not _text(creds.get(k))]
+        return f"unknown credential key(s) {', '.join(unknown)} (known: {', '.join(keys)})"
+    missing = [k for k, (_, required) in keys.items() if required and not _text(creds.get(k))]
     if missing:
         return f"credentials lack {', '.join(missing)} (the name of an environment variable)"
     unset = []
-    for key, (default, _) in CREDENTIAL_KEYS.items():
+    for key, (default, _) in keys.items():
         variable = _text(creds.get(key)) or default
-        if key != "bearer_token" and not _text(env.get(variable)):
+        if key not in wing.OPTIONAL_VALUES and not _text(env.get(variable)):
             unset.append(variable)
     if unset:
         return f"{', '.join(unset)} {'is' if len(unset) == 1 else 'are'} not set (missing credentials)"
     return None
 
 
-def _credentials(creds: dict, env) -> dict[str, str | None]:
-    return {key: _text(env.get(_text(creds.get(key)) or default)) for key, (default, _) in CREDENTIAL_KEYS.items()}
+def _network_of(item: dict) -> str:
+    return (_text(item.get("network")) or DEFAULT_NETWORK).lower()
+
+
+def _credentials(keys: dict, creds: dict, env) -> dict[str, str | None]:
+    return {key: _text(env.get(_text(creds.get(key)) or default)) for key, (default, _) in keys.items()}
 
 
 def _terms(path: str, items, accounts: set[str], problems: list[str]) -> list[TermEntry]:
@@ -167,7 +178,7 @@ def _terms(path: str, items, accounts: set[str], problems: list[str]) -> list[Te
         elif unknown := sorted(set(map(str, item)) - TERM_KEYS):
             problem = f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(TERM_KEYS))})"
         elif not term:
-            problem = 'it has no `term` (an X search query such as #acmefail or "acme refund")'
+            problem = f"it has no `term` ({DEFAULT_TERM_EXAMPLE})"
         elif term.casefold() in seen:
             problem = "it appears twice"
         elif not _text(item.get("channel")):

@@ -14,8 +14,9 @@ from bot.chats.slack.chat import SlackChat
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.sources import AccountSource, Sources, TermSource
 from bot.listener_pool import ListenerPool
-from bot.networks.x.network import XNetwork
+from bot.networks.x import settings as x_settings
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings
+from bot.sources_file import NETWORKS
 from storage import schema
 from storage.engine import make_engine
 from storage.health import READ_ONLY, database_state, plain_reason
@@ -34,37 +35,16 @@ def build_slack_client(settings: Settings) -> WebClient:
     )
 
 
-def build_network(settings: Settings) -> XNetwork:
-    return XNetwork(
-        api_url=settings.x_api_url,
-        bearer_token=settings.x_bearer_token,
-        consumer_key=settings.x_api_key,
-        consumer_secret=settings.x_api_secret,
-        access_token=settings.x_access_token,
-        access_token_secret=settings.x_access_token_secret,
-        timeout=settings.x_timeout_seconds,
-    )
-
-
 def build_sources(settings: Settings) -> Sources | None:
-    """ACCOUNTS_FILE's accounts, one X client each (replies go out from the account written to), and its tracked
-    terms; None without the file: then the X_* settings are the one account."""
+    """ACCOUNTS_FILE's accounts, one adapter each on its network (replies go out from the account written to), and
+    its tracked terms; None without the file: then the X_* settings are the one account."""
     listed = settings.sources
     if listed is None:
         return None
     accounts = [
         AccountSource(
             entry.name,
-            XNetwork(
-                api_url=settings.x_api_url,
-                bearer_token=entry.credentials["bearer_token"],
-                consumer_key=entry.credentials["api_key"],
-                consumer_secret=entry.credentials["api_secret"],
-                access_token=entry.credentials["access_token"],
-                access_token_secret=entry.credentials["access_token_secret"],
-                timeout=settings.x_timeout_seconds,
-                credentials_message=f'X rejected the credentials of account "{entry.name}" ({listed.path}).',
-            ),
+            NETWORKS[entry.network].build_account_network(entry, settings, listed.path),
             entry.channel,
             entry.campaign,
             entry.dm_channel,
@@ -159,14 +139,16 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         reply_delay_seconds=settings.reply_delay_seconds,
         reassign_by_anyone=settings.reassign_by_anyone,
         readback_after_seconds=settings.thread_readback_after_seconds,
-        x_unavailable=without_x,
+        network_unavailable=without_x,
         reopen_within_days=settings.reopen_within_days,
     )
     chat = SlackChat(client or build_slack_client(settings), rate_per_channel=settings.mirror_rate_per_channel)
-    network = sources.all_accounts[0].network if sources else build_network(settings)
+    networks = sources.networks() if sources else {x_settings.NAME: x_settings.build_network(settings)}
     if without_x:  # the account is never asked of X: nothing here signs in, reads or posts
-        sources = Sources([AccountSource("default", network, inbox, settings.campaign, problem=without_x)])
-    return Bridge(engine or build_engine(settings), chat, network, config, sources=sources)
+        sources = Sources(
+            [AccountSource("default", n, inbox, settings.campaign, problem=without_x) for n in networks.values()]
+        )
+    return Bridge(engine or build_engine(settings), chat, networks, config, sources=sources)
 
 
 @contextmanager

@@ -23,10 +23,10 @@ def get_account(session: Session, *, network: str, account_id: str) -> Account |
     return session.exec(select(Account).where(Account.network == network, Account.account_id == account_id)).first()
 
 
-def advance_cursor(session: Session, *, network: str, account_id: str, newest_id: str, at: datetime) -> None:
-    """Move the cursor forward only: post ids are numeric snowflakes, compared as numbers."""
+def advance_cursor(session: Session, *, network: str, account_id: str, newest_id: str, at: datetime, order_key) -> None:
+    """Move the cursor forward only: `order_key` (the network's) says which of two post ids is newer."""
     account = get_account(session, network=network, account_id=account_id)
-    if account.since_id is None or int(newest_id) > int(account.since_id):
+    if account.since_id is None or order_key(newest_id) > order_key(account.since_id):
         account.since_id = newest_id
     account.cursor_updated_at = at
     session.add(account)

@@ -427,7 +427,8 @@ def customers(
     session: Session, *, start: datetime, end: datetime, limit: int = 5, campaign: str | None = None
 ) -> tuple[list[tuple[str, int]], list[tuple]]:
     """Who wrote in [start, end): the places they say they are, as (place, customers), most first; and those
-    with the most followers, as (handle, name, followers, posts). One pass over the period's posts."""
+    with the most followers, as (handle, name, followers, posts, network of their messages). One pass over the
+    period's posts."""
     place = func.trim(Message.author_location)
     per_author = select(
         func.max(Message.author_handle).label("handle"),
@@ -435,6 +436,7 @@ def customers(
         func.max(Message.author_followers).label("followers"),
         func.min(place).label("place"),
         func.count().label("posts"),
+        func.max(Message.network).label("network"),
     ).where(*_inbound(start, end))
     authors = (
         _of_campaign(per_author, Message.case_id, campaign)
@@ -443,7 +445,7 @@ def customers(
         .prefix_with("MATERIALIZED")
     )
     reach = (
-        select(authors.c.handle, authors.c.name, authors.c.followers, authors.c.posts)
+        select(authors.c.handle, authors.c.name, authors.c.followers, authors.c.posts, authors.c.network)
         .where(authors.c.followers.is_not(None))
         .order_by(authors.c.followers.desc(), authors.c.handle)
         .limit(limit)
@@ -459,12 +461,14 @@ def customers(
         .subquery("places")
     )
     statement = union_all(
-        select(literal("place"), places.c.place, null().cast(String), places.c.n, null().cast(Integer)),
-        select(literal("reach"), reach.c.handle, reach.c.name, reach.c.followers, reach.c.posts),
+        select(
+            literal("place"), places.c.place, null().cast(String), places.c.n, null().cast(Integer), null().cast(String)
+        ),
+        select(literal("reach"), reach.c.handle, reach.c.name, reach.c.followers, reach.c.posts, reach.c.network),
     )
     found: dict[str, list] = {"place": [], "reach": []}
-    for kind, text_, name, number, posts in session.exec(statement):
-        found[kind].append((text_, int(number)) if kind == "place" else (text_, name, int(number), int(posts)))
+    for kind, text_, name, number, posts, network in session.exec(statement):
+        found[kind].append((text_, int(number)) if kind == "place" else (text_, name, int(number), int(posts), network))
     by_customers = sorted(found["place"], key=lambda p: (-p[1], p[0].lower()))
     by_followers = sorted(found["reach"], key=lambda r: (-r[2], r[0]))
     return by_customers, by_followers

@@ -13,11 +13,11 @@ def cursor(session: Session, *, network: str, term: str) -> str | None:
     return row.since_id if row else None
 
 
-def advance_cursor(session: Session, *, network: str, term: str, newest_id: str, at: datetime) -> None:
-    """Move the cursor forward only: post ids are numeric snowflakes, compared as numbers."""
+def advance_cursor(session: Session, *, network: str, term: str, newest_id: str, at: datetime, order_key) -> None:
+    """Move the cursor forward only: `order_key` (the network's) says which of two post ids is newer."""
     insert_ignoring_duplicates(session, TermCursor, [{"network": network, "term": term}])
     row = session.get(TermCursor, (network, term))
-    if row.since_id is None or int(newest_id) > int(row.since_id):
+    if row.since_id is None or order_key(newest_id) > order_key(row.since_id):
         row.since_id = newest_id
     row.cursor_updated_at = at
     session.add(row)

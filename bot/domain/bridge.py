@@ -1,4 +1,4 @@
-"""The bridge: the domain's services wired to one database, one chat and one network."""
+"""The bridge: the domain's services wired to one database, one chat and the networks the accounts are on."""
 
 import logging
 from collections.abc import Callable, Iterator
@@ -46,9 +46,9 @@ class BridgeConfig:
     reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
     reassign_by_anyone: bool = False
     readback_after_seconds: float = 360.0  # a thread message not delivered this long after it was typed is read back
-    # Why this process cannot reach X (its credentials are not set: `web` may start with the chat's settings only);
-    # None when it can. Replies then wait in their queue for a worker that has them.
-    x_unavailable: str | None = None
+    # Why this process cannot reach the network (its credentials are not set: `web` may start with the chat's
+    # settings only); None when it can. Replies then wait in their queue for a worker that has them.
+    network_unavailable: str | None = None
     # A customer's new conversation this soon after their case with the account was resolved reopens that case.
     reopen_within_days: float = 3.0
 
@@ -58,7 +58,7 @@ class Bridge:
         self,
         engine: Engine,
         chat: Chat,
-        network: Network,
+        networks: dict[str, Network],
         config: BridgeConfig,
         clock: Callable[[], datetime] = utcnow,
         *,
@@ -66,28 +66,42 @@ class Bridge:
     ):
         self.engine = engine
         self.chat = chat
-        self.network = network  # the first account's: for what is the same for every account (links, lengths)
+        # By network name: for what is the same for every account of a network (links, text rules, its name).
+        self.networks = dict(networks)
         self.config = config
         self.clock = clock
         # Without ACCOUNTS_FILE: one account, the network's own, in the inbox channel.
-        self.sources = sources or Sources([AccountSource("default", network, config.inbox_channel, config.campaign)])
+        self.sources = sources or Sources(
+            [AccountSource("default", network, config.inbox_channel, config.campaign) for network in networks.values()]
+        )
 
         from bot.domain.agents import Agents
         from bot.domain.alerts import Alerts
         from bot.domain.casework import Casework
         from bot.domain.clicks import Clicks
         from bot.domain.digests import Digests
-        from bot.domain.ingest import Ingest
+        from bot.domain.ingest import Ingest, IngestConfig
         from bot.domain.metrics import Metrics
         from bot.domain.mirror import Mirror
         from bot.domain.readback import ThreadReadback
+        from bot.domain.refusals import Refusals
         from bot.domain.replies import Replies
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
 
         self.agents = Agents(self)
-        self.ingest = Ingest(self)
         self.mirror = Mirror(self)
+        self.ingest = Ingest(
+            session=self.session,
+            clock=lambda: self.clock(),  # read at each call: a test may move the bridge's clock
+            sources=self.sources,
+            accounts=self.accounts,
+            config=IngestConfig(config.overlap_seconds, config.overlap_every, config.reopen_within_days),
+            refusals=Refusals(
+                session=self.session, chat=chat, clock=lambda: self.clock(), default_channel=config.inbox_channel
+            ),
+            announce_gap=self.mirror.announce_gap,
+        )
         self.casework = Casework(self)
         self.replies = Replies(self)
         self.alerts = Alerts(self)
@@ -148,6 +162,17 @@ class Bridge:
         self.accounts()
         return self.sources.for_account(case.account_id) if case.account_id != NO_ACCOUNT else None
 
+    def network_of(self, case) -> Network:
+        """The network a case is on, for what is the same for all its accounts (links, text rules, its name); what
+        an account does (reply, delete, settle, read) goes through its own adapter (source_for(case).network)."""
+        return self.network_named(case.network)
+
+    def network_named(self, name: str) -> Network:
+        try:
+            return self.networks[name]
+        except KeyError:
+            raise NetworkError(f'the network "{name}" is not configured in this bridge') from None
+
     def handle_for(self, case) -> str:
         source = self.source_for(case)
         if source is not None:
@@ -159,9 +184,9 @@ class Bridge:
         return row.handle if row else ""
 
     def not_served(self, case) -> str:
-        """Why this process cannot act on X for a case's account, in words for the agents."""
-        if self.config.x_unavailable:
-            return f"{self.config.x_unavailable}."
+        """Why this process cannot act on the network for a case's account, in words for the agents."""
+        if self.config.network_unavailable:
+            return f"{self.config.network_unavailable}."
         return f"@{self.handle_for(case)} is not served now (see the start-up log)."
 
     def worker_leads(self) -> bool:
@@ -186,7 +211,7 @@ class Bridge:
 
     def cycle(self, proceed: Callable[[], bool] = lambda: True) -> dict:
         """One ingest + mirror cycle, the clicks an interrupted process left unfinished, the threads read back for
-        messages the chat never delivered, then the replies that are due or unsettled. A step that fails (X or
+        messages the chat never delivered, then the replies that are due or unsettled. A step that fails (a network or
         the chat down, a limit) does not stop the others; what it left undone is found by the next cycle.
         `proceed()` turning False (the worker lost its lease) ends the cycle before the next step or message."""
         report: dict = {"errors": []}

@@ -28,7 +28,7 @@ def card_view(
         case_id=case.id,
         status=case.status,
         owner=case.owner,
-        network=case.network,
+        network=network.display_name,
         account_handle=account_handle,
         customer=author_of(first),
         first_post_id=first.post_id,
@@ -54,7 +54,7 @@ def card_view(
 
 
 def read_only_reason(network, chat_name: str) -> str:
-    return READ_ONLY_REASON.format(network=network.name.upper(), chat=chat_name)
+    return READ_ONLY_REASON.format(network=network.display_name, chat=chat_name)
 
 
 def thread_post(network, message: Message, reopened_for: str | None = None) -> ThreadPost:

@@ -92,7 +92,7 @@ class Casework:
                     case.channel,
                     to,
                     f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
-                    "Reply in its thread to answer on X.",
+                    f"Reply in its thread to answer on {self.bridge.network_of(case).display_name}.",
                     thread_id=case.thread_id,
                 )
             except NotInChannel:

@@ -1,116 +1,140 @@
 """Ingest: fetch what is new from every source and store it with its cursor, in one transaction per fetch.
 
 The sources: each brand account's mentions (cursor: the account's since_id); its direct messages when it has a DM
-channel (X offers no since_id for them: read back until a stored event, deduped on the event id); and each tracked
-term (X recent search, a cursor per term). A post that mentions one of our accounts is left to that account's
-mentions, so a post both mentioning us and matching a term becomes one case: the mention wins. A repost (X: a
-retweet) passes a post on and says nothing of its own: it is never stored. A source that fails (a limit, X down, X
-refusing it) does not stop the others; after a 429 that source waits for the reset time X gave, after a spent
-allowance until it renews (or an hour); a refused source is said once in its channel, and once when it is back."""
+channel and its network has them (no since_id for them: read back until a stored event, deduped on the event id);
+and each tracked term (the network's recent search, a cursor per term). A post that mentions one of our accounts is
+left to that account's mentions, so a post both mentioning us and matching a term becomes one case: the mention
+wins. A repost passes a post on and says nothing of its own: it is never stored. A source that fails (a limit, the
+network down or refusing it) does not stop the others; after a 429 that source waits for the reset time the network
+gave, after a spent allowance until it renews (or an hour); a refused source is said once in its channel, and once
+when it is back. Post ids are opaque: their order and age are the network's to say."""
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain.errors import AllowanceSpent, NetworkError, PartlyDone, RateLimited, SourceRefused
+from bot.domain.ports import Network
 from bot.domain.refusals import Refusals
-from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, TermSource, dm_network
+from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, Sources, TermSource, dm_network
 from bot.domain.states import EventKind
 from bot.domain.types import InboundPost
 from storage import accounts, cases, terms
 
 log = logging.getLogger(__name__)
 
-# X post ids are snowflakes: the creation time in ms sits above the low 22 bits.
-SNOWFLAKE_TIME_SHIFT = 22
-# Recent search reaches back 7 days; an older cursor is dropped rather than refused by X.
-SEARCH_REACH = timedelta(days=6, hours=12)
 
-
-def overlapped_since(since_id: str | None, overlap_seconds: float) -> str | None:
-    """A since_id a little older than the cursor: X indexes late, so polls overlap and dedupe on post id."""
-    if since_id is None:
-        return None
-    back = int(overlap_seconds * 1000) << SNOWFLAKE_TIME_SHIFT
-    return str(max(int(since_id) - back, 1))
+@dataclass(frozen=True)
+class IngestConfig:
+    overlap_seconds: float = 30.0
+    overlap_every: int = 10  # polls between two that reach back overlap_seconds (the first one always does)
+    reopen_within_days: float = 3.0  # a customer's new conversation this soon after a resolved case reopens it
 
 
 class Ingest:
-    def __init__(self, bridge):
-        self.bridge = bridge
-        self.paused_until: dict[str, datetime | None] = {}  # per source, after a 429: X's reset time
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        clock: Callable[[], datetime],
+        sources: Sources,
+        accounts: Callable[[], tuple[list[AccountSource], dict]],
+        config: IngestConfig,
+        refusals: Refusals,
+        announce_gap: Callable,
+    ):
+        """`session()`: a transaction; `accounts()`: the accounts ready to serve and the failures (asked of their
+        networks once); `announce_gap(network, account, cursor, result, channel=)`: says that mentions were out of
+        reach."""
+        self.session, self.clock, self.sources, self.accounts = session, clock, sources, accounts
+        self.config, self.refusals, self.announce_gap = config, refusals, announce_gap
+        self.paused_until: dict[str, datetime | None] = {}  # per source, after a 429: the network's reset time
         self.polls: dict[str, int] = {}  # per source, polls made by this process
-        self.refusals = Refusals(bridge)
 
-    def since(self, key: str, cursor: str | None) -> str | None:
-        """Where a poll starts. X indexes late, so a post older than the cursor may appear after it was set: the
+    def since(self, network, key: str, cursor: str | None) -> str | None:
+        """Where a poll starts. Networks index late, so a post older than the cursor may appear after it was set: the
         first poll of a process and every `overlap_every`-th after reach back `overlap_seconds` before the cursor
         (duplicates are dropped on the post id); the others start at the cursor, reading each post once."""
         n = self.polls.get(key, 0)
         self.polls[key] = n + 1
-        config = self.bridge.config
-        return overlapped_since(cursor, config.overlap_seconds) if n % config.overlap_every == 0 else cursor
+        config = self.config
+        if cursor is None or n % config.overlap_every:
+            return cursor
+        return network.overlapped_since(cursor, config.overlap_seconds)
 
     def poll(self) -> int:
         """One fetch from every source; returns how many new messages were stored. A source that fails is said in
         the error (PartlyDone, with what the others stored)."""
-        ready, failures = self.bridge.accounts()
+        ready, failures = self.accounts()
         errors = [f'account "{name}": {err.message}' for name, err in failures.items()]
-        # (key, what it reads, its channel, the fetch)
-        jobs: list[tuple[str, str, str | None, Callable[[], int]]] = []
+        # (key, what it reads, its channel, the network's name as people say it, the fetch)
+        jobs: list[tuple[str, str, str | None, str, Callable[[], int]]] = []
         for source in ready:
+            name = source.network.display_name
             jobs.append(
                 (
                     f"mentions:{source.name}",
                     f"the mentions of {source.label}",
                     source.channel,
+                    name,
                     lambda a=source: self._mentions(a),
                 )
             )
-            if source.dm_channel:
+            if source.dm_channel and source.network.direct_messages is not None:
                 jobs.append(
                     (
                         f"dms:{source.name}",
                         f"the direct messages of {source.label}",
                         source.dm_channel,
+                        name,
                         lambda a=source: self._dms(a),
                     )
                 )
-        for term in self.bridge.sources.live_terms():
+        for term in self.sources.live_terms():
+            searcher = self.sources.searcher(term)
+            name = searcher.network.display_name if searcher else ""
             jobs.append(
-                (f"term:{term.term}", f'the posts matching "{term.term}"', term.channel, lambda t=term: self._term(t))
+                (
+                    f"term:{term.term}",
+                    f'the posts matching "{term.term}"',
+                    term.channel,
+                    name,
+                    lambda t=term: self._term(t),
+                )
             )
         stored = 0
-        for key, what, channel, job in jobs:
+        for key, what, channel, network, job in jobs:
             until = self.paused_until.get(key)
-            if until is not None and self.bridge.clock() < until:
+            if until is not None and self.clock() < until:
                 continue
             try:
                 stored += job()
             except AllowanceSpent as err:
-                self.paused_until[key] = err.retry_at(self.bridge.clock())
-                self.refusals.refused(key, channel, what, err, self.paused_until[key])
+                self.paused_until[key] = err.retry_at(self.clock())
+                self.refusals.refused(network, key, channel, what, err, self.paused_until[key])
                 errors.append(f"{what}: {err.message} ({err.said})")
             except RateLimited as err:
                 self.paused_until[key] = err.reset_at
                 errors.append(f"{what}: {err.message}")
             except SourceRefused as err:
-                self.refusals.refused(key, channel, what, err, None)
+                self.refusals.refused(network, key, channel, what, err, None)
                 errors.append(f"{what}: {err.message} ({err.said})")
             except NetworkError as err:
                 errors.append(f"{what}: {err.message}")
                 log.warning("%s: not polled: %s", what, err.message)
             else:
-                self.refusals.served(key, channel, what)
+                self.refusals.served(network, key, channel, what)
         if errors:
             raise PartlyDone(stored, "; ".join(errors))
         return stored
 
     def _mentions(self, source: AccountSource) -> int:
         account = source.account
-        with self.bridge.session() as s:
+        with self.session() as s:
             cursor = accounts.get_account(s, network=account.network, account_id=account.account_id).since_id
-        result = source.network.fetch_mentions(account, self.since(f"mentions:{source.name}", cursor))
+        network = source.network
+        result = network.fetch_mentions(account, self.since(network, f"mentions:{source.name}", cursor))
 
         def advance(s) -> None:
             if result.newest_id:
@@ -119,7 +143,8 @@ class Ingest:
                     network=account.network,
                     account_id=account.account_id,
                     newest_id=result.newest_id,
-                    at=self.bridge.clock(),
+                    at=self.clock(),
+                    order_key=network.order_key,
                 )
 
         stored = self._store(
@@ -132,16 +157,17 @@ class Ingest:
         )
         if stored:
             log.info("stored %d new mention(s) for @%s", stored, account.handle)
-        if result.window_full and cursor is not None and int(result.oldest_id) > int(cursor):
-            self.bridge.mirror.announce_gap(account, cursor, result, channel=source.channel)
+        out_of_reach = result.window_full and cursor is not None
+        if out_of_reach and network.order_key(result.oldest_id) > network.order_key(cursor):
+            self.announce_gap(network, account, cursor, result, channel=source.channel)
         return stored
 
     def _dms(self, source: AccountSource) -> int:
         account = source.account
         network = dm_network(account.network)
         stored = 0
-        for page in source.network.dm_pages(account):
-            with self.bridge.session() as s:
+        for page in source.network.direct_messages.pages(account):
+            with self.session() as s:
                 met_stored = bool(cases.existing_post_ids(s, network=network, post_ids=[p.id for p in page]))
             stored += self._store(
                 page,
@@ -157,25 +183,34 @@ class Ingest:
         return stored
 
     def _term(self, term: TermSource) -> int:
-        searcher = self.bridge.sources.searcher(term)
+        searcher = self.sources.searcher(term)
         if searcher is None:
             raise NetworkError("no account is available to search with")
         network = searcher.network
-        with self.bridge.session() as s:
+        with self.session() as s:
             cursor = terms.cursor(s, network=network.name, term=term.term)
-        if cursor is not None and self.bridge.clock() - network.post_time(cursor) > SEARCH_REACH:
-            log.warning("%s: the cursor is older than X's recent search reaches; starting from now", term.label)
+        if cursor is not None and not network.search_reaches(cursor, self.clock()):
+            log.warning(
+                "%s: the cursor is older than %s's recent search reaches; starting from now",
+                term.label,
+                network.display_name,
+            )
             cursor = None
-        since = self.since(f"term:{term.term}", cursor)
+        since = self.since(network, f"term:{term.term}", cursor)
         # A new term starts from its newest page, not from a week of history.
         result = network.search(searcher.account, term.term, since, max_pages=1 if cursor is None else None)
-        ours = {a.account.account_id for a in self.bridge.sources.ready_accounts()}
-        handles = self.bridge.sources.served_handles()
+        ours = {a.account.account_id for a in self.sources.ready_accounts()}
+        handles = self.sources.served_handles()
 
         def advance(s) -> None:
             if result.newest_id:
                 terms.advance_cursor(
-                    s, network=network.name, term=term.term, newest_id=result.newest_id, at=self.bridge.clock()
+                    s,
+                    network=network.name,
+                    term=term.term,
+                    newest_id=result.newest_id,
+                    at=self.clock(),
+                    order_key=network.order_key,
                 )
 
         stored = self._store(
@@ -185,7 +220,7 @@ class Ingest:
             channel=term.channel,
             skip=lambda p: p.author.id in ours or bool(p.mentioned & handles),  # a mention: its account's case
             advance=advance,
-            network=network.name,
+            network=network,
         )
         if stored:
             log.info("stored %d new post(s) for %s", stored, term.label)
@@ -200,24 +235,27 @@ class Ingest:
         channel: str,
         skip: Callable[[InboundPost], bool],
         advance: Callable | None = None,
-        network: str | None = None,
+        network: Network | None = None,
     ) -> int:
-        """Store the posts not stored yet, and move the cursor, in one transaction."""
-        now = self.bridge.clock()
+        """Store the posts not stored yet, in the order the network made them, and move the cursor, in one
+        transaction. `network` is the one that read them (an account's own, unless given)."""
+        now = self.clock()
         if isinstance(source, AccountSource):
-            network, account_id, campaign = source.account.network, source.account.account_id, source.campaign_name()
+            network, account = source.network, source.account
+            network_name, account_id, campaign = account.network, account.account_id, source.campaign_name()
         else:
-            account_id, campaign = NO_ACCOUNT, source.campaign
-        message_network = dm_network(network) if kind == DM else network
-        posts = sorted((p for p in posts if p.repost_of is None and not skip(p)), key=lambda p: int(p.id))
-        with self.bridge.session() as s:
+            network_name, account_id, campaign = network.name, NO_ACCOUNT, source.campaign
+        message_network = dm_network(network_name) if kind == DM else network_name
+        fresh = (p for p in posts if p.repost_of is None and not skip(p))
+        posts = sorted(fresh, key=lambda p: network.order_key(p.id))
+        with self.session() as s:
             known = cases.existing_post_ids(s, network=message_network, post_ids=[p.id for p in posts])
             stored = 0
             for post in posts:
                 if post.id in known:
                     continue
                 known.add(post.id)
-                case_key = dict(network=network, account_id=account_id, conversation_id=post.conversation_id)
+                case_key = dict(network=network_name, account_id=account_id, conversation_id=post.conversation_id)
                 self._store_post(s, post, now, case_key, kind, campaign, channel, message_network)
                 stored += 1
             if advance is not None:
@@ -228,7 +266,7 @@ class Ingest:
         case = cases.find_case(s, **case_key, customer_id=post.author.id)
         if case is None and kind == MENTION:
             # A new conversation soon after the customer's case was resolved continues (reopens) that case.
-            window = timedelta(days=self.bridge.config.reopen_within_days)
+            window = timedelta(days=self.config.reopen_within_days)
             case = cases.recent_case_of_customer(
                 s,
                 network=case_key["network"],

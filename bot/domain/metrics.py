@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.business_hours import BusinessHours, parse_business_hours
 from bot.domain.clock import to_utc
+from bot.domain.sources import network_of_message
 from bot.domain.states import CaseStatus
 from storage import metrics as q
 
@@ -473,17 +474,20 @@ class Metrics:
             ]
         return list(counts.values()), durations, breaches
 
+    def _profile_url(self, message_network: str, handle: str) -> str:
+        network = self.bridge.networks.get(network_of_message(message_network))
+        return network.profile_url(handle) if network is not None else ""
+
     def _context(self, s, period: Period, campaign: str | None) -> Context:
         span = {"start": period.start, "end": period.end, "campaign": campaign}
         texts = q.recent_texts(s, **span, limit=TOPICS_SAMPLE)
         hashtags, terms = topics(texts)
-        network = self.bridge.network
         places, reach = q.customers(s, **span)
         return Context(
             locations=places,
             reach=[
-                Reach(handle, name, followers, posts, network.profile_url(handle))
-                for handle, name, followers, posts in reach
+                Reach(handle, name, followers, posts, self._profile_url(network, handle))
+                for handle, name, followers, posts, network in reach
             ],
             hashtags=hashtags,
             terms=terms,

@@ -27,6 +27,8 @@ LOOKBACK = timedelta(minutes=10)
 IN_FLIGHT = timedelta(seconds=60)
 # Channels mirrored side by side (one thread each); a further channel waits for one of them to be done.
 MAX_CHANNELS_AT_ONCE = 8
+# A card redrawn this many times in a row, each time changed again meanwhile, is left to the next cycle.
+REDRAWS = 4
 
 
 class Mirror:
@@ -82,6 +84,7 @@ class Mirror:
         # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
         new_card = seen is None and not case.thread_id and case.id not in threads
         handle = self.bridge.handle_for(case) if new_card else None
+        network = self.bridge.network_of(case)
         view = reopened_for = None
         with self.bridge.session() as s:
             claimed = cases.claim_mirror(
@@ -89,7 +92,7 @@ class Mirror:
             )
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
             if new_card and claimed and not fresh.thread_id:
-                view = card_view(s, self.bridge.network, fresh, handle, chat_name=self.bridge.chat.name)
+                view = card_view(s, network, fresh, handle, chat_name=self.bridge.chat.name)
             elif claimed:
                 reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
@@ -107,13 +110,13 @@ class Mirror:
                 self._record(message, case, channel, ts, thread, threads, synced_rev=0)
                 return True
         if thread:
-            ts = chat.post_in_thread(thread[0], thread[1], thread_post(self.bridge.network, message, reopened_for))
+            ts = chat.post_in_thread(thread[0], thread[1], thread_post(network, message, reopened_for))
         else:
             if view is None:
                 handle = self.bridge.handle_for(case)
                 with self.bridge.session() as s:
                     fresh = cases.get_case(s, case_id=case.id)
-                    view = card_view(s, self.bridge.network, fresh, handle, chat_name=self.bridge.chat.name)
+                    view = card_view(s, network, fresh, handle, chat_name=self.bridge.chat.name)
             channel, ts = chat.post_card(channel, view)
             self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
             return True
@@ -129,22 +132,36 @@ class Mirror:
         self._attempts.pop(message.id, None)
 
     def refresh_card(self, case_id: int) -> bool:
-        """Redraw one case's card; False when the chat refused (the next cycle tries again)."""
-        with self.bridge.session() as s:
-            case = cases.get_case(s, case_id=case_id)
-        if case is None or case.thread_id is None:
-            return False
+        """Redraw one case's card; False when the chat refused (the next cycle tries again).
+
+        Two redraws of one card may cross on their way to the chat, the older landing last. So after each one lands,
+        the case is read again: if it changed since that drawing, it is drawn again."""
+        drawn = None
+        for _ in range(REDRAWS):
+            with self.bridge.session() as s:
+                case = cases.get_case(s, case_id=case_id)
+            if case is None or case.thread_id is None:
+                return False
+            if case.card_rev == drawn:
+                return True
+            if not self._draw_card(case):
+                return False
+            drawn = case.card_rev
+        return True
+
+    def _draw_card(self, case) -> bool:
         handle = self.bridge.handle_for(case)
         team = self.bridge.agents.team() if case.status == CaseStatus.CLAIMED else None
+        network = self.bridge.network_of(case)
         with self.bridge.session() as s:
-            view = card_view(s, self.bridge.network, case, handle, team, chat_name=self.bridge.chat.name)
+            view = card_view(s, network, case, handle, team, chat_name=self.bridge.chat.name)
         try:
             self.bridge.chat.update_card(case.channel, case.thread_id, view)
         except ChatError as err:
-            log.warning("case %s: card not updated: %s", case_id, err)
+            log.warning("case %s: card not updated: %s", case.id, err)
             return False
         with self.bridge.session() as s:
-            cases.mark_card_synced(s, case_id=case_id, rev=case.card_rev)
+            cases.mark_card_synced(s, case_id=case.id, rev=case.card_rev)
         return True
 
     def refresh_stale_cards(self, limit: int = 100) -> int:
@@ -152,23 +169,27 @@ class Mirror:
             stale = cases.cases_with_stale_cards(s, limit=limit)
         return sum(self.refresh_card(case.id) for case in stale)
 
-    def announce_gap(self, account, cursor: str, result, channel: str | None = None) -> None:
+    def announce_gap(self, network, account, cursor: str, result, channel: str | None = None) -> None:
         """Say once, in the account's channel, that mentions between the cursor and the oldest fetched may be lost."""
         key = f"gap:{account.network}:{account.account_id}:{cursor}"
         with self.bridge.session() as s:
             if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": self.bridge.clock()}]):
                 return
-        network = self.bridge.network
-        since = network.post_time(cursor).strftime("%Y-%m-%d %H:%M UTC")
-        until = network.post_time(result.oldest_id).strftime("%Y-%m-%d %H:%M UTC")
+        since, until = network.post_time(cursor), network.post_time(result.oldest_id)
+        between = f"between {_minute(since)} and {_minute(until)}" if since and until else "while the bridge was away"
         handle = literal(account.handle)
+        name = network.display_name
         text = (
-            f":warning: Some mentions of @{handle} may be missing: between {since} and {until}. "
-            f"{network.name.upper()} returns only the newest {network.reachable_mentions} mentions and more "
+            f":warning: Some mentions of @{handle} may be missing: {between}. "
+            f"{name} returns only the newest {network.reachable_mentions} mentions and more "
             f"than that arrived while the bridge was not polling. Search @{handle} on "
-            f"{network.name.upper()} for that time range to review them."
+            f"{name} for that time range to review them."
         )
         try:
             self.bridge.chat.say_in_channel(channel or self.bridge.config.inbox_channel, text)
         except ChatError as err:
             log.error("could not announce a gap in the mentions (%s): %s", err, text)
+
+
+def _minute(moment) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -19,8 +19,30 @@ from bot.domain.types import (
 from bot.domain.verbs import Verb
 
 
+class DirectMessages(Protocol):
+    """A network's private messages to and from a brand account: an optional capability (None where there are none)."""
+
+    def pages(self, account: BrandAccount) -> Iterator[list[InboundPost]]:
+        """The account's direct messages, newest first, a page at a time (no since_id: the caller stops)."""
+
+    def send(self, account: BrandAccount, to_user_id: str, text: str) -> PostedReply: ...
+
+    def sent(self, account: BrandAccount, to_user_id: str, since_id: str | None) -> list[OwnPost]:
+        """The account's direct messages to one person, newer than since_id: to settle an interrupted send."""
+
+    def check_text(self, text: str) -> str | None:
+        """Why a text cannot go out as a direct message, in words for the agent (the count in the network's own
+        units); None when it can."""
+
+
 class Network(Protocol):
-    name: str
+    """One social network, for one brand account's credentials. Post ids are opaque strings: what their order, their
+    time or their links mean is the network's business."""
+
+    name: str  # the key of the network in cases, messages and ACCOUNTS_FILE
+    display_name: str  # how people call it, in the words the chat shows
+    reachable_mentions: int  # the newest mentions it returns at most; older ones are out of reach
+    direct_messages: DirectMessages | None
 
     def me(self) -> BrandAccount: ...
 
@@ -30,33 +52,33 @@ class Network(Protocol):
 
     def recent_posts(self, account: BrandAccount, since_id: str | None) -> list[OwnPost]: ...
 
-    def post_url(self, handle: str, post_id: str) -> str: ...
-
-    def profile_url(self, handle: str) -> str: ...
-
-    def weighted_length(self, text: str) -> int: ...
-
-    def invalid_characters(self, text: str) -> bool: ...
-
     def delete_post(self, account: BrandAccount, post_id: str) -> None: ...
-
-    def post_time(self, post_id: str) -> datetime: ...
 
     def search(
         self, account: BrandAccount, query: str, since_id: str | None, *, max_pages: int | None = None
     ) -> FetchResult:
         """Recent posts matching a query (a tracked term), newer than since_id, read with the account's token."""
 
-    def dm_pages(self, account: BrandAccount) -> Iterator[list[InboundPost]]:
-        """The account's direct messages, newest first, a page at a time (no since_id: the caller stops)."""
+    def post_url(self, handle: str, post_id: str) -> str: ...
 
-    def send_dm(self, account: BrandAccount, to_user_id: str, text: str) -> PostedReply: ...
+    def profile_url(self, handle: str) -> str: ...
 
-    def sent_dms(self, account: BrandAccount, to_user_id: str, since_id: str | None) -> list[OwnPost]: ...
+    def check_text(self, text: str) -> str | None:
+        """Why a text cannot go out as a public reply (too long as the network counts, characters it refuses), in
+        words for the agent; None when it can."""
 
-    max_length: int
-    dm_max_length: int
-    reachable_mentions: int
+    def order_key(self, post_id: str):
+        """A sort key that puts post ids in the order the network made them."""
+
+    def post_time(self, post_id: str) -> datetime | None:
+        """When a post was made, read from its id where the id says it; None where it does not."""
+
+    def overlapped_since(self, since_id: str | None, seconds: float) -> str | None:
+        """A since_id about `seconds` older than since_id (the network indexes late: polls overlap), or since_id
+        itself where ids cannot be moved back."""
+
+    def search_reaches(self, since_id: str, now: datetime) -> bool:
+        """Whether a search from since_id is still within what the network's search reaches back to."""
 
 
 class Chat(Protocol):

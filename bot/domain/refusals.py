@@ -4,11 +4,13 @@ network serves that source again. Once across polls, processes and restarts: a n
 it and dropped by whoever says the source is back; a notice the chat did not take is dropped, to be said next time."""
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.domain.clock import said_time
 from bot.domain.errors import AllowanceSpent, ChatError, SourceRefused
 from bot.domain.markup import literal
+from bot.domain.ports import Chat
 from storage import notices
 
 log = logging.getLogger(__name__)
@@ -17,24 +19,30 @@ KINDS = ("refused", "allowance")  # a refusal, a spent allowance: a source movin
 
 
 class Refusals:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(self, *, session: Callable, chat: Chat, clock: Callable[[], datetime], default_channel: str | None):
+        """`default_channel`: where a source without a channel of its own is told."""
+        self.session, self.chat, self.clock, self.default_channel = session, chat, clock, default_channel
 
     def refused(
-        self, source: str, channel: str | None, what: str, err: SourceRefused | AllowanceSpent, until: datetime | None
+        self,
+        network: str,
+        source: str,
+        channel: str | None,
+        what: str,
+        err: SourceRefused | AllowanceSpent,
+        until: datetime | None,
     ) -> None:
         """Tell `channel` once that `what` (the source keyed `source`) is refused, unless it was told already;
-        `until` is when it is asked again (None: at every poll)."""
+        `until` is when it is asked again (None: at every poll); `network` is the network's display name."""
         key = f"{KINDS[isinstance(err, AllowanceSpent)]}:{source}"
-        with self.bridge.session() as s:
-            if not notices.say_once(s, key=key, at=self.bridge.clock()):
+        with self.session() as s:
+            if not notices.say_once(s, key=key, at=self.clock()):
                 return
-        network = self.bridge.network.name.upper()
         if until is None:
             again = f"The bridge asks {network} again at every poll"
         else:
             hourly = ", then every hour" if isinstance(err, AllowanceSpent) and err.reset_at is None else ""
-            again = f"The bridge asks {network} again at {said_time(until, self.bridge.clock())}{hourly}"
+            again = f"The bridge asks {network} again at {said_time(until, self.clock())}{hourly}"
         text = (
             f":no_entry: {literal(_capital(what))} are not read for now: {literal(err.message)}. "
             f"{network} said: “{literal(err.said)}” What to do: {literal(err.fix)} {again}, and says here when "
@@ -43,15 +51,14 @@ class Refusals:
         )
         log.error("%s: refused by %s: %s (%s) %s", what, network, err.message, err.said, err.fix)
         if not self._say(channel, text):
-            with self.bridge.session() as s:
+            with self.session() as s:
                 notices.forget(s, keys=[key])
 
-    def served(self, source: str, channel: str | None, what: str) -> None:
+    def served(self, network: str, source: str, channel: str | None, what: str) -> None:
         """The network served the source keyed `source`: if its channel was told it was refused, tell it it is back."""
-        with self.bridge.session() as s:
+        with self.session() as s:
             if not notices.forget(s, keys=[f"{kind}:{source}" for kind in KINDS]):
                 return
-        network = self.bridge.network.name.upper()
         log.info("%s: served by %s again", what, network)
         self._say(
             channel,
@@ -61,7 +68,7 @@ class Refusals:
 
     def _say(self, channel: str | None, text: str) -> bool:
         try:
-            self.bridge.chat.say_in_channel(channel or self.bridge.config.inbox_channel, text)
+            self.chat.say_in_channel(channel or self.default_channel, text)
         except ChatError as err:
             log.error("could not tell the channel (%s): %s", err, text)
             return False

@@ -45,6 +45,7 @@ class Received:
     notice: str | None = None
     reply_id: int | None = None
     late: bool = False  # found by reading the thread back: the chat never delivered it
+    network: str = ""  # the display name of the case's network: where the reply goes public
 
 
 def in_quotes(text: str, limit: int = 200) -> str:
@@ -77,6 +78,7 @@ class Replies:
             keys = [msg.key] + ([f"event:{msg.event_id}"] if msg.event_id else [])
             if not deliveries.remember(s, keys=keys, at=now):
                 return Received("duplicate", msg)
+            network = self.bridge.network_of(case)
             verdict, notice = self.judge(case, msg)
             reply_id = None
             if verdict == "reply":
@@ -100,7 +102,7 @@ class Replies:
                 ).id
             elif verdict == "note":
                 cases.add_event(s, case_id=case.id, kind=EventKind.NOTE, actor=msg.user, at=now, detail=msg.text[:2000])
-        return Received(verdict, msg, notice, reply_id, late)
+        return Received(verdict, msg, notice, reply_id, late, network.display_name)
 
     def follow_up(self, received: "Received") -> None:
         """The slow part, after the chat got its answer: tell the author, then send the reply, or, with an undo
@@ -116,20 +118,23 @@ class Replies:
         if received.late:
             self._ask_late(received)
             return
-        if self.bridge.config.x_unavailable and not self.bridge.worker_leads():
+        unavailable, on = self.bridge.config.network_unavailable, received.network
+        if unavailable and not self.bridge.worker_leads():
             self._say_at(
                 msg.channel,
                 msg.thread_id,
-                f"Not posted yet: {self.bridge.config.x_unavailable}. The reply is kept in its queue and goes out "
-                "when the worker runs with the X settings (`python -m bot worker`, or `run`).",
+                f"Not posted yet: {unavailable}. The reply is kept in its queue and goes out "
+                f"when the worker runs with the {on} settings (`python -m bot worker`, or `run`).",
             )
             return
         delay = self.bridge.config.reply_delay_seconds
         if delay <= 0:
-            if not self.bridge.config.x_unavailable:  # else the worker that leads sends it, within a second or two
+            if not unavailable:  # else the worker that leads sends it, within a second or two
                 self.send(received.reply_id)
             return
-        text = f"Sending on X in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
+        text = (
+            f"Sending on {on} in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
+        )
         try:
             notice_id = self.bridge.chat.post_pending(msg.channel, msg.thread_id, received.reply_id, text)
         except ChatError as err:
@@ -144,11 +149,10 @@ class Replies:
         msg = received.message
         text = (
             f"{self.bridge.chat.name} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent "
-            "it, so it has not "
-            "gone out on X. Send it now?"
+            f"it, so it has not gone out on {received.network}. Send it now?"
         )
         choices = [
-            ("Send it on X", Verb.SEND_LATE, received.reply_id),
+            (f"Send it on {received.network}", Verb.SEND_LATE, received.reply_id),
             ("Don't send", Verb.DROP_LATE, received.reply_id),
         ]
         try:
@@ -165,7 +169,9 @@ class Replies:
         return f" (saved reply: “{literal(msg.text)}”)" if msg.key.startswith(SAVED_PREFIX) else ""
 
     def judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
-        """('reply' | 'note' | 'refused', what to tell the author privately): the rules of who goes public."""
+        """('reply' | 'note' | 'refused', what to tell the author privately): the rules of who goes public on the
+        case's network."""
+        network = self.bridge.network_of(case)
         if not self.bridge.agents.is_agent(msg.user):
             return "refused", self.bridge.agents.refusal()
         if (
@@ -173,11 +179,12 @@ class Replies:
             and not is_note(msg.text)
             and (case.status != CaseStatus.CLAIMED or case.owner == msg.user)
         ):
-            return "refused", self.read_only_refusal()
+            return "refused", self.read_only_refusal(network)
         if case.status == CaseStatus.OPEN:
             return (
                 "note",
-                "This case is not claimed, so your message stayed internal. Claim it first to reply on X.",
+                "This case is not claimed, so your message stayed internal. "
+                f"Claim it first to reply on {network.display_name}.",
             )
         if case.status == CaseStatus.RESOLVED:
             return (
@@ -188,39 +195,28 @@ class Replies:
             return "note", None
         if is_note(msg.text):
             return "note", None
-        problem = self.text_problem(msg.text, direct=case.kind == DM)
+        problem = self.text_problem(network, msg.text, direct=case.kind == DM)
         return ("refused", f"Not posted: {problem}. Nothing was sent.") if problem else ("reply", None)
 
-    def read_only_refusal(self) -> str:
+    def read_only_refusal(self, network) -> str:
         return (
-            f"Not sent: {read_only_reason(self.bridge.network, self.bridge.chat.name)} Your message stays in the "
-            "thread, internal. "
-            "Answer on X from the post linked on the card if needed."
+            f"Not sent: {read_only_reason(network, self.bridge.chat.name)} Your message stays in the thread, internal. "
+            f"Answer on {network.display_name} from the post linked on the card if needed."
         )
 
-    def text_problem(self, text: str, *, direct: bool = False) -> str | None:
-        """Why a text cannot go out as it is (a post, or a direct message), in words for the agent; None when it
-        can."""
+    @staticmethod
+    def text_problem(network, text: str, *, direct: bool = False) -> str | None:
+        """Why a text cannot go out as it is on `network` (a post, or a direct message), in words for the agent;
+        None when it can."""
         text = text.strip()
         if not text:
             return "there is no text to post"
-        network = self.bridge.network
         if direct:
-            if len(text) > network.dm_max_length:
-                return (
-                    f"it is {len(text):,} characters, over the {network.dm_max_length:,} a direct message allows by "
-                    f"{len(text) - network.dm_max_length:,}: shorten it"
-                )
-            return None
-        length = network.weighted_length(text)
-        if length > network.max_length:
-            return (
-                f"it is {length} characters as X counts them, over the limit of {network.max_length} by "
-                f"{length - network.max_length}: shorten it"
-            )
-        if network.invalid_characters(text):
-            return "it contains characters X does not accept (such as U+FFFE or text-direction overrides)"
-        return None
+            messages = network.direct_messages
+            if messages is None:
+                return f"{network.display_name} has no direct messages"
+            return messages.check_text(text)
+        return network.check_text(text)
 
     def send(self, reply_id: int) -> str:
         """Send a queued reply if it is due; exactly one caller gets to send it."""
@@ -235,7 +231,7 @@ class Replies:
             if source is None:
                 raise BadCredentials(self.bridge.not_served(case))
             if case.kind == DM:
-                posted = source.network.send_dm(source.account, case.customer_id, reply.text)
+                posted = self._direct_messages(source).send(source.account, case.customer_id, reply.text)
             else:
                 posted = source.network.reply(source.account, reply.in_reply_to, reply.text)
         except AllowanceSpent as err:
@@ -267,7 +263,7 @@ class Replies:
         except ReplyRejected as err:
             with self.bridge.session() as s:
                 replies.mark_failed(s, message_id=reply_id, error=err.reason)
-            self._report(reply, case, f"Not posted on X: {literal(err.message)}")
+            self._report(reply, case, f"Not posted on {source.network.display_name}: {literal(err.message)}")
             return f"rejected:{err.reason}"
         except (BadCredentials, SourceRefused) as err:
             with self.bridge.session() as s:
@@ -282,10 +278,10 @@ class Replies:
             # Left 'sending': settle_unfinished() looks at the brand's posts before anything is sent again.
             log.warning("reply %s: outcome unknown (%s); it will be settled", reply_id, err.message)
             return "unknown"
-        self._record_sent(reply, case, posted.id, posted.url)
+        self._record_sent(reply, case, posted.id, posted.url, source.network)
         return "sent"
 
-    def _record_sent(self, reply, case, post_id: str, url: str) -> None:
+    def _record_sent(self, reply, case, post_id: str, url: str, network) -> None:
         now = self.bridge.clock()
         with self.bridge.session() as s:
             replies.mark_sent(s, message_id=reply.id, post_id=post_id, at=now)
@@ -296,9 +292,16 @@ class Replies:
         if case.kind == DM:
             said = f"Sent to @{literal(case.customer_handle)} as a direct message by {mention(reply.agent)}."
         else:
-            said = f"Posted on X by {mention(reply.agent)}: {literal(url)}"
+            said = f"Posted on {network.display_name} by {mention(reply.agent)}: {literal(url)}"
         self._report(reply, case, f"{said}{saved}")
         self.bridge.mirror.refresh_card(case.id)
+
+    @staticmethod
+    def _direct_messages(source):
+        messages = source.network.direct_messages
+        if messages is None:  # a DM case of a network that has none (any more): nothing can be sent or found
+            raise ReplyRejected("no_dms", f"{source.network.display_name} has no direct messages.")
+        return messages
 
     def send_due(self) -> int:
         with self.bridge.session() as s:
@@ -306,7 +309,7 @@ class Replies:
         return sum(self.send(r.id) == "sent" for r in due)
 
     def settle_unfinished(self) -> int:
-        """Replies left 'sending' by a crash or an unclear answer: find out on X before sending again."""
+        """Replies left 'sending' by a crash or an unclear answer: find out on the network before sending again."""
         now = self.bridge.clock()
         cutoff = now - timedelta(seconds=self.bridge.config.settle_seconds)
         with self.bridge.session() as s:
@@ -322,10 +325,10 @@ class Replies:
                 if source is None:
                     raise BadCredentials(self.bridge.not_served(case))
                 if case.kind == DM:
-                    posts = source.network.sent_dms(source.account, case.customer_id, reply.in_reply_to)
+                    posts = self._direct_messages(source).sent(source.account, case.customer_id, reply.in_reply_to)
                 else:
                     posts = source.network.recent_posts(source.account, reply.in_reply_to)
-            except (RateLimited, OutcomeUnknown, BadCredentials, SourceRefused) as err:
+            except (RateLimited, OutcomeUnknown, BadCredentials, SourceRefused, ReplyRejected) as err:
                 log.warning("reply %s: cannot settle yet: %s", reply.id, err.message)
                 continue
             match = next(
@@ -339,7 +342,7 @@ class Replies:
             )
             if match:
                 url = "" if case.kind == DM else source.network.post_url(source.account.handle, match.id)
-                self._record_sent(reply, case, match.id, url)
+                self._record_sent(reply, case, match.id, url, source.network)
             else:
                 with self.bridge.session() as s:
                     replies.requeue(s, message_id=reply.id, not_before=None, error="not posted; retrying")

@@ -1,7 +1,7 @@
 """After an owner typed a reply: undo it in the window, edit it, delete it, or send a saved reply instead.
 
-X does not let a post be edited: once a reply went out, an edit or a deletion in the chat only offers to delete
-the post (and to post the new text instead); nothing happens on X without the owner's click.
+A network post cannot be edited: once a reply went out, an edit or a deletion in the chat only offers to delete
+the post (and to post the new text instead); nothing happens on the network without the owner's click.
 """
 
 import logging
@@ -70,7 +70,7 @@ class ReplyChanges:
             released = replies.release_held(s, message_id=reply_id)
         if not released:
             return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
-        if not self.bridge.config.x_unavailable:  # else the worker that leads sends it, within a second or two
+        if not self.bridge.config.network_unavailable:  # else the worker that leads sends it, within a second or two
             self.bridge.replies.send(reply_id)
         return Outcome(True)
 
@@ -96,7 +96,7 @@ class ReplyChanges:
             cancelled = replies.cancel(s, message_id=reply_id, reason=f"undone by {user}")
         if not cancelled:
             return Outcome(False, TOO_LATE)
-        self._notice(reply, case, f"Undone by {mention(user)}: not posted on X.")
+        self._notice(reply, case, f"Undone by {mention(user)}: not posted on {self._on(case)}.")
         return Outcome(True)
 
     def edited(self, channel: str, message_id: str, user: str, new_text: str) -> str:
@@ -112,7 +112,8 @@ class ReplyChanges:
                 changed = replies.change_queued_text(s, message_id=reply.id, text=text)
             return "changed" if changed else "ignored"
         if reply.state == ReplyState.QUEUED:
-            problem = self.bridge.replies.text_problem(text, direct=case.kind == DM)
+            network = self.bridge.network_of(case)
+            problem = self.bridge.replies.text_problem(network, text, direct=case.kind == DM)
             if problem:
                 self._tell(case, user, f"Not changed: {problem}. The earlier text is still queued; undo it if needed.")
                 return "refused"
@@ -127,8 +128,8 @@ class ReplyChanges:
             self._ask(
                 case,
                 user,
-                "X does not allow editing a post, and your reply is already public. Delete it on X and post "
-                "the new text instead?",
+                f"{self._on(case)} does not allow editing a post, and your reply is already public. "
+                f"Delete it on {self._on(case)} and post the new text instead?",
                 [("Delete and post the new text", Verb.REPOST, reply.id), ("Keep the post", Verb.KEEP, reply.id)],
             )
             return "asked"
@@ -145,16 +146,19 @@ class ReplyChanges:
             cancelled = replies.cancel(s, message_id=reply.id, reason="chat message deleted")
         if cancelled:
             self._notice(
-                reply, case, f"Not posted on X: the {self.bridge.chat.name} message was deleted before it went out."
+                reply,
+                case,
+                f"Not posted on {self._on(case)}: the {self.bridge.chat.name} message was deleted before it went out.",
             )
             return "cancelled"
         if reply.state in (ReplyState.SENDING, ReplyState.SENT) and reply.deleted_at is None:
+            on = self._on(case)
             self._ask(
                 case,
                 reply.agent,
-                f"You deleted your {self.bridge.chat.name} message, but the reply is still public on X. "
-                "Delete it on X too?",
-                [("Delete it on X", Verb.DELETE, reply.id), ("Keep it on X", Verb.KEEP, reply.id)],
+                f"You deleted your {self.bridge.chat.name} message, but the reply is still public on {on}. "
+                f"Delete it on {on} too?",
+                [(f"Delete it on {on}", Verb.DELETE, reply.id), (f"Keep it on {on}", Verb.KEEP, reply.id)],
             )
             return "asked"
         return "ignored"
@@ -166,7 +170,7 @@ class ReplyChanges:
         if user != reply.agent:
             return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can delete this reply.")
         if reply.state != ReplyState.SENT or reply.deleted_at is not None:
-            return Outcome(False, "That reply is not public on X (any more): nothing to delete.")
+            return Outcome(False, f"That reply is not public on {self._on(case)} (any more): nothing to delete.")
         if case.kind == DM:
             return Outcome(
                 False,
@@ -178,12 +182,12 @@ class ReplyChanges:
                 raise NetworkError(self.bridge.not_served(case))
             source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
-            return Outcome(False, f"X did not delete it: {literal(err.message)}")
+            return Outcome(False, f"{self._on(case)} did not delete it: {literal(err.message)}")
         now = self.bridge.clock()
         with self.bridge.session() as s:
             replies.mark_deleted(s, message_id=reply_id, at=now)
             cases.add_event(s, case_id=case.id, kind=EventKind.DELETE, actor=user, at=now, detail=reply.post_id)
-        self._say(case, f"Deleted on X by {mention(user)}.")
+        self._say(case, f"Deleted on {self._on(case)} by {mention(user)}.")
         return Outcome(True)
 
     def repost(self, reply_id: int, user: str) -> Outcome:
@@ -205,9 +209,14 @@ class ReplyChanges:
         return Outcome(received.verdict == "reply")
 
     def keep(self, reply_id: int, user: str) -> Outcome:
+        reply, case = self._load(reply_id)
         with self.bridge.session() as s:
             replies.keep_edit(s, message_id=reply_id, text=None)
-        return Outcome(False, "Kept as it is on X.")
+        return Outcome(False, f"Kept as it is on {self._on(case)}." if case else "Kept as it is.")
+
+    def _on(self, case) -> str:
+        """The name of the case's network, as the agents say it."""
+        return self.bridge.network_of(case).display_name
 
     def _load(self, reply_id: int):
         with self.bridge.session() as s:

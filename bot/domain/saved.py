@@ -30,7 +30,10 @@ class SavedReplies:
             return f"Not saved: {NAME_RULE}."
         if not text:
             return f"Not saved: “{name}” needs a text: /social-replies add {name} Your reply text"
-        problem = self.bridge.replies.text_problem(text)
+        # A saved reply may be sent on any network the bridge serves: it must go out on each.
+        problem = next(
+            (p for n in self.bridge.networks.values() if (p := self.bridge.replies.text_problem(n, text))), None
+        )
         if problem:
             return f"Not saved: {problem}."
         with self.bridge.session() as s:

@@ -24,15 +24,23 @@ READ_ONLY_REASON = (
 )
 
 
+DM_SUFFIX = "-dm"
+
+
 def dm_network(network: str) -> str:
     """The Message.network of direct messages: their event ids are keyed apart from post ids."""
-    return f"{network}-dm"
+    return f"{network}{DM_SUFFIX}"
+
+
+def network_of_message(message_network: str) -> str:
+    """The network a message came by (the inverse of dm_network)."""
+    return message_network.removesuffix(DM_SUFFIX)
 
 
 @dataclass(eq=False)
 class AccountSource:
-    name: str  # the entry's name in ACCOUNTS_FILE, or "default" for the account of the X_* settings
-    network: Network
+    name: str  # the entry's name in ACCOUNTS_FILE, or "default" for the account of the network's own settings
+    network: Network  # the account's own adapter (its credentials); network.name says which network it is on
     channel: str | None
     campaign: str | None = None  # None: the account's handle
     dm_channel: str | None = None  # where its direct messages become private cases; None: not read
@@ -120,6 +128,14 @@ class Sources:
 
     def live_terms(self) -> list[TermSource]:
         return [t for t in self.terms if t.problem is None]
+
+    def networks(self) -> dict[str, Network]:
+        """One adapter per network the accounts are on (the first account's), by network name: for what is the
+        same for every account of a network (its links, its text rules, its name)."""
+        found: dict[str, Network] = {}
+        for a in self.all_accounts:
+            found.setdefault(a.network.name, a.network)
+        return found
 
     def searcher(self, term: TermSource) -> AccountSource | None:
         """The account whose network runs a term's search."""

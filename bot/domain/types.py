@@ -24,7 +24,7 @@ class InboundPost:
     created_at: datetime
     in_reply_to_user_id: str | None = None
     mentioned: frozenset[str] = frozenset()  # the handles it mentions, lowercase
-    repost_of: str | None = None  # the post it only passes on (X: a retweet), with nothing of the author's own
+    repost_of: str | None = None  # the post it only passes on, with nothing of the author's own
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class FetchResult:
     posts: list[InboundPost]
     newest_id: str | None
     requests: int
-    # True when the network returned all it can reach (X: the newest 800): if even the oldest of those is newer
+    # True when the network returned all it can reach: if even the oldest of those is newer
     # than the cursor, mentions in between may exist that can no longer be fetched.
     window_full: bool = False
     oldest_id: str | None = None
@@ -117,7 +117,7 @@ class CardView:
     case_id: int
     status: str
     owner: str | None
-    network: str
+    network: str  # the network's display name
     account_handle: str
     customer: Author
     first_post_id: str

@@ -27,6 +27,26 @@ def test_claim_shows_the_owner_and_offers_unclaim_and_resolve(bot, slack, x, cus
     assert set(buttons(card)) == {"case_unclaim", "case_resolve"}
 
 
+def test_a_card_update_overtaken_by_a_newer_one_does_not_leave_the_card_stale(bot, slack, x, customer):
+    """The redraw after a reply is slow on its way to Slack; meanwhile the owner resolves and that redraw lands
+    first. The late, older one must not be the card everyone is left looking at."""
+    _, card = open_case(bot, slack, x, customer)
+    click(bot, "UANA", card, "case_claim")
+    wait_until(lambda: "Claimed" in card_text(fresh(slack, card)))
+    updates = slack.count("chat.update")
+    late = slack.hold_next("chat.update")
+    bot.slack.say("UANA", "C_INBOX", "Refunded, sorry about that.", thread_ts=card["ts"])
+    wait_until(lambda: x.brand_posts() and slack.count("chat.update") > updates)  # the reply's redraw, held
+
+    click(bot, "UANA", fresh(slack, card), "case_resolve")
+    wait_until(lambda: "Resolved" in card_text(fresh(slack, card)))
+    late.set()
+    bot.settle()
+
+    assert "Resolved" in card_text(fresh(slack, card))
+    assert "case_reopen" in buttons(fresh(slack, card))
+
+
 def test_the_loser_of_a_claim_is_told_privately_who_owns_it(bot, slack, x, customer):
     _, card = open_case(bot, slack, x, customer)
     click(bot, "UANA", card, "case_claim")

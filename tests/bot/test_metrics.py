@@ -44,7 +44,7 @@ class World:
         self.tz = ZoneInfo(tz)
         self.now = datetime(2030, 1, 1, tzinfo=UTC)
         cfg = BridgeConfig(inbox_channel="C_INBOX", timezone=tz, **config)
-        self.bridge = Bridge(engine, StubChat(), StubNetwork(), cfg, clock=lambda: self.now)
+        self.bridge = Bridge(engine, StubChat(), {"x": StubNetwork()}, cfg, clock=lambda: self.now)
         self.ids = itertools.count(1000)
 
     def at(self, text: str) -> datetime:

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from bot import wiring
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.clock import utcnow
 from bot.domain.notices import SlaAlert, SlaStage
 from bot.domain.types import ChatMessage
+from bot.networks.x import settings as x_settings
 from bot.settings import from_env
 from storage.engine import make_engine
 from tests.fakes import RecordingChat
@@ -28,8 +28,8 @@ class Clock:
 def world(slack, x, customer, database_url):
     engine = make_engine(database_url)
     chat, clock = RecordingChat(), Clock()
-    network = wiring.build_network(from_env(bot_env(slack, x, database_url)))
-    bridge = Bridge(engine, chat, network, BridgeConfig(inbox_channel="C_INBOX", sla_minutes=30), clock)
+    network = x_settings.build_network(from_env(bot_env(slack, x, database_url)))
+    bridge = Bridge(engine, chat, {network.name: network}, BridgeConfig(inbox_channel="C_INBOX", sla_minutes=30), clock)
     x.post(customer["id"], "@AcmeSupport my parcel never came")
     bridge.ingest.poll()
     bridge.mirror.run_once()

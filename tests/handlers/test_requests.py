@@ -59,13 +59,13 @@ def test_clicks_and_replies_are_acknowledged_while_x_does_not_answer(bot, slack,
     bot.cycle()
     card = cards(slack)[0]
     x_answers = threading.Event()
-    post_on_x = bot.bridge.network.reply
+    post_on_x = bot.bridge.networks["x"].reply
 
     def x_that_hangs(*args, **kwargs):
         assert x_answers.wait(60)
         return post_on_x(*args, **kwargs)
 
-    monkeypatch.setattr(bot.bridge.network, "reply", x_that_hangs)
+    monkeypatch.setattr(bot.bridge.networks["x"], "reply", x_that_hangs)
 
     claim = click(bot, "UANA", card, "case_claim")
     wait_until(lambda: "Claimed" in json.dumps(slack.message("C_INBOX", card["ts"])["blocks"]))

@@ -7,7 +7,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.chats.slack import manifest
 from bot.chats.slack.chat import PLAIN_ERRORS
-from bot.checks import FAIL, OK, SKIP, Checklist, header
+from bot.checks import FAIL, OK, SKIP, header
 from bot.command_settings import SETTINGS
 from bot.settings import Settings
 
@@ -28,9 +28,10 @@ def _slack_error(err: Exception, settings: Settings) -> tuple[str, str]:
 
 
 class SlackChecks:
-    def __init__(self, checklist: Checklist, *, manifest_path: Path | None = None):
-        self.add = checklist.add
-        self.not_set = checklist.not_set
+    def __init__(self, doctor, *, manifest_path: Path | None = None):
+        """`doctor`: what the lines are added to (its add() and not_set())."""
+        self.add = doctor.add
+        self.not_set = doctor.not_set
         self.manifest_path = manifest_path
 
     def run(self, settings: Settings) -> None:

@@ -3,7 +3,7 @@
 import logging
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import requests
 import tweepy
@@ -28,6 +28,9 @@ TWEEPY_HOST = "https://api.twitter.com"
 PAGE_SIZE = 100
 REACHABLE_MENTIONS = 800  # X returns only the newest 800 mentions; since_id beyond that is silently moved
 SNOWFLAKE_EPOCH_MS = 1288834974657
+SNOWFLAKE_TIME_SHIFT = 22  # a post id's creation time in ms (since SNOWFLAKE_EPOCH_MS) sits above the low 22 bits
+# Recent search reaches back 7 days; an older cursor is dropped rather than refused by X.
+SEARCH_REACH = timedelta(days=6, hours=12)
 TWEET_FIELDS = [
     "created_at",
     "conversation_id",
@@ -61,8 +64,38 @@ class RebasedTransport(HTTPAdapter):
 
 
 def post_time(post_id: str) -> datetime:
-    ms = (int(post_id) >> 22) + SNOWFLAKE_EPOCH_MS
+    ms = (int(post_id) >> SNOWFLAKE_TIME_SHIFT) + SNOWFLAKE_EPOCH_MS
     return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def overlapped_since(since_id: str | None, overlap_seconds: float) -> str | None:
+    """A since_id `overlap_seconds` older than since_id: X indexes late, so polls overlap and dedupe on post id."""
+    if since_id is None:
+        return None
+    back = int(overlap_seconds * 1000) << SNOWFLAKE_TIME_SHIFT
+    return str(max(int(since_id) - back, 1))
+
+
+def text_problem(text: str) -> str | None:
+    """Why X would refuse a text as a post, in words for the agent (the count is X's weighted length)."""
+    length = weighted_length(text)
+    if length > MAX_WEIGHTED_LENGTH:
+        return (
+            f"it is {length} characters as X counts them, over the limit of {MAX_WEIGHTED_LENGTH} by "
+            f"{length - MAX_WEIGHTED_LENGTH}: shorten it"
+        )
+    if invalid_characters(text):
+        return "it contains characters X does not accept (such as U+FFFE or text-direction overrides)"
+    return None
+
+
+def dm_text_problem(text: str) -> str | None:
+    if len(text) > DM_MAX_LENGTH:
+        return (
+            f"it is {len(text):,} characters, over the {DM_MAX_LENGTH:,} a direct message allows by "
+            f"{len(text) - DM_MAX_LENGTH:,}: shorten it"
+        )
+    return None
 
 
 def _first_message(err: tweepy.HTTPException) -> str:
@@ -208,10 +241,28 @@ FORBIDDEN_REASONS = (
 )
 
 
+class XDirectMessages:
+    """X's direct messages of the account an XNetwork signs in as (the DirectMessages capability)."""
+
+    def __init__(self, network: "XNetwork"):
+        self.network = network
+
+    def pages(self, account: BrandAccount):
+        return self.network.dm_pages(account)
+
+    def send(self, account: BrandAccount, to_user_id: str, text: str) -> PostedReply:
+        return self.network.send_dm(account, to_user_id, text)
+
+    def sent(self, account: BrandAccount, to_user_id: str, since_id: str | None) -> list[OwnPost]:
+        return self.network.sent_dms(account, to_user_id, since_id)
+
+    def check_text(self, text: str) -> str | None:
+        return dm_text_problem(text)
+
+
 class XNetwork:
     name = "x"
-    max_length = MAX_WEIGHTED_LENGTH
-    dm_max_length = DM_MAX_LENGTH
+    display_name = "X"
     reachable_mentions = REACHABLE_MENTIONS
 
     def __init__(
@@ -238,6 +289,7 @@ class XNetwork:
         transport = RebasedTransport(api_url, timeout=(min(5.0, timeout), timeout))
         self.client.session.mount("https://", transport)
         self.requests_made = 0
+        self.direct_messages = XDirectMessages(self)
 
     def _call(self, fn, *args, **kwargs):
         self.requests_made += 1
@@ -509,11 +561,17 @@ class XNetwork:
     def profile_url(self, handle: str) -> str:
         return f"https://x.com/{handle}"
 
-    def weighted_length(self, text: str) -> int:
-        return weighted_length(text)
+    def check_text(self, text: str) -> str | None:
+        return text_problem(text)
 
-    def invalid_characters(self, text: str) -> bool:
-        return invalid_characters(text)
+    def order_key(self, post_id: str) -> int:
+        return int(post_id)
 
     def post_time(self, post_id: str) -> datetime:
         return post_time(post_id)
+
+    def overlapped_since(self, since_id: str | None, seconds: float) -> str | None:
+        return overlapped_since(since_id, seconds)
+
+    def search_reaches(self, since_id: str, now: datetime) -> bool:
+        return now - post_time(since_id) <= SEARCH_REACH

@@ -170,6 +170,7 @@ class FakeSlack:
         self._views: list[dict] = []
         self._calls: list[tuple[str, dict]] = []
         self._stalls: dict[str, threading.Event] = {}
+        self._holds: dict[str, threading.Event] = {}
 
         self.rate_limited = 0
         self.post_times: dict[str, list[float]] = defaultdict(list)
@@ -382,6 +383,14 @@ class FakeSlack:
             self._stalls[method] = gate
         return gate
 
+    def hold_next(self, method: str) -> threading.Event:
+        """The next call to `method` alone hangs, unanswered and not yet applied, until the returned event is set
+        (a request slow on the way to Slack, overtaken by a later one)."""
+        gate = threading.Event()
+        with self._lock:
+            self._holds[method] = gate
+        return gate
+
     def count(self, method: str) -> int:
         with self._lock:
             return sum(1 for name, _ in self._calls if name == method)
@@ -549,7 +558,7 @@ class FakeSlack:
             retry_after = self._faults.retry_after if fault else 0
             if fault == "429":
                 self.rate_limited += 1
-            stalled = self._stalls.get(method)
+            stalled = self._stalls.get(method) or self._holds.pop(method, None)
         if stalled is not None:
             stalled.wait()
         if self.latency:

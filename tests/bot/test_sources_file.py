@@ -1,0 +1,53 @@
+"""ACCOUNTS_FILE says each account's network: x by default, named with `network:`; a network the bridge does not
+know leaves that account out, by name, and the others are served."""
+
+import textwrap
+
+from bot.sources_file import load
+
+ENV = {"A_TOKEN": "a", "A_SECRET": "as", "B_TOKEN": "b", "B_SECRET": "bs", "X_API_KEY": "k", "X_API_SECRET": "s"}
+
+
+def write(tmp_path, text: str) -> str:
+    path = tmp_path / "accounts.yml"
+    path.write_text(textwrap.dedent(text))
+    return str(path)
+
+
+def test_each_account_says_its_network_and_x_is_the_default(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        accounts:
+          - name: plain
+            channel: C_A
+            credentials: {access_token: A_TOKEN, access_token_secret: A_SECRET}
+          - name: named
+            network: X
+            channel: C_B
+            credentials: {access_token: B_TOKEN, access_token_secret: B_SECRET}
+        """,
+    )
+    listed = load(path, ENV)
+    assert [(a.name, a.network) for a in listed.accounts] == [("plain", "x"), ("named", "x")]
+    assert listed.problems == ()
+
+
+def test_an_unknown_network_leaves_its_account_out_by_name(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        accounts:
+          - name: good
+            channel: C_A
+            credentials: {access_token: A_TOKEN, access_token_secret: A_SECRET}
+          - name: elsewhere
+            network: myspace
+            channel: C_B
+            credentials: {access_token: B_TOKEN, access_token_secret: B_SECRET}
+        """,
+    )
+    listed = load(path, ENV)
+    assert [a.name for a in listed.accounts] == ["good"]
+    (problem,) = listed.problems
+    assert 'account "elsewhere"' in problem and "'myspace' is not one the bridge knows (known: x)" in problem
