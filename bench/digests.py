@@ -67,7 +67,7 @@ CASE_COLUMNS = [
     "opened_at",
     "resolved_at",
     "channel",
-    "thread_ts",
+    "thread_id",
     "card_rev",
     "card_synced_rev",
 ]
@@ -85,9 +85,9 @@ MESSAGE_COLUMNS = [
     "text",
     "posted_at",
     "stored_at",
-    "mirror_ts",
-    "slack_channel",
-    "slack_ts",
+    "mirror_id",
+    "chat_channel",
+    "chat_message_id",
     "agent",
     "state",
     "attempts",
@@ -152,9 +152,9 @@ class Seeder:
             "text": self._text() if direction == "in" else "Sorry about that, we are on it: please DM us.",
             "posted_at": _dt(at),
             "stored_at": _dt(at + 20),
-            "mirror_ts": f"{int(at)}.{n % 10**6:06d}" if direction == "in" else None,
-            "slack_channel": "C_INBOX" if direction == "out" else None,
-            "slack_ts": f"{int(at)}.{n % 10**6:06d}" if direction == "out" else None,
+            "mirror_id": f"{int(at)}.{n % 10**6:06d}" if direction == "in" else None,
+            "chat_channel": "C_INBOX" if direction == "out" else None,
+            "chat_message_id": f"{int(at)}.{n % 10**6:06d}" if direction == "out" else None,
             "agent": agent,
             "state": "sent" if direction == "out" else None,
             "attempts": 1 if direction == "out" else 0,
@@ -234,7 +234,7 @@ class Seeder:
                 "opened_at": _dt(opened),
                 "resolved_at": _dt(resolved_at) if status == "resolved" else None,
                 "channel": "C_INBOX",
-                "thread_ts": f"{int(opened)}.{case_id % 10**6:06d}",
+                "thread_id": f"{int(opened)}.{case_id % 10**6:06d}",
                 "card_rev": 1,
                 "card_synced_rev": 1,
             }
@@ -283,8 +283,8 @@ def seed(url: str, *, cases: int, messages: int, days: int) -> dict:
 
 
 class NullChat:
-    def thread_link(self, channel, thread_ts):
-        return f"https://example.slack.com/archives/{channel}/p{thread_ts.replace('.', '')}"
+    def thread_link(self, channel, thread_id):
+        return f"https://example.slack.com/archives/{channel}/p{thread_id.replace('.', '')}"
 
 
 class NullNetwork:

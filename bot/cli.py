@@ -184,18 +184,20 @@ def main(argv: list[str] | None = None) -> int:
 
 def _bridge(settings: Settings, *, check_channels: bool):
     from bot import preflight, wiring
+    from bot.chats.slack import preflight as slack_preflight
 
     bridge = wiring.build_bridge(settings)
     if settings.has_slack():
         channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
-        preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
+        slack_preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
     if settings.has_teams():
         from bot.chats.teams import checks
 
         channels = [("TEAMS_INBOX_CHANNEL", settings.teams_inbox_channel)] if check_channels else []
         checks.at_start(wiring.teams_wing(bridge), channels=[c for c in channels if c[1]])
-    if check_channels:
-        preflight.check_source_channels(bridge, settings)
+    if check_channels and settings.has_slack() and not settings.has_teams():
+        # Slack's check of ACCOUNTS_FILE's channels; with Teams beside it, a Teams channel is not one Slack knows.
+        slack_preflight.check_source_channels(bridge, settings)
     if bridge.config.network_unavailable is None:
         preflight.check_x(bridge, settings)
     return bridge
@@ -283,14 +285,15 @@ def cmd_run(settings: Settings) -> int:
 def cmd_digest(settings: Settings, args) -> int:
     from datetime import timedelta
 
-    from bot import preflight, wiring
+    from bot import wiring
+    from bot.chats.slack import preflight as slack_preflight
     from bot.domain.digests import DAILY, WEEKLY
     from bot.domain.errors import ChatError
 
     bridge = wiring.build_bridge(settings)
     if settings.has_slack():
         name = "SLACK_DIGEST_CHANNEL" if settings.slack_digest_channel else "SLACK_INBOX_CHANNEL"
-        preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
+        slack_preflight.check_slack(bridge.chat.client, settings, channels=[(name, settings.digest_channel)])
     if settings.has_teams():
         from bot.chats.teams import checks
 

@@ -30,8 +30,8 @@ def get_case(session: Session, *, case_id: int) -> Case | None:
     return session.get(Case, case_id)
 
 
-def case_by_thread(session: Session, *, channel: str, thread_ts: str) -> Case | None:
-    return session.exec(select(Case).where(Case.channel == channel, Case.thread_ts == thread_ts)).first()
+def case_by_thread(session: Session, *, channel: str, thread_id: str) -> Case | None:
+    return session.exec(select(Case).where(Case.channel == channel, Case.thread_id == thread_id)).first()
 
 
 def add_case(session: Session, **fields) -> Case:
@@ -136,11 +136,11 @@ def touch_card(session: Session, *, case_id: int) -> None:
 
 
 def unmirrored_messages(session: Session, *, limit: int) -> list[tuple[Message, Case]]:
-    """Inbound messages not yet in Slack, oldest first, each with its case."""
+    """Inbound messages not yet in the chat, oldest first, each with its case."""
     rows = session.exec(
         select(Message, Case)
         .join(Case, Case.id == Message.case_id)
-        .where(Message.direction == "in", Message.mirror_ts.is_(None))
+        .where(Message.direction == "in", Message.mirror_id.is_(None))
         .order_by(Message.id)
         .limit(limit)
     )
@@ -154,7 +154,7 @@ def claim_mirror(
 
     `seen` is the attempt the caller read (None: none); another's attempt is taken over only once it started
     before `stale_before` (None: the caller's own attempt, taken over at once)."""
-    conditions = [Message.id == message_id, Message.mirror_ts.is_(None)]
+    conditions = [Message.id == message_id, Message.mirror_id.is_(None)]
     if seen is None:
         conditions.append(Message.mirror_started_at.is_(None))
     else:
@@ -165,13 +165,13 @@ def claim_mirror(
     return result.rowcount == 1
 
 
-def set_mirrored(session: Session, *, message_id: int, ts: str) -> None:
-    session.exec(update(Message).where(Message.id == message_id).values(mirror_ts=ts))
+def set_mirrored(session: Session, *, message_id: int, mirror_id: str) -> None:
+    session.exec(update(Message).where(Message.id == message_id).values(mirror_id=mirror_id))
 
 
-def set_case_thread(session: Session, *, case_id: int, channel: str, thread_ts: str, synced_rev: int) -> None:
+def set_case_thread(session: Session, *, case_id: int, channel: str, thread_id: str, synced_rev: int) -> None:
     session.exec(
-        update(Case).where(Case.id == case_id).values(channel=channel, thread_ts=thread_ts, card_synced_rev=synced_rev)
+        update(Case).where(Case.id == case_id).values(channel=channel, thread_id=thread_id, card_synced_rev=synced_rev)
     )
 
 
@@ -179,7 +179,7 @@ def cases_with_stale_cards(session: Session, *, limit: int) -> list[Case]:
     return list(
         session.exec(
             select(Case)
-            .where(Case.thread_ts.is_not(None), Case.card_synced_rev < Case.card_rev)
+            .where(Case.thread_id.is_not(None), Case.card_synced_rev < Case.card_rev)
             .order_by(Case.id)
             .limit(limit)
         )
@@ -232,7 +232,7 @@ def unanswered_cases(session: Session) -> list[Case]:
         session.exec(
             select(Case).where(
                 Case.status.in_(("open", "claimed")),
-                Case.thread_ts.is_not(None),
+                Case.thread_id.is_not(None),
                 Case.id.not_in(answered),
                 Case.kind != "term",
             )
@@ -258,7 +258,7 @@ def threads_to_read_back(
             select(Case)
             .where(
                 Case.status.in_(("open", "claimed")),
-                Case.thread_ts.is_not(None),
+                Case.thread_id.is_not(None),
                 Case.opened_at < opened_before,
                 or_(Case.opened_at >= active_since, message_since, event_since),
             )

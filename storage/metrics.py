@@ -237,7 +237,7 @@ def breached_cases(
 ) -> list[dict]:
     """The first `limit` breached cases opened in [start, end), oldest first, with their thread."""
     k = _classified(
-        session, [start, end], now, target_seconds, agent, campaign, Case.customer_handle, Case.channel, Case.thread_ts
+        session, [start, end], now, target_seconds, agent, campaign, Case.customer_handle, Case.channel, Case.thread_id
     )
     rows = session.exec(
         select(
@@ -248,13 +248,13 @@ def breached_cases(
             k.c.first_reply_at,
             func.coalesce(k.c.frt, k.c.waited),
             k.c.channel,
-            k.c.thread_ts,
+            k.c.thread_id,
         )
         .where(k.c.outcome.in_(("late", "unanswered")))
         .order_by(k.c.opened_at, k.c.case_id)
         .limit(limit)
     )
-    names = ("case_id", "customer_handle", "campaign", "opened_at", "first_reply_at", "waited", "channel", "thread_ts")
+    names = ("case_id", "customer_handle", "campaign", "opened_at", "first_reply_at", "waited", "channel", "thread_id")
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
@@ -285,9 +285,9 @@ def case_threads(session: Session, *, case_ids: list[int]) -> dict[int, dict]:
     if not case_ids:
         return {}
     rows = session.exec(
-        select(Case.id, Case.customer_handle, Case.campaign, Case.channel, Case.thread_ts).where(Case.id.in_(case_ids))
+        select(Case.id, Case.customer_handle, Case.campaign, Case.channel, Case.thread_id).where(Case.id.in_(case_ids))
     )
-    return {r[0]: {"customer_handle": r[1], "campaign": r[2], "channel": r[3], "thread_ts": r[4]} for r in rows}
+    return {r[0]: {"customer_handle": r[1], "campaign": r[2], "channel": r[3], "thread_id": r[4]} for r in rows}
 
 
 def reopened_count(

@@ -25,12 +25,14 @@ class Case(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("network", "account_id", "conversation_id", "customer_id"),
-        UniqueConstraint("channel", "thread_ts"),
+        UniqueConstraint("channel", "thread_id"),
         Index("ix_case_status_opened", "status", "opened_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     network: str = "x"
+    # the chat its thread lives in (its conversation `channel`, its parent message `thread_id`)
+    chat: str = Field(default="slack", sa_column_kwargs={"server_default": "slack"})
     account_id: str
     conversation_id: str
     customer_id: str
@@ -44,7 +46,7 @@ class Case(SQLModel, table=True):
     opened_at: datetime = Field(index=True)
     resolved_at: datetime | None = None
     channel: str | None = None
-    thread_ts: str | None = None
+    thread_id: str | None = None
     # The card is re-rendered whenever card_rev moves past card_synced_rev.
     card_rev: int = 1
     card_synced_rev: int = 0
@@ -57,9 +59,10 @@ class Message(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("network", "post_id"),
-        UniqueConstraint("slack_channel", "slack_ts"),
+        UniqueConstraint("chat_channel", "chat_message_id"),
+        UniqueConstraint("dedupe_key", name="uq_message_dedupe_key"),
         Index("ix_message_case_direction", "case_id", "direction"),
-        Index("ix_message_unmirrored", "direction", "mirror_ts"),
+        Index("ix_message_unmirrored", "direction", "mirror_id"),
         Index("ix_message_state", "state"),
         # metrics: a case's first public reply and its message count; customer posts in a period
         Index("ix_message_case_reply", "case_id", "direction", "state", "posted_at"),
@@ -79,12 +82,14 @@ class Message(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     posted_at: datetime
     stored_at: datetime
-    # inbound: the Slack message that mirrors it; mirror_started_at is set before Slack is called
-    mirror_ts: str | None = None
+    # inbound: the chat message that mirrors it; mirror_started_at is set before the chat is called
+    mirror_id: str | None = None
     mirror_started_at: datetime | None = None
-    # outbound: the agent's Slack message is the idempotency key of the reply
-    slack_channel: str | None = None
-    slack_ts: str | None = None
+    # outbound: the agent's chat message it came from (none for a saved reply or a repost), and the reply's
+    # idempotency key: the same typed message, click or repost never makes a second reply
+    chat_channel: str | None = None
+    chat_message_id: str | None = None
+    dedupe_key: str | None = None
     agent: str | None = None
     in_reply_to: str | None = None
     # queued -> sending -> sent | failed; queued -> cancelled; held (found late: its owner decides) -> queued|cancelled
@@ -94,9 +99,9 @@ class Message(SQLModel, table=True):
     attempts: int = 0
     error: str | None = None
     # the thread message that shows the reply's fate ("sending in N s" with Undo, then the link)
-    notice_ts: str | None = None
+    notice_id: str | None = None
     deleted_at: datetime | None = None  # a sent reply later deleted on the network: it still was the answer
-    # an edit made in Slack after the reply went out, kept until the owner chooses delete-and-repost
+    # an edit made in the chat after the reply went out, kept until the owner chooses delete-and-repost
     edited_text: str | None = Field(default=None, sa_column=Column(Text))
 
 
@@ -127,7 +132,7 @@ class Event(SQLModel, table=True):
 
 
 class SeenDelivery(SQLModel, table=True):
-    """Keys of Slack deliveries already handled (event ids, (channel, ts) pairs): retries change nothing."""
+    """Keys of chat deliveries already handled (event ids, (channel, ts) pairs): retries change nothing."""
 
     key: str = Field(primary_key=True)
     seen_at: datetime = Field(index=True)

@@ -12,8 +12,10 @@ def get_reply(session: Session, *, message_id: int) -> Message | None:
     return session.get(Message, message_id)
 
 
-def reply_for_slack_message(session: Session, *, channel: str, ts: str) -> Message | None:
-    return session.exec(select(Message).where(Message.slack_channel == channel, Message.slack_ts == ts)).first()
+def reply_for_chat_message(session: Session, *, channel: str, message_id: str) -> Message | None:
+    return session.exec(
+        select(Message).where(Message.chat_channel == channel, Message.chat_message_id == message_id)
+    ).first()
 
 
 def start_sending(session: Session, *, message_id: int, now: datetime) -> bool:
@@ -89,8 +91,8 @@ def claim_unsettled(session: Session, *, message_id: int, started_before: dateti
     return result.rowcount == 1
 
 
-def set_notice(session: Session, *, message_id: int, ts: str) -> None:
-    session.exec(update(Message).where(Message.id == message_id).values(notice_ts=ts))
+def set_notice(session: Session, *, message_id: int, notice_id: str) -> None:
+    session.exec(update(Message).where(Message.id == message_id).values(notice_id=notice_id))
 
 
 def cancel(session: Session, *, message_id: int, reason: str) -> bool:
@@ -132,8 +134,8 @@ def mark_deleted(session: Session, *, message_id: int, at: datetime) -> bool:
     return result.rowcount == 1
 
 
-def count_for_slack_message(session: Session, *, channel: str, ts: str) -> int:
-    """Replies keyed by a Slack message, its reposts included (keys `ts`, `ts:edit1`, ...)."""
+def count_with_key(session: Session, *, key: str) -> int:
+    """Replies under one idempotency key, its reposts included (keys `key`, `key:edit1`, ...)."""
     return session.exec(
-        select(func.count()).where(Message.slack_channel == channel, Message.slack_ts.startswith(ts))
+        select(func.count()).where(or_(Message.dedupe_key == key, Message.dedupe_key.startswith(f"{key}:edit")))
     ).one()

@@ -208,7 +208,7 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
                 bot.ensure_running()
                 with Session(engine) as s:
                     unmirrored = len(
-                        s.exec(select(Message.id).where(Message.direction == "in", Message.mirror_ts.is_(None))).all()
+                        s.exec(select(Message.id).where(Message.direction == "in", Message.mirror_id.is_(None))).all()
                     )
                     stored = len(s.exec(select(Message.id).where(Message.direction == "in")).all())
                     cases = s.exec(select(Case)).all()

@@ -139,19 +139,19 @@ def test_two_webs_and_three_workers_on_one_postgres(database_url, tmp_path):
 
         def claim(driver, agent, case):
             deliver(
-                lambda: driver.click(agent, "C_INBOX", case.thread_ts, "case_claim", str(case.id)),
+                lambda: driver.click(agent, "C_INBOX", case.thread_id, "case_claim", str(case.id)),
                 time.monotonic() + 30,
             )
 
         def reply(driver, case, text):
-            deliver(lambda: driver.say(case.owner, "C_INBOX", text, thread_ts=case.thread_ts), time.monotonic() + 30)
+            deliver(lambda: driver.say(case.owner, "C_INBOX", text, thread_ts=case.thread_id), time.monotonic() + 30)
 
         def agents():
             clicked: set[int] = set()
             n = 0
             while not stop.is_set():
                 with Session(engine) as s:
-                    cases = s.exec(select(Case).where(Case.thread_ts.is_not(None))).all()
+                    cases = s.exec(select(Case).where(Case.thread_id.is_not(None))).all()
                 for case in cases:
                     if stop.is_set():
                         return
@@ -221,7 +221,7 @@ def test_two_webs_and_three_workers_on_one_postgres(database_url, tmp_path):
                     out = s.exec(select(Message).where(Message.direction == "out")).all()
                 done = (
                     len(inbound) == MENTIONS
-                    and all(m.mirror_ts for m in inbound)
+                    and all(m.mirror_id for m in inbound)
                     and all(c.status == "claimed" for c in cases)
                     and len(expected_replies) == len(cases)
                     and len(out) == len(cases)

@@ -11,6 +11,9 @@ def is_teams(channel: str | None) -> bool:
 
 
 class ChatRouter:
+    # How notices name the chat: the domain says one name for all its cases (a case's own chat is not passed).
+    name = "Slack or Teams"
+
     def __init__(self, slack, teams, *, teams_digest_channel: str | None = None):
         self.slack, self.teams, self.teams_digest_channel = slack, teams, teams_digest_channel
         self.client = slack.client  # Slack's WebClient: what Bolt and the start-up checks use
@@ -24,35 +27,38 @@ class ChatRouter:
     def update_card(self, channel, ts, card):
         return self._for(channel).update_card(channel, ts, card)
 
-    def post_in_thread(self, channel, thread_ts, post):
-        return self._for(channel).post_in_thread(channel, thread_ts, post)
+    def post_in_thread(self, channel, thread_id, post):
+        return self._for(channel).post_in_thread(channel, thread_id, post)
 
-    def find_mirror(self, channel, thread_ts, message_id, since):
-        return self._for(channel).find_mirror(channel, thread_ts, message_id, since)
+    def find_mirror(self, channel, thread_id, message_id, since):
+        return self._for(channel).find_mirror(channel, thread_id, message_id, since)
 
-    def say_in_thread(self, channel, thread_ts, text):
-        return self._for(channel).say_in_thread(channel, thread_ts, text)
+    def say_in_thread(self, channel, thread_id, text):
+        return self._for(channel).say_in_thread(channel, thread_id, text)
 
-    def thread_messages(self, channel, thread_ts, *, oldest, latest):
-        return self._for(channel).thread_messages(channel, thread_ts, oldest=oldest, latest=latest)
+    def thread_messages(self, channel, thread_id, *, oldest, latest):
+        return self._for(channel).thread_messages(channel, thread_id, oldest=oldest, latest=latest)
 
-    def tell(self, channel, user, text, thread_ts=None):
-        return self._for(channel).tell(channel, user, text, thread_ts)
+    def tell(self, channel, user, text, thread_id=None):
+        return self._for(channel).tell(channel, user, text, thread_id)
 
     def say_in_channel(self, channel, text):
         return self._for(channel).say_in_channel(channel, text)
 
+    def alert(self, channel, thread_id, alert):
+        return self._for(channel).alert(channel, thread_id, alert)
+
     def group_members(self, group):
         return self.slack.group_members(group)
 
-    def post_pending(self, channel, thread_ts, reply_id, text):
-        return self._for(channel).post_pending(channel, thread_ts, reply_id, text)
+    def post_pending(self, channel, thread_id, reply_id, text):
+        return self._for(channel).post_pending(channel, thread_id, reply_id, text)
 
     def update_notice(self, channel, ts, text, undo_reply_id=None):
         return self._for(channel).update_notice(channel, ts, text, undo_reply_id)
 
-    def ask(self, channel, user, text, choices, thread_ts=None):
-        return self._for(channel).ask(channel, user, text, choices, thread_ts)
+    def ask(self, channel, user, text, choices, thread_id=None):
+        return self._for(channel).ask(channel, user, text, choices, thread_id)
 
     def post_digest(self, channel, digest):
         ts = self._for(channel).post_digest(channel, digest)
@@ -65,8 +71,8 @@ class ChatRouter:
         if self.teams_digest_channel and not is_teams(channel):
             self.teams.upload_file(self.teams_digest_channel, content, filename, title, initial_comment)
 
-    def thread_link(self, channel, thread_ts):
-        return self._for(channel).thread_link(channel, thread_ts)
+    def thread_link(self, channel, thread_id):
+        return self._for(channel).thread_link(channel, thread_id)
 
     def find_user(self, name, candidates):
         return self.slack.find_user(name, candidates) or self.teams.find_user(name, candidates)

@@ -6,26 +6,12 @@ from zoneinfo import ZoneInfo
 
 from bot.domain.business_hours import parse_business_hours
 from bot.domain.errors import ChatError
-from bot.domain.markup import literal, mention
+from bot.domain.notices import SlaAlert, SlaStage
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
 
 log = logging.getLogger(__name__)
-
-
-def mention_markup(who: str | None) -> str:
-    """ALERT_MENTION as Slack markup: @here, @channel, a user group id (S…), a user id (U… / W…)."""
-    if not who:
-        return ""
-    who = who.strip()
-    if who.lower() in ("@here", "here", "@channel", "channel", "@everyone"):
-        return f"<!{who.lstrip('@').lower()}>"
-    if who.startswith("S"):
-        return f"<!subteam^{who}>"
-    if who[:1] in ("U", "W"):
-        return f"<@{who}>"
-    return who
 
 
 class Alerts:
@@ -51,43 +37,27 @@ class Alerts:
         for case in waiting:
             elapsed = self.elapsed(case.opened_at, now)
             if elapsed >= target:
-                said += self._once(case, "breach", elapsed, target, now)
+                said += self._once(case, SlaStage.BREACHED, elapsed, target, now)
             elif elapsed >= target * config.alert_warning_ratio:
-                said += self._once(case, "warning", elapsed, target, now)
+                said += self._once(case, SlaStage.WARNING, elapsed, target, now)
         return said
 
-    def _once(self, case, kind: str, elapsed: timedelta, target: timedelta, now: datetime) -> bool:
-        key = f"sla:{case.id}:{kind}:{case.opened_at.isoformat()}"
+    def _once(self, case, stage: SlaStage, elapsed: timedelta, target: timedelta, now: datetime) -> bool:
+        key = f"sla:{case.id}:{stage}:{case.opened_at.isoformat()}"
         with self.bridge.session() as s:
             if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": now}]):
                 return False
-        minutes, goal = int(elapsed.total_seconds() // 60), int(target.total_seconds() // 60)
-        owner = f" Owner: {mention(case.owner)}." if case.owner else " Nobody has claimed it."
-        chat = self.bridge.chat
+        alert = SlaAlert(
+            case_id=case.id,
+            stage=stage,
+            minutes=int(elapsed.total_seconds() // 60),
+            target_minutes=int(target.total_seconds() // 60),
+            owner=case.owner,
+            customer_handle=case.customer_handle,
+            call=self.bridge.config.alert_mention,
+        )
         try:
-            if kind == "warning":
-                chat.say_in_thread(
-                    case.channel,
-                    case.thread_ts,
-                    f":hourglass_flowing_sand: No public reply yet after {minutes} min: the first-response "
-                    f"target is {goal} min.{owner}",
-                )
-                return True
-            chat.say_in_thread(
-                case.channel,
-                case.thread_ts,
-                f":rotating_light: First-response target breached: no public reply after {minutes} min "
-                f"(target {goal} min).{owner}",
-            )
-            link = chat.thread_link(case.channel, case.thread_ts)
-            where = f"<{link}|the case>" if link else "a case"
-            call = mention_markup(self.bridge.config.alert_mention)
-            customer = literal(case.customer_handle)
-            chat.say_in_channel(
-                case.channel,
-                f"{call + ' ' if call else ''}:rotating_light: @{customer} has waited {minutes} min for a "
-                f"public reply, past the {goal}-minute target — {where}.{owner}",
-            )
+            self.bridge.chat.alert(case.channel, case.thread_id, alert)
         except ChatError as err:
-            log.warning("case %s: SLA %s alert not said: %s", case.id, kind, err)
+            log.warning("case %s: SLA %s alert not said: %s", case.id, stage, err)
         return True

@@ -20,9 +20,9 @@ from storage.engine import session_scope
 log = logging.getLogger(__name__)
 
 DELIVERY_MEMORY = timedelta(hours=48)
-# On the request path the database gets this long before the chat is told the request failed (Slack waits 3 s).
+# On the request path the database gets this long before the chat is told the request failed (the chat waits about 3 s).
 REQUEST_WAIT_SECONDS = 2.0
-# Once a request waited that long in vain, the next ones wait only this long, until one gets through: Slack's 3 s
+# Once a request waited that long in vain, the next ones wait only this long, until one gets through: the chat's 3 s
 # run from when a request arrived, and those queued behind the ones waiting already spent some of them.
 BUSY_WAIT_SECONDS = 0.25
 
@@ -102,7 +102,7 @@ class Bridge:
             ),
             announce_gap=self.mirror.announce_gap,
         )
-        self.cases = Casework(self)
+        self.casework = Casework(self)
         self.replies = Replies(self)
         self.alerts = Alerts(self)
         self.saved = SavedReplies(self)
@@ -203,7 +203,7 @@ class Bridge:
         return sorted(n for n in names if n)
 
     def forget_old_deliveries(self) -> int:
-        """Slack retries for minutes and refuses a signed request older than 5 minutes; delivery keys and done clicks
+        """The chat retries for minutes and refuses a signed request older than 5 minutes; delivery keys and done clicks
         are kept two days, then dropped."""
         before = self.clock() - DELIVERY_MEMORY
         with self.session() as s:

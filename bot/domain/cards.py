@@ -1,6 +1,7 @@
 """What a case card and a thread post show, read from the stored case."""
 
 from bot.domain.sources import DM, READ_ONLY_REASON, TERM, dm_network
+from bot.domain.states import CaseStatus
 from bot.domain.types import Author, CardView, ThreadPost
 from storage import cases, saved_replies
 from storage.models import Case, Message
@@ -16,8 +17,10 @@ def author_of(message: Message) -> Author:
     )
 
 
-def card_view(session, network, case: Case, account_handle: str, team: list[str] | None = None) -> CardView:
-    """`team`: the team's agents, when it is set (see Agents.team)."""
+def card_view(
+    session, network, case: Case, account_handle: str, team: list[str] | None = None, *, chat_name: str
+) -> CardView:
+    """`team`: the team's agents, when it is set (see Agents.team); `chat_name`: the chat the card is shown in."""
     first = cases.first_inbound(session, case_id=case.id)
     inbound, replies = cases.message_counts(session, case_id=case.id)
     last = cases.last_event(session, case_id=case.id)
@@ -39,17 +42,19 @@ def card_view(session, network, case: Case, account_handle: str, team: list[str]
         last_actor=last.actor if last else None,
         last_action=last.kind if last else None,
         first_message_id=first.id,
-        saved_replies=tuple(saved_replies.all_names(session)) if case.status == "claimed" and case.kind != TERM else (),
+        saved_replies=tuple(saved_replies.all_names(session))
+        if case.status == CaseStatus.CLAIMED and case.kind != TERM
+        else (),
         kind=case.kind,
-        read_only=read_only_reason(network) if case.kind == TERM else None,
+        read_only=read_only_reason(network, chat_name) if case.kind == TERM else None,
         reassign_to=tuple(u for u in team if u != case.owner)
-        if team is not None and case.status == "claimed"
+        if team is not None and case.status == CaseStatus.CLAIMED
         else None,
     )
 
 
-def read_only_reason(network) -> str:
-    return READ_ONLY_REASON.format(network=network.display_name)
+def read_only_reason(network, chat_name: str) -> str:
+    return READ_ONLY_REASON.format(network=network.display_name, chat=chat_name)
 
 
 def thread_post(network, message: Message, reopened_for: str | None = None) -> ThreadPost:

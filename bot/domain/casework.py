@@ -1,13 +1,14 @@
 """Claim, unclaim, resolve, reopen: each decided by one conditional update, recorded as an event.
 
 A click's key (the chat's id of that click, recorded before the chat heard back: bot/domain/clicks.py) is marked done
-in the same transaction as what it decided, so the same click run again (Slack's redelivery, a replay, a worker
+in the same transaction as what it decided, so the same click run again (the chat's redelivery, a replay, a worker
 finishing an interrupted one) changes nothing and says nothing."""
 
 import logging
 
 from bot.domain.errors import ChatError, NotInChannel
 from bot.domain.markup import literal, mention
+from bot.domain.states import CaseStatus, EventKind
 from bot.domain.types import Outcome
 from storage import cases, clicks
 
@@ -18,7 +19,12 @@ UNKNOWN_CASE = "That case is not known to the bridge (it may have been removed).
 
 def reopened_by_customer(event) -> bool:
     """The case's latest change was a customer's post reopening it, back to the owner it had."""
-    return event is not None and event.kind == "reopen" and event.actor.startswith("customer:") and bool(event.detail)
+    return (
+        event is not None
+        and event.kind == EventKind.REOPEN
+        and event.actor.startswith("customer:")
+        and bool(event.detail)
+    )
 
 
 class Casework:
@@ -29,17 +35,28 @@ class Casework:
     # (a replay, a process that took over an interrupted one) changes the case once.
 
     def claim(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
-        return self._act(case_id, user, "claim", "open", "claimed", new_owner=user, once=once)
+        return self._act(case_id, user, EventKind.CLAIM, CaseStatus.OPEN, CaseStatus.CLAIMED, new_owner=user, once=once)
 
     def unclaim(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
-        return self._act(case_id, user, "unclaim", "claimed", "open", owner_is=user, once=once)
+        return self._act(
+            case_id, user, EventKind.UNCLAIM, CaseStatus.CLAIMED, CaseStatus.OPEN, owner_is=user, once=once
+        )
 
     def resolve(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
         # An unclaimed case (spam, a thank-you) may be closed by any agent.
-        return self._act(case_id, user, "resolve", "claimed", "resolved", owner_is=user, or_from="open", once=once)
+        return self._act(
+            case_id,
+            user,
+            EventKind.RESOLVE,
+            CaseStatus.CLAIMED,
+            CaseStatus.RESOLVED,
+            owner_is=user,
+            or_from=CaseStatus.OPEN,
+            once=once,
+        )
 
     def reopen(self, case_id: int, user: str, *, once: str | None = None) -> Outcome:
-        return self._act(case_id, user, "reopen", "resolved", "open", once=once)
+        return self._act(case_id, user, EventKind.REOPEN, CaseStatus.RESOLVED, CaseStatus.OPEN, once=once)
 
     def reassign(self, case_id: int, user: str, to: str, *, once: str | None = None) -> Outcome:
         """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE). A case the customer
@@ -52,12 +69,20 @@ class Casework:
         takeover = case is not None and case.owner != user and reopened_by_customer(last)
         if to == user and not takeover:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
-        if case is not None and case.status == "claimed" and case.owner == to and not takeover:
-            # Slack's picker of people cannot leave the owner out: picking them is said plainly, not done.
+        if case is not None and case.status == CaseStatus.CLAIMED and case.owner == to and not takeover:
+            # The chat's picker of people cannot leave the owner out: picking them is said plainly, not done.
             return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
         owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
         outcome = self._act(
-            case_id, user, "reassign", "claimed", "claimed", owner_is=owner_is, new_owner=to, detail=to, once=once
+            case_id,
+            user,
+            EventKind.REASSIGN,
+            CaseStatus.CLAIMED,
+            CaseStatus.CLAIMED,
+            owner_is=owner_is,
+            new_owner=to,
+            detail=to,
+            once=once,
         )
         if outcome.changed and to != user:  # taking a case over for oneself needs no telling
             with self.bridge.session() as s:
@@ -68,7 +93,7 @@ class Casework:
                     to,
                     f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
                     f"Reply in its thread to answer on {self.bridge.network_of(case).display_name}.",
-                    thread_ts=case.thread_ts,
+                    thread_id=case.thread_id,
                 )
             except NotInChannel:
                 outcome.notice = (
@@ -113,7 +138,7 @@ class Casework:
                     to_status=to_status,
                     owner_is=owner,
                     new_owner=new_owner,
-                    resolved_at=now if to_status == "resolved" else None,
+                    resolved_at=now if to_status == CaseStatus.RESOLVED else None,
                 )
                 for status, owner in ((from_status, owner_is), (or_from, None))
                 if status is not None
@@ -132,13 +157,13 @@ class Casework:
     @staticmethod
     def _why_not(kind: str, case, user: str) -> str:
         owner = mention(case.owner)
-        if case.status == "claimed" and case.owner == user:
+        if case.status == CaseStatus.CLAIMED and case.owner == user:
             return {"claim": "You already own this case."}.get(kind, "Nothing changed.")
-        if case.status == "claimed" and kind == "reassign":
+        if case.status == CaseStatus.CLAIMED and kind == EventKind.REASSIGN:
             return f"Only the owner, {owner}, can hand this case to someone else. Nothing was changed."
-        if case.status == "claimed":
+        if case.status == CaseStatus.CLAIMED:
             return f"This case is already claimed by {owner}. Nothing was changed."
-        if case.status == "resolved":
+        if case.status == CaseStatus.RESOLVED:
             return {
                 "claim": "This case is resolved. Reopen it first if it needs more work.",
                 "unclaim": "This case is resolved; there is nothing to unclaim.",

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.errors import ChatError, NetworkError
 from bot.domain.types import Click, Outcome
+from bot.domain.verbs import Verb
 from storage import clicks
 
 log = logging.getLogger(__name__)
@@ -27,21 +28,21 @@ class Clicks:
         self.bridge = bridge
         b = bridge
         self._verbs = {
-            "claim": lambda c: b.cases.claim(c.target, c.user, once=c.key),
-            "unclaim": lambda c: b.cases.unclaim(c.target, c.user, once=c.key),
-            "resolve": lambda c: b.cases.resolve(c.target, c.user, once=c.key),
-            "reopen": lambda c: b.cases.reopen(c.target, c.user, once=c.key),
-            "reassign": lambda c: b.cases.reassign(c.target, c.user, c.choice, once=c.key),
-            "saved_reply": lambda c: b.changes.use_saved(c.target, c.choice, c.user, key=c.key),
-            "saved_reply_here": lambda c: b.changes.use_saved_here(c.choice, c.user, c.channel, key=c.key),
-            "saved_add": lambda c: Outcome(True, b.saved.add(c.choice, c.text or "", c.user, once=c.key)),
-            "saved_remove": lambda c: Outcome(True, b.saved.remove(c.choice, c.user, once=c.key)),
-            "reply_undo": lambda c: b.changes.undo(c.target, c.user),
-            "reply_delete": lambda c: b.changes.delete_on_network(c.target, c.user),
-            "reply_repost": lambda c: b.changes.repost(c.target, c.user),
-            "reply_keep": lambda c: b.changes.keep(c.target, c.user),
-            "reply_send_late": lambda c: b.changes.send_late(c.target, c.user),
-            "reply_drop_late": lambda c: b.changes.drop_late(c.target, c.user),
+            Verb.CLAIM: lambda c: b.casework.claim(c.target, c.user, once=c.key),
+            Verb.UNCLAIM: lambda c: b.casework.unclaim(c.target, c.user, once=c.key),
+            Verb.RESOLVE: lambda c: b.casework.resolve(c.target, c.user, once=c.key),
+            Verb.REOPEN: lambda c: b.casework.reopen(c.target, c.user, once=c.key),
+            Verb.REASSIGN: lambda c: b.casework.reassign(c.target, c.user, c.choice, once=c.key),
+            Verb.SAVED_REPLY: lambda c: b.changes.use_saved(c.target, c.choice, c.user, key=c.key),
+            Verb.SAVED_REPLY_HERE: lambda c: b.changes.use_saved_here(c.choice, c.user, c.channel, key=c.key),
+            Verb.SAVED_ADD: lambda c: Outcome(True, b.saved.add(c.choice, c.text or "", c.user, once=c.key)),
+            Verb.SAVED_REMOVE: lambda c: Outcome(True, b.saved.remove(c.choice, c.user, once=c.key)),
+            Verb.UNDO: lambda c: b.changes.undo(c.target, c.user),
+            Verb.DELETE: lambda c: b.changes.delete_on_network(c.target, c.user),
+            Verb.REPOST: lambda c: b.changes.repost(c.target, c.user),
+            Verb.KEEP: lambda c: b.changes.keep(c.target, c.user),
+            Verb.SEND_LATE: lambda c: b.changes.send_late(c.target, c.user),
+            Verb.DROP_LATE: lambda c: b.changes.drop_late(c.target, c.user),
         }
 
     def knows(self, verb: str) -> bool:
@@ -49,7 +50,7 @@ class Clicks:
 
     def record(self, click: Click) -> bool:
         """Record a click before the chat hears back: True when it is new (its work is begun now), False for a
-        repeat (Slack's retry, a replay), which must change nothing. Raises NotRecorded when the database does not
+        repeat (the chat's retry, a replay), which must change nothing. Raises NotRecorded when the database does not
         take it in time: the chat must then hear that the click failed."""
         with self.bridge.request_session() as s:
             return clicks.record(

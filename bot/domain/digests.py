@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot.domain.clock import to_utc
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatError, ChatRateLimited, ChatUncertain
 from bot.domain.metrics import Period, Report, Trend
 from storage import digest_runs
 
@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 DAILY, WEEKLY = "daily", "weekly"
 PARTS = ("sla", "resolution", "chart")
 TREND = {DAILY: ("day", 14), WEEKLY: ("week", 12)}
-# Errors after which Slack may have posted after all: the claim stays, so nothing is posted twice.
-UNCERTAIN = frozenset({"unreachable", "ratelimited", "internal_error", "fatal_error", "request_timeout"})
+# Errors after which the chat may have posted after all: the claim stays, so nothing is posted twice.
+UNCERTAIN = (ChatUncertain, ChatRateLimited)
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,9 @@ class Digest:
 
 
 @dataclass
-class Outcome:
+class DigestsPosted:
+    """What one run of a period's digests did: the parts posted, and those posted before."""
+
     cadence: str
     period: Period
     posted: list[str] = field(default_factory=list)
@@ -64,7 +66,7 @@ class Digests:
             due.append((WEEKLY, metrics.days(day - timedelta(days=6), day)))
         return due
 
-    def post_due(self) -> list[Outcome]:
+    def post_due(self) -> list[DigestsPosted]:
         """What the scheduler runs: the digests due now that nobody posted yet."""
         return [self.post(cadence, period) for cadence, period in self.due()]
 
@@ -74,10 +76,10 @@ class Digests:
     def weekly(self, last: date) -> Period:
         return self.bridge.metrics.days(last - timedelta(days=6), last)
 
-    def post(self, cadence: str, period: Period, *, force: bool = False) -> Outcome:
+    def post(self, cadence: str, period: Period, *, force: bool = False) -> DigestsPosted:
         """Post the digests of a period that are not recorded yet (all of them with `force`). A ChatError is
-        raised after releasing the claim of a part Slack surely refused, so a later run may post it."""
-        outcome = Outcome(cadence, period)
+        raised after releasing the claim of a part the chat surely refused, so a later run may post it."""
+        outcome = DigestsPosted(cadence, period)
         with self.bridge.session() as s:
             pending = [
                 p
@@ -101,7 +103,7 @@ class Digests:
             try:
                 self._send(channel, cadence, part, report, trend)
             except ChatError as err:
-                if claimed and err.code not in UNCERTAIN:
+                if claimed and not isinstance(err, UNCERTAIN):
                     with self.bridge.session() as s:
                         digest_runs.release_run(s, kind=kind, period=period.key)
                 log.error("%s %s digest for %s not posted: %s", cadence, part, period.key, err.message)

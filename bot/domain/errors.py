@@ -62,7 +62,8 @@ class OutcomeUnknown(NetworkError):
 
 
 class ChatError(Exception):
-    """A chat call failed; `code` is the platform's error code, `message` plain words."""
+    """A chat call failed; `message` is plain words, `code` the chat's own name for it (for logs only: the domain
+    decides by the kind of error, never by the code)."""
 
     def __init__(self, code: str, message: str, *, retry_after: float | None = None):
         super().__init__(f"{code}: {message}")
@@ -71,7 +72,20 @@ class ChatError(Exception):
         self.retry_after = retry_after
 
 
-class NotInChannel(ChatError):
+class ChatRefused(ChatError):
+    """The chat refused the call: nothing was done (a missing channel, a permission, a message too big)."""
+
+
+class ChatUncertain(ChatError):
+    """The call failed in a way that may or may not have taken effect (unreachable, a timeout, the chat's own
+    failure): what it would have posted may be there."""
+
+
+class ChatRateLimited(ChatError):
+    """The chat asks to slow down; `retry_after` is how many seconds it said to wait."""
+
+
+class NotInChannel(ChatRefused):
     """The person is not a member of the channel: nothing can be shown to them privately there."""
 
 

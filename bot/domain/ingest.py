@@ -18,6 +18,7 @@ from bot.domain.errors import AllowanceSpent, NetworkError, PartlyDone, RateLimi
 from bot.domain.ports import Network
 from bot.domain.refusals import Refusals
 from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, Sources, TermSource, dm_network
+from bot.domain.states import EventKind
 from bot.domain.types import InboundPost
 from storage import accounts, cases, terms
 
@@ -289,7 +290,7 @@ class Ingest:
         elif cases.reopen_on_customer_post(s, case_id=case.id):
             # The owner keeps the case (named in the event: the thread post tells them, handle time restarts).
             actor = f"customer:{post.author.id}"
-            cases.add_event(s, case_id=case.id, kind="reopen", actor=actor, at=now, detail=case.owner)
+            cases.add_event(s, case_id=case.id, kind=EventKind.REOPEN, actor=actor, at=now, detail=case.owner)
         cases.add_message(
             s,
             case_id=case.id,

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.business_hours import BusinessHours, parse_business_hours
 from bot.domain.clock import to_utc
 from bot.domain.sources import network_of_message
+from bot.domain.states import CaseStatus
 from storage import metrics as q
 
 MEDIAN, P90 = (1, 2), (9, 10)
@@ -212,8 +213,8 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
 # -- topics ---------------------------------------------------------------------------------------------
 
 URL = re.compile(r"https?://\S+")
-HANDLE = re.compile(r"(?<!\w)@\w+")
-HASHTAG = re.compile(r"(?<![\w&])#(\w*[^\W\d]\w*)")
+HANDLE = re.compile(r"\B@\w+")  # an @ that follows no letter or digit
+HASHTAG = re.compile(r"(?:^|(?<=[^\w&]))#(\w*[^\W\d]\w*)")  # a # that follows no letter, digit or &
 WORD = re.compile(r"[^\W\d_][\w'’]*[^\W_]|[^\W\d_]")
 _STOPWORDS = """
     a about after again all also am an and any are as at be because been before being but by can could did do
@@ -371,7 +372,7 @@ class Metrics:
         )
 
     def find_agent(self, name: str) -> str | None:
-        """The Slack user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
+        """The chat user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
         with self.bridge.session(read_only=True) as s:
             actors = q.recent_actors(s, since=self.now() - ACTOR_LOOKBACK)
         candidates = sorted(set(actors) | set(self.bridge.config.allowed_agents))
@@ -445,10 +446,10 @@ class Metrics:
                 answered.setdefault(bucket, []).append(waited)
                 outcome = "within" if waited <= target else "late"
             else:
-                stop = to_utc(resolved_at or now) if status == "resolved" else now
+                stop = to_utc(resolved_at or now) if status == CaseStatus.RESOLVED else now
                 waited = calendar.seconds_between(opened_at, stop)
-                outcome = "unanswered" if waited > target else "closed" if status == "resolved" else "pending"
-                row["waiting"] += status != "resolved"
+                outcome = "unanswered" if waited > target else "closed" if status == CaseStatus.RESOLVED else "pending"
+                row["waiting"] += status != CaseStatus.RESOLVED
             row[outcome] += 1
             if outcome in ("late", "unanswered"):
                 breached.append((opened_at, case_id, first_reply_at is not None, waited))
@@ -495,8 +496,8 @@ class Metrics:
 
     def _breach(self, row: dict) -> Breach:
         link = None
-        if row.get("channel") and row.get("thread_ts"):
-            link = self.bridge.chat.thread_link(row["channel"], row["thread_ts"])
+        if row.get("channel") and row.get("thread_id"):
+            link = self.bridge.chat.thread_link(row["channel"], row["thread_id"])
         answered = row["answered"] if "answered" in row else row["first_reply_at"] is not None
         return Breach(
             case_id=row["case_id"],

@@ -1,4 +1,4 @@
-"""Mirror: stored, not-yet-mirrored messages become Slack parents and thread posts; stale cards are redrawn.
+"""Mirror: stored, not-yet-mirrored messages become the chat's cards and thread posts; stale cards are redrawn.
 
 Works only from stored rows, so whatever a failed chat call left undone is done by the next cycle. Before
 posting, the attempt is recorded; a message found with an attempt but no ts is first looked for in the
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
 from bot.domain.markup import literal
+from bot.domain.states import CaseStatus
 from storage import cases
 from storage.models import Notice
 from storage.upsert import insert_ignoring_duplicates
@@ -36,8 +37,8 @@ class Mirror:
         self._attempts: dict[int, datetime] = {}  # message id -> when this process last started mirroring it
 
     def run_once(self, limit: int = 500, proceed: Callable[[], bool] = lambda: True) -> int:
-        """Mirror what is not yet in Slack; stops early once `proceed()` turns False (the worker lost its lease).
-        Slack's limit is per channel: each channel's messages go out in their order, the channels side by side, so
+        """Mirror what is not yet in the chat; stops early once `proceed()` turns False (the worker lost its lease).
+        The chat's limit is per channel: each channel's messages go out in their order, the channels side by side, so
         that one channel waiting for its next second (or out a 429) holds up none of the others."""
         with self.bridge.session() as s:
             rows = cases.unmirrored_messages(s, limit=limit)
@@ -62,8 +63,8 @@ class Mirror:
                 return mirrored
             if case.id in blocked:
                 continue
-            if case.thread_ts and case.id not in threads:
-                threads[case.id] = (case.channel, case.thread_ts)
+            if case.thread_id and case.id not in threads:
+                threads[case.id] = (case.channel, case.thread_id)
             try:
                 if self._mirror(message, case, threads):
                     mirrored += 1
@@ -81,7 +82,7 @@ class Mirror:
         seen = message.mirror_started_at
         mine = seen is not None and self._attempts.get(message.id) == seen
         # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
-        new_card = seen is None and not case.thread_ts and case.id not in threads
+        new_card = seen is None and not case.thread_id and case.id not in threads
         handle = self.bridge.handle_for(case) if new_card else None
         network = self.bridge.network_of(case)
         view = reopened_for = None
@@ -90,15 +91,15 @@ class Mirror:
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
             )
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
-            if new_card and claimed and not fresh.thread_ts:
-                view = card_view(s, network, fresh, handle)
+            if new_card and claimed and not fresh.thread_id:
+                view = card_view(s, network, fresh, handle, chat_name=self.bridge.chat.name)
             elif claimed:
                 reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
             return False
         self._attempts[message.id] = now
-        if fresh.thread_ts and case.id not in threads:
-            threads[case.id] = (fresh.channel, fresh.thread_ts)
+        if fresh.thread_id and case.id not in threads:
+            threads[case.id] = (fresh.channel, fresh.thread_id)
         thread = threads.get(case.id)
         channel = thread[0] if thread else (fresh.channel or self.bridge.config.inbox_channel)
         if seen is not None:
@@ -115,7 +116,7 @@ class Mirror:
                 handle = self.bridge.handle_for(case)
                 with self.bridge.session() as s:
                     fresh = cases.get_case(s, case_id=case.id)
-                    view = card_view(s, network, fresh, handle)
+                    view = card_view(s, network, fresh, handle, chat_name=self.bridge.chat.name)
             channel, ts = chat.post_card(channel, view)
             self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
             return True
@@ -125,9 +126,9 @@ class Mirror:
     def _record(self, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
         with self.bridge.session() as s:
             if not thread:
-                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_ts=ts, synced_rev=synced_rev)
+                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_id=ts, synced_rev=synced_rev)
                 threads[case.id] = (channel, ts)
-            cases.set_mirrored(s, message_id=message.id, ts=ts)
+            cases.set_mirrored(s, message_id=message.id, mirror_id=ts)
         self._attempts.pop(message.id, None)
 
     def refresh_card(self, case_id: int) -> bool:
@@ -139,7 +140,7 @@ class Mirror:
         for _ in range(REDRAWS):
             with self.bridge.session() as s:
                 case = cases.get_case(s, case_id=case_id)
-            if case is None or case.thread_ts is None:
+            if case is None or case.thread_id is None:
                 return False
             if case.card_rev == drawn:
                 return True
@@ -150,12 +151,12 @@ class Mirror:
 
     def _draw_card(self, case) -> bool:
         handle = self.bridge.handle_for(case)
-        team = self.bridge.agents.team() if case.status == "claimed" else None
+        team = self.bridge.agents.team() if case.status == CaseStatus.CLAIMED else None
         network = self.bridge.network_of(case)
         with self.bridge.session() as s:
-            view = card_view(s, network, case, handle, team)
+            view = card_view(s, network, case, handle, team, chat_name=self.bridge.chat.name)
         try:
-            self.bridge.chat.update_card(case.channel, case.thread_ts, view)
+            self.bridge.chat.update_card(case.channel, case.thread_id, view)
         except ChatError as err:
             log.warning("case %s: card not updated: %s", case.id, err)
             return False

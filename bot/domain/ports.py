@@ -1,10 +1,11 @@
-"""The two ports the domain talks through: a chat and a network. Each wing under bot/chats/ and bot/networks/
-implements one."""
+"""The two ports the domain talks through: a Chat (where agents work) and a Network (where customers write).
+Each wing implements one: bot/chats/<chat>/, bot/networks/<network>/."""
 
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
+from bot.domain.notices import SlaAlert
 from bot.domain.types import (
     BrandAccount,
     CardView,
@@ -15,6 +16,7 @@ from bot.domain.types import (
     PostedReply,
     ThreadPost,
 )
+from bot.domain.verbs import Verb
 
 
 class DirectMessages(Protocol):
@@ -80,36 +82,41 @@ class Network(Protocol):
 
 
 class Chat(Protocol):
+    name: str  # how people call the chat, in notices
+
     def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
         """Post a case's parent message; return (channel id, ts)."""
 
     def update_card(self, channel: str, ts: str, card: CardView) -> None: ...
 
-    def post_in_thread(self, channel: str, thread_ts: str, post: ThreadPost) -> str: ...
+    def post_in_thread(self, channel: str, thread_id: str, post: ThreadPost) -> str: ...
 
-    def find_mirror(self, channel: str, thread_ts: str | None, message_id: int, since: datetime) -> str | None:
+    def find_mirror(self, channel: str, thread_id: str | None, message_id: int, since: datetime) -> str | None:
         """The ts of a message already posted for `message_id` (by its metadata), if any."""
 
-    def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None: ...
+    def say_in_thread(self, channel: str, thread_id: str, text: str) -> None: ...
 
-    def thread_messages(self, channel: str, thread_ts: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
+    def thread_messages(self, channel: str, thread_id: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
         """People's messages in a thread (not the bot's, not the parent) sent between `oldest` and `latest`."""
 
-    def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
+    def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
         """Tell one person privately."""
 
     def say_in_channel(self, channel: str, text: str) -> None: ...
 
+    def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
+        """An SLA alert in the case's thread; a breach also in the channel, calling whom `alert.call` names."""
+
     def group_members(self, group: str) -> list[str]: ...
 
-    def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: str) -> str:
+    def post_pending(self, channel: str, thread_id: str, reply_id: int, text: str) -> str:
         """A thread message showing a reply waiting in its undo window, with an Undo button; return its ts."""
 
     def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
         """Rewrite a reply's notice (the link once posted, or why not); keep Undo when undo_reply_id is given."""
 
-    def ask(self, channel: str, user: str, text: str, choices: list[tuple[str, str, int]], thread_ts=None) -> None:
-        """Ask one person privately, with buttons (label, action, value)."""
+    def ask(self, channel: str, user: str, text: str, choices: list[tuple[str, Verb, int]], thread_id=None) -> None:
+        """Ask one person privately, with a button for each choice (label, what it does, the reply it is about)."""
 
     def post_digest(self, channel: str, digest) -> str:
         """Post a digest (bot.domain.digests.Digest); return its ts."""
@@ -117,7 +124,7 @@ class Chat(Protocol):
     def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
         """Share a file (the digest's chart) in a channel."""
 
-    def thread_link(self, channel: str, thread_ts: str) -> str | None:
+    def thread_link(self, channel: str, thread_id: str) -> str | None:
         """A link that opens a case's thread, if the chat has one."""
 
     def find_user(self, name: str, candidates: list[str]) -> str | None:

@@ -1,7 +1,7 @@
 """Read-back: a thread message the chat never delivered is found by reading the case's thread back, and handled by
 the same rules as a delivered one, once.
 
-Slack gives up on an event after three tries (about six minutes) and drops events while it rate-limits the app, so
+A chat gives up on an event after a few tries (minutes) and may drop events while it rate-limits the app, so
 an owner's reply typed then would be lost without a trace. The leader reads back the threads of the open and claimed
 cases with recent activity, a few threads at a time and paced well under the chat's limit, from where it read last.
 A message found is recorded under the same key as a delivery (channel + ts): whichever of the two comes first
@@ -22,7 +22,7 @@ from storage import cases
 log = logging.getLogger(__name__)
 
 ACTIVE_WINDOW = timedelta(hours=24)  # threads of cases with something stored or done this recently; < DELIVERY_MEMORY
-THREADS_PER_MINUTE = 20.0  # Slack's conversations.replies is Tier 3 (50+ a minute), shared with the mirror's look-ups
+THREADS_PER_MINUTE = 20.0  # the chat limits reading threads (50+ a minute), shared with the mirror's look-ups
 BURST = 5  # threads read in one go at most
 
 
@@ -63,7 +63,7 @@ class ThreadReadback:
         for case in due:
             oldest = max(to_utc(case.thread_read_until), since) if case.thread_read_until else since
             try:
-                messages = self.bridge.chat.thread_messages(case.channel, case.thread_ts, oldest=oldest, latest=latest)
+                messages = self.bridge.chat.thread_messages(case.channel, case.thread_id, oldest=oldest, latest=latest)
             except ChatError as err:
                 log.warning("case %s: thread not read back: %s", case.id, err)
                 continue
@@ -77,7 +77,7 @@ class ThreadReadback:
                     "thread back (%s)",
                     case.id,
                     message.channel,
-                    message.ts,
+                    message.message_id,
                     message.user,
                     received.verdict,
                 )

@@ -18,7 +18,9 @@ from bot.domain.errors import (
 )
 from bot.domain.markup import literal, mention, quoted
 from bot.domain.sources import DM, TERM, dm_network
+from bot.domain.states import CaseStatus, EventKind, ReplyState
 from bot.domain.types import ChatMessage
+from bot.domain.verbs import Verb
 from storage import cases, deliveries, replies
 
 log = logging.getLogger(__name__)
@@ -63,17 +65,17 @@ class Replies:
         return received.verdict
 
     def record(self, msg: ChatMessage, *, late: bool = False, on_request: bool = False) -> "Received":
-        """The fast part, done before Slack gets its answer: dedupe, judge, and queue the reply if it goes
+        """The fast part, done before the chat gets its answer: dedupe, judge, and queue the reply if it goes
         public. Once this committed, a crash loses nothing: the queued reply is sent by the worker.
 
         `late`: the message was found in its thread, never delivered; a reply is then held for its owner to send
         or drop. `on_request`: the chat waits for the answer, so the database gets a bounded time (NotRecorded)."""
         now = self.bridge.clock()
         with self.bridge.request_session() if on_request else self.bridge.session() as s:
-            case = cases.case_by_thread(s, channel=msg.channel, thread_ts=msg.thread_ts)
+            case = cases.case_by_thread(s, channel=msg.channel, thread_id=msg.thread_id)
             if case is None:
                 return Received("not-a-case", msg)
-            keys = [f"msg:{msg.channel}:{msg.ts}"] + ([f"event:{msg.event_id}"] if msg.event_id else [])
+            keys = [msg.key] + ([f"event:{msg.event_id}"] if msg.event_id else [])
             if not deliveries.remember(s, keys=keys, at=now):
                 return Received("duplicate", msg)
             network = self.bridge.network_of(case)
@@ -90,24 +92,26 @@ class Replies:
                     text=msg.text.strip(),
                     posted_at=now,
                     stored_at=now,
-                    slack_channel=msg.channel,
-                    slack_ts=msg.ts,
+                    chat_channel=msg.channel,
+                    chat_message_id=msg.message_id,
+                    dedupe_key=msg.key,
                     agent=msg.user,
                     in_reply_to=target.post_id,
-                    state="held" if late else "queued",
+                    state=ReplyState.HELD if late else ReplyState.QUEUED,
                     not_before=None if late else self._undo_window_end(now),
                 ).id
             elif verdict == "note":
-                cases.add_event(s, case_id=case.id, kind="note", actor=msg.user, at=now, detail=msg.text[:2000])
+                cases.add_event(s, case_id=case.id, kind=EventKind.NOTE, actor=msg.user, at=now, detail=msg.text[:2000])
         return Received(verdict, msg, notice, reply_id, late, network.display_name)
 
     def follow_up(self, received: "Received") -> None:
-        """The slow part, after Slack got its answer: tell the author, then send the reply, or, with an undo
+        """The slow part, after the chat got its answer: tell the author, then send the reply, or, with an undo
         window, show it as pending with an Undo button (the worker sends it when the window closes). A reply found
         late is not sent: its owner is asked."""
         msg = received.message
         if received.notice:
-            lost = f"Slack did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it. "
+            chat = self.bridge.chat.name
+            lost = f"{chat} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it. "
             self._tell(msg, (lost if received.late else "") + received.notice)
         if received.reply_id is None:
             return
@@ -118,7 +122,7 @@ class Replies:
         if unavailable and not self.bridge.worker_leads():
             self._say_at(
                 msg.channel,
-                msg.thread_ts,
+                msg.thread_id,
                 f"Not posted yet: {unavailable}. The reply is kept in its queue and goes out "
                 f"when the worker runs with the {on} settings (`python -m bot worker`, or `run`).",
             )
@@ -132,27 +136,27 @@ class Replies:
             f"Sending on {on} in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
         )
         try:
-            ts = self.bridge.chat.post_pending(msg.channel, msg.thread_ts, received.reply_id, text)
+            notice_id = self.bridge.chat.post_pending(msg.channel, msg.thread_id, received.reply_id, text)
         except ChatError as err:
             log.warning("reply %s: pending notice not shown: %s", received.reply_id, err)
             return
         with self.bridge.session() as s:
-            replies.set_notice(s, message_id=received.reply_id, ts=ts)
+            replies.set_notice(s, message_id=received.reply_id, notice_id=notice_id)
 
     def _ask_late(self, received: "Received") -> None:
         """Posting a customer-facing reply minutes or hours after it was typed, unseen, could answer a conversation
         that moved on (the owner may have typed it again, the customer written since): the owner decides."""
         msg = received.message
         text = (
-            f"Slack did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it, so it has not "
-            f"gone out on {received.network}. Send it now?"
+            f"{self.bridge.chat.name} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent "
+            f"it, so it has not gone out on {received.network}. Send it now?"
         )
         choices = [
-            (f"Send it on {received.network}", "reply_send_late", received.reply_id),
-            ("Don't send", "reply_drop_late", received.reply_id),
+            (f"Send it on {received.network}", Verb.SEND_LATE, received.reply_id),
+            ("Don't send", Verb.DROP_LATE, received.reply_id),
         ]
         try:
-            self.bridge.chat.ask(msg.channel, msg.user, text, choices, thread_ts=msg.thread_ts)
+            self.bridge.chat.ask(msg.channel, msg.user, text, choices, thread_id=msg.thread_id)
         except ChatError as err:
             log.warning("reply %s: found late, its owner not asked: %s", received.reply_id, err)
 
@@ -162,7 +166,7 @@ class Replies:
 
     @staticmethod
     def _saved_note(msg: ChatMessage) -> str:
-        return f" (saved reply: “{literal(msg.text)}”)" if msg.ts.startswith(SAVED_PREFIX) else ""
+        return f" (saved reply: “{literal(msg.text)}”)" if msg.key.startswith(SAVED_PREFIX) else ""
 
     def judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
         """('reply' | 'note' | 'refused', what to tell the author privately): the rules of who goes public on the
@@ -170,15 +174,19 @@ class Replies:
         network = self.bridge.network_of(case)
         if not self.bridge.agents.is_agent(msg.user):
             return "refused", self.bridge.agents.refusal()
-        if case.kind == TERM and not is_note(msg.text) and (case.status != "claimed" or case.owner == msg.user):
+        if (
+            case.kind == TERM
+            and not is_note(msg.text)
+            and (case.status != CaseStatus.CLAIMED or case.owner == msg.user)
+        ):
             return "refused", self.read_only_refusal(network)
-        if case.status == "open":
+        if case.status == CaseStatus.OPEN:
             return (
                 "note",
                 "This case is not claimed, so your message stayed internal. "
                 f"Claim it first to reply on {network.display_name}.",
             )
-        if case.status == "resolved":
+        if case.status == CaseStatus.RESOLVED:
             return (
                 "note",
                 "This case is resolved, so your message stayed internal. Reopen and claim it to reply.",
@@ -192,7 +200,7 @@ class Replies:
 
     def read_only_refusal(self, network) -> str:
         return (
-            f"Not sent: {read_only_reason(network)} Your message stays in the thread, internal. "
+            f"Not sent: {read_only_reason(network, self.bridge.chat.name)} Your message stays in the thread, internal. "
             f"Answer on {network.display_name} from the post linked on the card if needed."
         )
 
@@ -277,10 +285,10 @@ class Replies:
         now = self.bridge.clock()
         with self.bridge.session() as s:
             replies.mark_sent(s, message_id=reply.id, post_id=post_id, at=now)
-            cases.add_event(s, case_id=case.id, kind="reply", actor=reply.agent or "", at=now, detail=post_id)
+            cases.add_event(s, case_id=case.id, kind=EventKind.REPLY, actor=reply.agent or "", at=now, detail=post_id)
             cases.touch_card(s, case_id=case.id)
         log.info("case %s: reply %s posted as %s", case.id, reply.id, post_id)
-        saved = f"\n{quoted(reply.text)}" if (reply.slack_ts or "").startswith(SAVED_PREFIX) else ""
+        saved = f"\n{quoted(reply.text)}" if (reply.dedupe_key or "").startswith(SAVED_PREFIX) else ""
         if case.kind == DM:
             said = f"Sent to @{literal(case.customer_handle)} as a direct message by {mention(reply.agent)}."
         else:
@@ -344,25 +352,25 @@ class Replies:
 
     def _report(self, reply, case, text: str) -> None:
         """A reply's fate: in its pending notice when it has one, else as a new thread message."""
-        if reply.notice_ts:
+        if reply.notice_id:
             try:
-                self.bridge.chat.update_notice(case.channel, reply.notice_ts, text)
+                self.bridge.chat.update_notice(case.channel, reply.notice_id, text)
                 return
             except ChatError as err:
                 log.warning("reply %s: notice not updated: %s", reply.id, err)
         self._say(case, text)
 
     def _say(self, case, text: str) -> None:
-        self._say_at(case.channel, case.thread_ts, text)
+        self._say_at(case.channel, case.thread_id, text)
 
-    def _say_at(self, channel: str, thread_ts: str, text: str) -> None:
+    def _say_at(self, channel: str, thread_id: str, text: str) -> None:
         try:
-            self.bridge.chat.say_in_thread(channel, thread_ts, text)
+            self.bridge.chat.say_in_thread(channel, thread_id, text)
         except ChatError as err:
-            log.warning("thread %s/%s: could not say: %s (%s)", channel, thread_ts, err, text)
+            log.warning("thread %s/%s: could not say: %s (%s)", channel, thread_id, err, text)
 
     def _tell(self, msg: ChatMessage, text: str) -> None:
         try:
-            self.bridge.chat.tell(msg.channel, msg.user, text, thread_ts=msg.thread_ts)
+            self.bridge.chat.tell(msg.channel, msg.user, text, thread_id=msg.thread_id)
         except ChatError as err:
             log.warning("could not tell %s privately: %s", msg.user, err)

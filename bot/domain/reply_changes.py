@@ -1,6 +1,6 @@
 """After an owner typed a reply: undo it in the window, edit it, delete it, or send a saved reply instead.
 
-A network post cannot be edited: once a reply went out, an edit or a deletion in Slack only offers to delete
+A network post cannot be edited: once a reply went out, an edit or a deletion in the chat only offers to delete
 the post (and to post the new text instead); nothing happens on the network without the owner's click.
 """
 
@@ -11,7 +11,9 @@ from bot.domain.errors import ChatError, NetworkError
 from bot.domain.markup import literal, mention
 from bot.domain.replies import SAVED_PREFIX
 from bot.domain.sources import DM
+from bot.domain.states import EventKind, ReplyState
 from bot.domain.types import ChatMessage, Outcome
+from bot.domain.verbs import Verb
 from storage import cases, replies
 
 log = logging.getLogger(__name__)
@@ -30,16 +32,16 @@ class ReplyChanges:
             return Outcome(False, f"There is no saved reply named “{literal(name)}”. See /social-replies list.")
         with self.bridge.session() as s:
             case = cases.get_case(s, case_id=case_id)
-        if case is None or case.thread_ts is None:
+        if case is None or case.thread_id is None:
             return Outcome(False, UNKNOWN_CASE)
-        message = ChatMessage(case.channel, f"{SAVED_PREFIX}{key}", case.thread_ts, user, text)
+        message = ChatMessage(case.channel, None, case.thread_id, user, text, dedupe_key=f"{SAVED_PREFIX}{key}")
         received = self.bridge.replies.record(message)
         self.bridge.replies.follow_up(received)
         return Outcome(received.verdict == "reply", None)
 
     def use_saved_here(self, name: str, user: str, channel: str, key: str) -> Outcome:
         """A saved reply sent from a channel (a slash command): in the one case the agent owns there."""
-        owned = self.bridge.cases.owned_in(user, channel)
+        owned = self.bridge.casework.owned_in(user, channel)
         if len(owned) != 1:
             where = "no case" if not owned else f"{len(owned)} cases"
             return Outcome(
@@ -54,9 +56,11 @@ class ReplyChanges:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
             return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can send this reply.")
-        if reply.state != "held":
+        if reply.state != ReplyState.HELD:
             return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
-        msg = ChatMessage(reply.slack_channel, reply.slack_ts, case.thread_ts, user, reply.text)
+        msg = ChatMessage(
+            reply.chat_channel, reply.chat_message_id, case.thread_id, user, reply.text, dedupe_key=reply.dedupe_key
+        )
         verdict, notice = self.bridge.replies.judge(case, msg)
         if verdict != "reply":
             with self.bridge.session() as s:
@@ -95,19 +99,19 @@ class ReplyChanges:
         self._notice(reply, case, f"Undone by {mention(user)}: not posted on {self._on(case)}.")
         return Outcome(True)
 
-    def edited(self, channel: str, ts: str, user: str, new_text: str) -> str:
+    def edited(self, channel: str, message_id: str, user: str, new_text: str) -> str:
         """The author edited a thread message that was a reply."""
         with self.bridge.session() as s:
-            reply = replies.reply_for_slack_message(s, channel=channel, ts=ts)
+            reply = replies.reply_for_chat_message(s, channel=channel, message_id=message_id)
         if reply is None or reply.agent != user:
             return "not-a-reply"
         _, case = self._load(reply.id)
         text = new_text.strip()
-        if reply.state == "held":  # found late, waiting for its owner: the new text is what Send would send
+        if reply.state == ReplyState.HELD:  # found late, waiting for its owner: the new text is what Send would send
             with self.bridge.session() as s:
                 changed = replies.change_queued_text(s, message_id=reply.id, text=text)
             return "changed" if changed else "ignored"
-        if reply.state == "queued":
+        if reply.state == ReplyState.QUEUED:
             network = self.bridge.network_of(case)
             problem = self.bridge.replies.text_problem(network, text, direct=case.kind == DM)
             if problem:
@@ -118,7 +122,7 @@ class ReplyChanges:
             if changed:
                 self._notice(reply, case, "Edited: the new text will go out when the undo window closes.", undo=True)
                 return "changed"
-        if reply.state in ("sending", "sent", "queued") and reply.deleted_at is None:
+        if reply.state in (ReplyState.SENDING, ReplyState.SENT, ReplyState.QUEUED) and reply.deleted_at is None:
             with self.bridge.session() as s:
                 replies.keep_edit(s, message_id=reply.id, text=text)
             self._ask(
@@ -126,32 +130,35 @@ class ReplyChanges:
                 user,
                 f"{self._on(case)} does not allow editing a post, and your reply is already public. "
                 f"Delete it on {self._on(case)} and post the new text instead?",
-                [("Delete and post the new text", "reply_repost", reply.id), ("Keep the post", "reply_keep", reply.id)],
+                [("Delete and post the new text", Verb.REPOST, reply.id), ("Keep the post", Verb.KEEP, reply.id)],
             )
             return "asked"
         return "ignored"
 
-    def slack_deleted(self, channel: str, ts: str) -> str:
-        """The author deleted their Slack message: stop it if it has not gone, else ask about the post."""
+    def chat_deleted(self, channel: str, message_id: str) -> str:
+        """The author deleted their chat message: stop it if it has not gone, else ask about the post."""
         with self.bridge.session() as s:
-            reply = replies.reply_for_slack_message(s, channel=channel, ts=ts)
+            reply = replies.reply_for_chat_message(s, channel=channel, message_id=message_id)
         if reply is None:
             return "not-a-reply"
         _, case = self._load(reply.id)
         with self.bridge.session() as s:
-            cancelled = replies.cancel(s, message_id=reply.id, reason="slack message deleted")
+            cancelled = replies.cancel(s, message_id=reply.id, reason="chat message deleted")
         if cancelled:
             self._notice(
-                reply, case, f"Not posted on {self._on(case)}: the Slack message was deleted before it went out."
+                reply,
+                case,
+                f"Not posted on {self._on(case)}: the {self.bridge.chat.name} message was deleted before it went out.",
             )
             return "cancelled"
-        if reply.state in ("sending", "sent") and reply.deleted_at is None:
+        if reply.state in (ReplyState.SENDING, ReplyState.SENT) and reply.deleted_at is None:
             on = self._on(case)
             self._ask(
                 case,
                 reply.agent,
-                f"You deleted your Slack message, but the reply is still public on {on}. Delete it on {on} too?",
-                [(f"Delete it on {on}", "reply_delete", reply.id), (f"Keep it on {on}", "reply_keep", reply.id)],
+                f"You deleted your {self.bridge.chat.name} message, but the reply is still public on {on}. "
+                f"Delete it on {on} too?",
+                [(f"Delete it on {on}", Verb.DELETE, reply.id), (f"Keep it on {on}", Verb.KEEP, reply.id)],
             )
             return "asked"
         return "ignored"
@@ -162,10 +169,13 @@ class ReplyChanges:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
             return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can delete this reply.")
-        if reply.state != "sent" or reply.deleted_at is not None:
+        if reply.state != ReplyState.SENT or reply.deleted_at is not None:
             return Outcome(False, f"That reply is not public on {self._on(case)} (any more): nothing to delete.")
         if case.kind == DM:
-            return Outcome(False, "A direct message that went out cannot be deleted from Slack. Nothing was changed.")
+            return Outcome(
+                False,
+                f"A direct message that went out cannot be deleted from {self.bridge.chat.name}. Nothing was changed.",
+            )
         source = self.bridge.source_for(case)  # a post is deleted by the account that posted it
         try:
             if source is None:
@@ -176,7 +186,7 @@ class ReplyChanges:
         now = self.bridge.clock()
         with self.bridge.session() as s:
             replies.mark_deleted(s, message_id=reply_id, at=now)
-            cases.add_event(s, case_id=case.id, kind="delete", actor=user, at=now, detail=reply.post_id)
+            cases.add_event(s, case_id=case.id, kind=EventKind.DELETE, actor=user, at=now, detail=reply.post_id)
         self._say(case, f"Deleted on {self._on(case)} by {mention(user)}.")
         return Outcome(True)
 
@@ -188,9 +198,12 @@ class ReplyChanges:
         if not deleted.changed:
             return deleted
         with self.bridge.session() as s:
-            n = replies.count_for_slack_message(s, channel=reply.slack_channel, ts=reply.slack_ts)
+            original = reply.dedupe_key.split(":edit", 1)[0]
+            n = replies.count_with_key(s, key=original)
             replies.keep_edit(s, message_id=reply_id, text=None)
-        message = ChatMessage(reply.slack_channel, f"{reply.slack_ts}:edit{n}", case.thread_ts, user, reply.edited_text)
+        message = ChatMessage(
+            reply.chat_channel, None, case.thread_id, user, reply.edited_text, dedupe_key=f"{original}:edit{n}"
+        )
         received = self.bridge.replies.record(message)
         self.bridge.replies.follow_up(received)
         return Outcome(received.verdict == "reply")
@@ -214,29 +227,29 @@ class ReplyChanges:
 
     def _notice(self, reply, case, text: str, *, undo: bool = False) -> None:
         try:
-            if reply.notice_ts:
+            if reply.notice_id:
                 self.bridge.chat.update_notice(
-                    case.channel, reply.notice_ts, text, undo_reply_id=reply.id if undo else None
+                    case.channel, reply.notice_id, text, undo_reply_id=reply.id if undo else None
                 )
             else:
-                self.bridge.chat.say_in_thread(case.channel, case.thread_ts, text)
+                self.bridge.chat.say_in_thread(case.channel, case.thread_id, text)
         except ChatError as err:
             log.warning("reply %s: notice not shown: %s", reply.id, err)
 
     def _say(self, case, text: str) -> None:
         try:
-            self.bridge.chat.say_in_thread(case.channel, case.thread_ts, text)
+            self.bridge.chat.say_in_thread(case.channel, case.thread_id, text)
         except ChatError as err:
             log.warning("case %s: %s (%s)", case.id, err, text)
 
     def _tell(self, case, user: str, text: str) -> None:
         try:
-            self.bridge.chat.tell(case.channel, user, text, thread_ts=case.thread_ts)
+            self.bridge.chat.tell(case.channel, user, text, thread_id=case.thread_id)
         except ChatError as err:
             log.warning("could not tell %s: %s", user, err)
 
     def _ask(self, case, user: str, text: str, choices) -> None:
         try:
-            self.bridge.chat.ask(case.channel, user, text, choices, thread_ts=case.thread_ts)
+            self.bridge.chat.ask(case.channel, user, text, choices, thread_id=case.thread_id)
         except ChatError as err:
             log.warning("could not ask %s: %s", user, err)

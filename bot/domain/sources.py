@@ -20,7 +20,7 @@ NO_ACCOUNT = ""  # the account_id of term cases: they belong to no brand account
 
 READ_ONLY_REASON = (
     "This post does not mention any of our accounts, and {network} lets an account reply only to posts that "
-    "mention it, so it cannot be answered from Slack."
+    "mention it, so it cannot be answered from {chat}."
 )
 
 

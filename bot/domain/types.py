@@ -60,15 +60,40 @@ class OwnPost:
 
 
 @dataclass(frozen=True)
+class ChatRef:
+    """Where something lives in a chat: which chat, which conversation (a channel), which message, in which thread
+    (the parent message; None at the top of the conversation). The ids are the chat's own, opaque here."""
+
+    chat: str
+    conversation: str
+    message: str | None = None
+    thread: str | None = None
+
+    @classmethod
+    def of_case(cls, case) -> "ChatRef | None":
+        """A case's thread: its parent message in its conversation; None before it was posted."""
+        if case.channel is None or case.thread_id is None:
+            return None
+        return cls(case.chat, case.channel, case.thread_id, case.thread_id)
+
+
+@dataclass(frozen=True)
 class ChatMessage:
-    """A message someone typed in a case thread, already turned into plain text."""
+    """A message someone typed in a case thread, already turned into plain text. A saved reply or a repost is
+    handled as one too: it has no message of its own in the chat (`message_id` None), only its `dedupe_key`."""
 
     channel: str
-    ts: str
-    thread_ts: str
+    message_id: str | None
+    thread_id: str
     user: str
     text: str
     event_id: str | None = None
+    dedupe_key: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The reply's idempotency key: the same message, click or repost never makes a second reply."""
+        return self.dedupe_key or f"msg:{self.channel}:{self.message_id}"
 
 
 @dataclass(frozen=True)

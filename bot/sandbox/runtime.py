@@ -19,6 +19,7 @@ from pathlib import Path
 
 from bot import command_settings, logs, preflight, web, wiring
 from bot.chats.slack import manifest, socket_mode
+from bot.chats.slack import preflight as slack_preflight
 from bot.listener_pool import ListenerPool
 from bot.sandbox import state
 from bot.sandbox.standins.slack_api import FakeSlack
@@ -201,7 +202,7 @@ class Sandbox:
         self._migrate()
         # What `python -m bot run` does, on 127.0.0.1 and a free port.
         self.bridge = wiring.build_bridge(self.settings)
-        preflight.check_slack(
+        slack_preflight.check_slack(
             self.bridge.chat.client,
             self.settings,
             channels=[("SLACK_INBOX_CHANNEL", self.settings.slack_inbox_channel)],

@@ -281,9 +281,9 @@ def seed_history(sandbox: Sandbox) -> int:
             _work_on(s, bridge, case)
     bridge.mirror.run_once()
     with bridge.session(read_only=True) as s:
-        threads = [(c, cases.find_case(s, **_key(bridge, c)).thread_ts) for c in plan if c["answer"]]
-    for case, thread_ts in threads:  # the agents' thread messages that went out on X, as Slack keeps them
-        sandbox.slack.add_human_message(INBOX, case["agent"], case["answer"], thread_ts)
+        threads = [(c, cases.find_case(s, **_key(bridge, c)).thread_id) for c in plan if c["answer"]]
+    for case, thread_id in threads:  # the agents' thread messages that went out on X, as Slack keeps them
+        sandbox.slack.add_human_message(INBOX, case["agent"], case["answer"], thread_id)
     return len(plan)
 
 

@@ -58,7 +58,9 @@ def register(app: App, bridge) -> None:
             try:
                 context["received"] = bridge.replies.record(message, on_request=True)
             except NotRecorded as err:
-                log.warning("thread message %s/%s not recorded (%s): answered 500", message.channel, message.ts, err)
+                log.warning(
+                    "thread message %s/%s not recorded (%s): answered 500", message.channel, message.message_id, err
+                )
                 return BoltResponse(status=500, body="")
         return next()
 
@@ -72,9 +74,11 @@ def register(app: App, bridge) -> None:
         if event.get("subtype") == "message_deleted":
             deleted = deleted_message(event)
             if deleted:
-                bridge.changes.slack_deleted(*deleted)
+                bridge.changes.chat_deleted(*deleted)
             return
         received = context.get("received")
         if received is not None:
             bridge.replies.follow_up(received)
-            log.debug("thread message %s/%s: %s", received.message.channel, received.message.ts, received.verdict)
+            log.debug(
+                "thread message %s/%s: %s", received.message.channel, received.message.message_id, received.verdict
+            )

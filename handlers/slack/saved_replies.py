@@ -60,7 +60,7 @@ def register(app: App, bridge) -> None:
             ack(text=USAGE)
             return
         # Slack does not say which thread a slash command was typed in: it is the case this agent owns here.
-        if len(bridge.cases.owned_in(click.user, click.channel or "")) != 1:
+        if len(bridge.casework.owned_in(click.user, click.channel or "")) != 1:
             ack(text=bridge.clicks.run(click).notice)  # nothing goes out: the answer says why, at once
             return
         ack()

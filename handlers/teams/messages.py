@@ -28,8 +28,8 @@ def register(app, bridge, chat, pool) -> None:
         try:
             received = await asyncio.to_thread(bridge.replies.record, message, on_request=True)
         except NotRecorded as err:
-            log.warning("thread message %s not recorded (%s): answered 500", message.ts, err.reason)
+            log.warning("thread message %s not recorded (%s): answered 500", message.message_id, err.reason)
             raise NotRecordedInTime(err.reason) from None
         if received.verdict != "duplicate":
             pool.submit(bridge.replies.follow_up, received)
-        log.debug("thread message %s: %s", message.ts, received.verdict)
+        log.debug("thread message %s: %s", message.message_id, received.verdict)

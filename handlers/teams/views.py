@@ -23,5 +23,5 @@ def answer(bridge, chat, click, notice: str | None) -> dict:
     handle = bridge.handle_for(case)
     team = bridge.agents.team() if case.status == "claimed" else None
     with bridge.session() as s:
-        view = card_view(s, bridge.network_of(case), case, handle, team)
+        view = card_view(s, bridge.network_of(case), case, handle, team, chat_name=chat.name)
     return chat.case_view(view, notice)

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def _claim(bridge, case_id, user):
-    outcome = bridge.cases.claim(case_id, user)
+    outcome = bridge.casework.claim(case_id, user)
     return outcome.changed, outcome.notice
 
 
@@ -103,12 +103,15 @@ def test_each_reply_goes_out_once_when_processes_receive_the_same_messages(bot, 
     x.post(customer["id"], "@AcmeSupport where is my refund?")
     bot.cycle()
     card = cards(slack)[0]
-    assert bot.bridge.cases.claim(card["metadata"]["event_payload"]["case_id"], "UANA").changed
-    thread = {"channel": "C_INBOX", "thread_ts": card["ts"], "user": "UANA"}
-    shared = {**thread, "ts": "1800000000.000100", "text": "We are on it.", "event_id": "Ev0SHARED"}
+    assert bot.bridge.casework.claim(card["metadata"]["event_payload"]["case_id"], "UANA").changed
+    thread = {"channel": "C_INBOX", "thread_id": card["ts"], "user": "UANA"}
+    shared = {**thread, "message_id": "1800000000.000100", "text": "We are on it.", "event_id": "Ev0SHARED"}
     # Every process gets the same delivery (Slack's retries landing on different web processes) and one of its own.
     jobs = [
-        ("receive", (shared, {**thread, "ts": f"1800000000.00020{i}", "text": f"Update {i}.", "event_id": f"Ev{i}"}))
+        (
+            "receive",
+            (shared, {**thread, "message_id": f"1800000000.00020{i}", "text": f"Update {i}.", "event_id": f"Ev{i}"}),
+        )
         for i in range(PROCESSES)
     ]
 
@@ -138,6 +141,6 @@ def test_processes_mirroring_at_once_post_each_message_once(bot, env, slack, x, 
     assert mirrored_ids(slack) == {m.id: 1 for m in inbound}
     assert len(cards(slack)) == 10
     parents = {c["ts"] for c in cards(slack)}
-    assert all(m.mirror_ts in parents or m.mirror_ts is not None for m in inbound)
+    assert all(m.mirror_id in parents or m.mirror_id is not None for m in inbound)
     threads = Counter(p.get("thread_ts") for p in slack.all_posts("C_INBOX") if p.get("thread_ts") in parents)
     assert all(n >= 2 for n in threads.values()) and set(threads) == parents

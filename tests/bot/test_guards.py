@@ -74,7 +74,7 @@ def test_one_hundred_simultaneous_claims_have_one_winner(bot, slack, x, customer
 
     def claim(agent):
         barrier.wait()
-        outcomes.append((agent, bot.bridge.cases.claim(case_id, agent)))
+        outcomes.append((agent, bot.bridge.casework.claim(case_id, agent)))
 
     threads = [threading.Thread(target=claim, args=(f"U{i:03d}",)) for i in range(100)]
     for t in threads:

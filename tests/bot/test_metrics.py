@@ -76,7 +76,7 @@ class World:
                 campaign=campaign,
                 opened_at=self.at(opened),
                 channel="C_INBOX",
-                thread_ts=f"{n}.000100",
+                thread_id=f"{n}.000100",
             )
             self._post(s, case.id, opened, customer, text, followers, location)
             return case.id

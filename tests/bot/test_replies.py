@@ -12,7 +12,7 @@ def claimed_case(bot, slack, x, customer, owner="UANA"):
     bot.cycle()
     card = cards(slack)[-1]
     click(bot, owner, card, "case_claim")
-    wait_until(lambda: bot.bridge.cases and "Claimed" in str(slack.message("C_INBOX", card["ts"])["blocks"]))
+    wait_until(lambda: bot.bridge.casework and "Claimed" in str(slack.message("C_INBOX", card["ts"])["blocks"]))
     return post, card
 
 

@@ -40,7 +40,7 @@ class World:
     def owner_replies(self, channel: str, text: str, user: str = "UANA") -> str:
         """The case's owner (claiming it first) types `text` in its thread; returns what became of it."""
         (_, thread_ts), card = self.only_card(channel)
-        assert self.bridge.cases.claim(card.case_id, user).changed
+        assert self.bridge.casework.claim(card.case_id, user).changed
         self.typed = ChatMessage(channel, f"{len(self.chat.told) + 90}.000200", thread_ts, user, text)
         return self.bridge.replies.receive(self.typed)
 
@@ -108,7 +108,7 @@ def test_a_deleted_reply_is_deleted_on_its_own_network(world):
     world.owner_replies("C_B", "Hello!")
     (posted,) = world.b.posted
     with world.bridge.session() as s:
-        reply = replies.reply_for_slack_message(s, channel="C_B", ts=world.typed.ts)
+        reply = replies.reply_for_chat_message(s, channel="C_B", message_id=world.typed.message_id)
 
     outcome = world.bridge.changes.delete_on_network(reply.id, "UANA")
 

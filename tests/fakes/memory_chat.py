@@ -5,6 +5,8 @@ from itertools import count
 
 
 class MemoryChat:
+    name = "the chat"
+
     def __init__(self):
         self._ts = count(1)
         self.cards: dict[tuple[str, str], object] = {}  # (channel, ts) -> the latest CardView
@@ -24,20 +26,23 @@ class MemoryChat:
     def update_card(self, channel, ts, card):
         self.cards[(channel, ts)] = card
 
-    def post_in_thread(self, channel, thread_ts, post):
-        self.thread[(channel, thread_ts)].append(post)
+    def alert(self, channel, thread_id, alert):
+        self.thread[(channel, thread_id)].append(alert)
+
+    def post_in_thread(self, channel, thread_id, post):
+        self.thread[(channel, thread_id)].append(post)
         return self._new_ts()
 
-    def find_mirror(self, channel, thread_ts, message_id, since):
+    def find_mirror(self, channel, thread_id, message_id, since):
         return None
 
-    def say_in_thread(self, channel, thread_ts, text):
-        self.thread[(channel, thread_ts)].append(text)
+    def say_in_thread(self, channel, thread_id, text):
+        self.thread[(channel, thread_id)].append(text)
 
-    def thread_messages(self, channel, thread_ts, *, oldest, latest):
+    def thread_messages(self, channel, thread_id, *, oldest, latest):
         return []
 
-    def tell(self, channel, user, text, thread_ts=None):
+    def tell(self, channel, user, text, thread_id=None):
         self.told.append((channel, user, text))
 
     def say_in_channel(self, channel, text):
@@ -46,14 +51,14 @@ class MemoryChat:
     def group_members(self, group):
         return []
 
-    def post_pending(self, channel, thread_ts, reply_id, text):
-        self.thread[(channel, thread_ts)].append(text)
+    def post_pending(self, channel, thread_id, reply_id, text):
+        self.thread[(channel, thread_id)].append(text)
         return self._new_ts()
 
     def update_notice(self, channel, ts, text, undo_reply_id=None):
         self.said.append((channel, text))
 
-    def ask(self, channel, user, text, choices, thread_ts=None):
+    def ask(self, channel, user, text, choices, thread_id=None):
         self.told.append((channel, user, text))
 
     def post_digest(self, channel, digest):
@@ -62,11 +67,11 @@ class MemoryChat:
     def upload_file(self, channel, content, filename, title, initial_comment):
         pass
 
-    def thread_link(self, channel, thread_ts):
+    def thread_link(self, channel, thread_id):
         return None
 
     def find_user(self, name, candidates):
         return None
 
-    def texts_in_thread(self, channel: str, thread_ts: str) -> list[str]:
-        return [t for t in self.thread[(channel, thread_ts)] if isinstance(t, str)]
+    def texts_in_thread(self, channel: str, thread_id: str) -> list[str]:
+        return [t for t in self.thread[(channel, thread_id)] if isinstance(t, str)]

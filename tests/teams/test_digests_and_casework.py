@@ -113,3 +113,23 @@ def test_a_claimed_case_is_handed_to_another_agent_of_the_team(make_teams_bot, t
     assert "Claimed by Bruno Díaz" in card_texts(teams.post(INBOX, card["id"]))
     told = wait_until(lambda: [card_texts(m) for m in teams.private_chat(bruno["id"]) if "handed you" in card_texts(m)])
     assert "Ana Pérez handed you the case of @maria_g" in told[0]
+
+
+def test_sla_alerts_in_the_thread_and_a_breach_in_the_channel(make_teams_bot, teams, x, customer):
+    from datetime import timedelta
+
+    from tests.teams.test_loop import open_case
+
+    bot = make_teams_bot(SLA_FIRST_RESPONSE_MINUTES="10", ALERT_MENTION="@here")
+    _, card = open_case(bot, teams, x, customer)
+    start = bot.bridge.clock()
+    bot.bridge.clock = lambda: start + timedelta(minutes=8.5)
+    bot.bridge.alerts.run_once()
+    bot.bridge.clock = lambda: start + timedelta(minutes=11.5)
+    bot.bridge.alerts.run_once()
+    bot.bridge.alerts.run_once()
+    said = bot_said(teams, card["id"])
+    assert len([t for t in said if "No public reply yet after 8 min" in t]) == 1
+    assert len([t for t in said if "breached" in t]) == 1
+    [breach] = [card_texts(p) for p in teams.posts(INBOX) if "past the 10-minute target" in card_texts(p)]
+    assert breach.startswith("@here") and "@maria_g" in breach and "the case" in breach

@@ -123,10 +123,10 @@ def test_a_card_whose_posting_answer_was_lost_is_found_again_not_posted_twice(te
         from storage import cases
 
         case = cases.get_case(s, case_id=1)
-    assert case.thread_ts == teams.posts(INBOX)[0]["id"]
+    assert case.thread_id == teams.posts(INBOX)[0]["id"]
     x.post(customer["id"], "@AcmeSupport hello?", in_reply_to=x.get(x.posts_by(customer["id"])[0]["id"]))
     teams_bot.cycle()
-    assert len(teams.replies(INBOX, case.thread_ts)) == 1  # the follow-up lands in the card's thread
+    assert len(teams.replies(INBOX, case.thread_id)) == 1  # the follow-up lands in the card's thread
 
 
 def test_a_thread_message_teams_never_delivered_is_read_back_and_its_owner_asked(teams_bot, teams, x, customer, ana):

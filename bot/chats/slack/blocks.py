@@ -17,9 +17,11 @@ import zlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from bot.chats.slack.action_ids import REPLY_ACTION_IDS
 from bot.domain.markup import literal, quoted
 from bot.domain.markup import literal as escape  # noqa: F401  (the digests' builders escape with it)
 from bot.domain.types import CardView, ThreadPost
+from bot.domain.verbs import Verb
 from bot.domain.wording import plural
 
 SECTION_LIMIT = 3000
@@ -286,17 +288,22 @@ def notice(text: str, undo_reply_id: int | None) -> list[dict]:
     undo = {
         "type": "button",
         "text": {"type": "plain_text", "text": "Undo"},
-        "action_id": "reply_undo",
+        "action_id": REPLY_ACTION_IDS[Verb.UNDO],
         "value": str(undo_reply_id),
         "style": "danger",
     }
     return [section, {"type": "actions", "block_id": "reply_actions", "elements": [undo]}]
 
 
-def question(text: str, choices: list[tuple[str, str, int]]) -> list[dict]:
+def question(text: str, choices: list[tuple[str, Verb, int]]) -> list[dict]:
     buttons = [
-        {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action, "value": str(value)}
-        for label, action, value in choices
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": label},
+            "action_id": REPLY_ACTION_IDS[verb],
+            "value": str(value),
+        }
+        for label, verb, value in choices
     ]
     return [
         {"type": "section", "text": {"type": "mrkdwn", "text": clip(text)}},

@@ -8,9 +8,10 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.chats.slack import blocks, digest_blocks
+from bot.chats.slack import blocks, digest_blocks, notices
 from bot.chats.slack.messages import chat_message
-from bot.domain.errors import ChatError, NotInChannel
+from bot.domain.errors import ChatError, ChatRateLimited, ChatRefused, ChatUncertain, NotInChannel
+from bot.domain.notices import SlaAlert, SlaStage
 from bot.domain.types import CardView, ChatMessage, ThreadPost
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ PLAIN_ERRORS = {
     "msg_blocks_too_long": "the message's blocks are over Slack's total size",
 }
 # Slack refuses the card itself (too big, or a block it will not take): a shortened card can still be shown.
+# Slack's failures after which the call may have taken effect after all (ChatUncertain).
+UNCERTAIN = frozenset({"internal_error", "fatal_error", "request_timeout"})
 CARD_REFUSED = {"msg_blocks_too_long", "invalid_blocks", "msg_too_long"}
 
 
@@ -81,12 +84,23 @@ def _chat_error(err: Exception) -> ChatError:
         message = PLAIN_ERRORS.get(code, f"Slack answered {code}")
         if err.response is not None and err.response.get("errors"):
             message += ": " + "; ".join(str(e) for e in err.response["errors"][:5])
-        kind = NotInChannel if code == "user_not_in_channel" else ChatError
-        return kind(code, message, retry_after=retry_after)
-    return ChatError("unreachable", f"Slack could not be reached: {type(err).__name__}")
+        return _kind(code, retry_after)(code, message, retry_after=retry_after)
+    return ChatUncertain("unreachable", f"Slack could not be reached: {type(err).__name__}")
+
+
+def _kind(code: str, retry_after: float | None) -> type[ChatError]:
+    if code == "user_not_in_channel":
+        return NotInChannel
+    if code == "ratelimited" or retry_after is not None:
+        return ChatRateLimited
+    if code in UNCERTAIN:
+        return ChatUncertain
+    return ChatRefused
 
 
 class SlackChat:
+    name = "Slack"
+
     def __init__(self, client: WebClient, *, rate_per_channel: float = 1.0):
         self.client = client
         self.pacer = ChannelPacer(rate_per_channel)
@@ -165,7 +179,7 @@ class SlackChat:
             inclusive=True,
         )
         found = (chat_message({**m, "channel": channel}) for page in pages for m in page.get("messages", []))
-        return [m for m in found if m is not None and m.thread_ts == thread_ts]
+        return [m for m in found if m is not None and m.thread_id == thread_ts]
 
     def _pages(self, method: str, **kwargs):
         cursor = None
@@ -182,8 +196,13 @@ class SlackChat:
     def say_in_channel(self, channel: str, text: str) -> None:
         self._call("chat_postMessage", channel=channel, text=text)
 
-    def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-        self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_ts)
+    def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
+        self.say_in_thread(channel, thread_id, notices.sla_in_thread(alert))
+        if alert.stage == SlaStage.BREACHED:
+            self.say_in_channel(channel, notices.sla_in_channel(alert, self.thread_link(channel, thread_id)))
+
+    def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_id)
 
     def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: str) -> str:
         response = self._call(
@@ -194,14 +213,14 @@ class SlackChat:
     def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
         self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks.notice(text, undo_reply_id))
 
-    def ask(self, channel: str, user: str, text: str, choices, thread_ts=None) -> None:
+    def ask(self, channel: str, user: str, text: str, choices, thread_id=None) -> None:
         self._call(
             "chat_postEphemeral",
             channel=channel,
             user=user,
             text=text,
             blocks=blocks.question(text, choices),
-            thread_ts=thread_ts,
+            thread_ts=thread_id,
         )
 
     def group_members(self, group: str) -> list[str]:

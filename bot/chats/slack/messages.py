@@ -31,8 +31,8 @@ def chat_message(event: dict, event_id=None) -> ChatMessage | None:
         return None
     return ChatMessage(
         channel=event["channel"],
-        ts=event["ts"],
-        thread_ts=event["thread_ts"],
+        message_id=event["ts"],
+        thread_id=event["thread_ts"],
         user=event["user"],
         text=to_plain(event.get("text") or ""),
         event_id=event_id if isinstance(event_id, str) else None,

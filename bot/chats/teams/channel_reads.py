@@ -12,7 +12,7 @@ from datetime import datetime
 import requests
 
 from bot.chats.teams.sign_in import GRAPH_SCOPE, SignInRefused, TeamsSignIn
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatRefused, ChatUncertain
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +44,20 @@ class ChannelReads:
         try:
             token = self.sign_in.token(GRAPH_SCOPE)
         except SignInRefused as err:
-            raise ChatError("sign_in", f"the bot could not sign in to Graph ({err})") from None
+            raise ChatRefused("sign_in", f"the bot could not sign in to Graph ({err})") from None
         try:
             answer = self.http.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=self.timeout)
         except requests.RequestException as err:
-            raise ChatError("uncertain", f"Graph could not be reached ({type(err).__name__})") from None
+            raise ChatUncertain("uncertain", f"Graph could not be reached ({type(err).__name__})") from None
         if answer.status_code == 403:
-            raise ChatError(
+            raise ChatRefused(
                 "http_403",
                 "Graph refused to list the channel's messages: the app needs ChannelMessage.Read.Group (reinstall "
                 "the app package in the team)",
             )
         if answer.status_code >= 400:
-            raise ChatError(f"http_{answer.status_code}", "Graph refused to list the channel's messages")
+            kind = ChatUncertain if answer.status_code >= 500 else ChatRefused
+            raise kind(f"http_{answer.status_code}", "Graph refused to list the channel's messages")
         return answer.json()
 
 

@@ -16,11 +16,12 @@ import threading
 from datetime import datetime
 from urllib.parse import quote
 
-from bot.chats.teams import cards
+from bot.chats.teams import cards, notices
 from bot.chats.teams.channel_reads import ChannelReads, cards_of
-from bot.chats.teams.connector import Connector, thread_id
+from bot.chats.teams.connector import Connector, thread_conversation
 from bot.chats.teams.text import plain, without_mention
-from bot.domain.errors import ChatError, NotInChannel
+from bot.domain.errors import ChatError, ChatRefused, ChatUncertain, NotInChannel
+from bot.domain.notices import SlaAlert, SlaStage
 from bot.domain.types import CardView, ChatMessage, ThreadPost
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,8 @@ class People:
 
 
 class TeamsChat:
+    name = "Teams"
+
     def __init__(
         self,
         connector: Connector,
@@ -116,8 +119,8 @@ class TeamsChat:
             return None
         return ChatMessage(
             channel=((activity.get("channelData") or {}).get("channel") or {}).get("id") or channel,
-            ts=activity["id"],
-            thread_ts=root,
+            message_id=activity["id"],
+            thread_id=root,
             user=user,
             text=self.without_bot(activity),
             event_id=None,
@@ -145,26 +148,32 @@ class TeamsChat:
         return channel, root
 
     def update_card(self, channel: str, ts: str, card: CardView) -> None:
-        self.connector.update(thread_id(channel, ts), ts, cards.case_card(card, self.name_of))
+        self.connector.update(thread_conversation(channel, ts), ts, cards.case_card(card, self.name_of))
 
     def case_view(self, card: CardView, note: str | None) -> dict:
         """A click's answer: the card as it is now, with what only the clicker is told."""
         return cards.invoke_card(cards.case_card(card, self.name_of, note=note))
 
-    def post_in_thread(self, channel: str, thread_ts: str, post: ThreadPost) -> str:
-        conversation = thread_id(channel, thread_ts)
+    def post_in_thread(self, channel: str, thread_id: str, post: ThreadPost) -> str:
+        conversation = thread_conversation(channel, thread_id)
         return self._remember(self.connector.send(conversation, cards.thread_post(post, self.name_of)), conversation)
 
-    def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
-        conversation = thread_id(channel, thread_ts)
+    def say_in_thread(self, channel: str, thread_id: str, text: str) -> None:
+        conversation = thread_conversation(channel, thread_id)
         self._remember(self.connector.send(conversation, cards.notice(text, self.name_of)), conversation)
+
+    def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
+        self.say_in_thread(channel, thread_id, notices.sla_in_thread(alert, self.name_of))
+        if alert.stage == SlaStage.BREACHED:
+            link = self.thread_link(channel, thread_id)
+            self.say_in_channel(channel, notices.sla_in_channel(alert, link, self.name_of))
 
     def say_in_channel(self, channel: str, text: str) -> None:
         conversation, root = self.connector.new_post(channel, self.tenant_id, cards.notice(text, self.name_of))
         self._remember(root, conversation)
 
-    def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: str) -> str:
-        conversation = thread_id(channel, thread_ts)
+    def post_pending(self, channel: str, thread_id: str, reply_id: int, text: str) -> str:
+        conversation = thread_conversation(channel, thread_id)
         activity = cards.notice(text, self.name_of, undo_reply_id=reply_id)
         return self._remember(self.connector.send(conversation, activity), conversation)
 
@@ -184,7 +193,7 @@ class TeamsChat:
         try:
             conversation = self.connector.personal_chat(connector_id, self.tenant_id)
         except ChatError as err:
-            if err.code in ("http_403", "http_400", "http_404"):
+            if isinstance(err, ChatRefused):
                 raise NotInChannel(err.code, "the person has no 1:1 chat with the bot (add the app for them)") from None
             raise
         with self._lock:
@@ -202,16 +211,16 @@ class TeamsChat:
         """Say something (a card) to one person, in their 1:1 chat with the bot."""
         self.connector.send(self._personal_chat(user), activity)
 
-    def tell(self, channel: str, user: str, text: str, thread_ts: str | None = None) -> None:
-        link = self.thread_link(channel, thread_ts) if thread_ts else None
+    def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
+        link = self.thread_link(channel, thread_id) if thread_id else None
         said = f"{text}\n<{link}|Open the case's thread>" if link else text
         self.connector.send(self._personal_chat(user), cards.notice(said, self.name_of))
 
-    def ask(self, channel: str, user: str, text: str, choices, thread_ts=None) -> None:
+    def ask(self, channel: str, user: str, text: str, choices, thread_id=None) -> None:
         self.connector.send(self._personal_chat(user), cards.notice(text, self.name_of, choices=choices))
 
     def group_members(self, group: str) -> list[str]:
-        raise ChatError("unsupported", "AGENT_USERGROUP names a Slack user group; in Teams, list ALLOWED_AGENTS")
+        raise ChatRefused("unsupported", "AGENT_USERGROUP names a Slack user group; in Teams, list ALLOWED_AGENTS")
 
     # --- digests -----------------------------------------------------------------------------------
 
@@ -232,7 +241,7 @@ class TeamsChat:
         body = [cards.rich(*cards.runs(initial_comment, self.name_of)), {"type": "Image", "url": url, "altText": title}]
         activity = cards.message(cards.card(body), title)
         if cards.size(activity) > cards.MESSAGE_BUDGET:
-            raise ChatError("http_413", f"the chart ({len(content):,} bytes) is over Teams' message size")
+            raise ChatRefused("http_413", f"the chart ({len(content):,} bytes) is over Teams' message size")
         conversation, root = self.connector.new_post(channel, self.tenant_id, activity)
         self._remember(root, conversation)
 
@@ -252,21 +261,21 @@ class TeamsChat:
             self._teams[channel] = details
         return details.get("aadGroupId")
 
-    def find_mirror(self, channel: str, thread_ts: str | None, message_id: int, since: datetime) -> str | None:
+    def find_mirror(self, channel: str, thread_id: str | None, message_id: int, since: datetime) -> str | None:
         group = self._group_of(channel) if self.reads else None
         if group is None:
-            raise ChatError("uncertain", "the channel cannot be read back (its team is not known yet)")
-        for item in self.reads.messages(group, channel, thread_ts, since=since):
+            raise ChatUncertain("uncertain", "the channel cannot be read back (its team is not known yet)")
+        for item in self.reads.messages(group, channel, thread_id, since=since):
             if any(cards.marker_of(content) == message_id for content in cards_of(item)):
                 return item["id"]
         return None
 
-    def thread_messages(self, channel: str, thread_ts: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
+    def thread_messages(self, channel: str, thread_id: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
         group = self._group_of(channel) if self.reads else None
         if group is None:
             return []
         found = []
-        for item in self.reads.messages(group, channel, thread_ts):
+        for item in self.reads.messages(group, channel, thread_id):
             user = (item.get("from") or {}).get("user") or {}
             created = item.get("createdDateTime") or ""
             try:
@@ -277,15 +286,15 @@ class TeamsChat:
                 continue
             self.people.named(user["id"], user.get("displayName"))
             text = without_mention((item.get("body") or {}).get("content") or "", self.bot_name, item.get("mentions"))
-            found.append(ChatMessage(channel, item["id"], thread_ts, user["id"], text))
-        return sorted(found, key=lambda m: m.ts)
+            found.append(ChatMessage(channel, item["id"], thread_id, user["id"], text))
+        return sorted(found, key=lambda m: m.message_id)
 
-    def thread_link(self, channel: str, thread_ts: str) -> str | None:
+    def thread_link(self, channel: str, thread_id: str) -> str | None:
         group = None
         with self._lock:
             group = (self._teams.get(channel) or {}).get("aadGroupId")
-        query = f"tenantId={self.tenant_id}" + (f"&groupId={group}" if group else "") + f"&parentMessageId={thread_ts}"
-        return f"https://teams.microsoft.com/l/message/{quote(channel)}/{thread_ts}?{query}"
+        query = f"tenantId={self.tenant_id}" + (f"&groupId={group}" if group else "") + f"&parentMessageId={thread_id}"
+        return f"https://teams.microsoft.com/l/message/{quote(channel)}/{thread_id}?{query}"
 
     def find_user(self, name: str, candidates: list[str]) -> str | None:
         wanted = name.strip().lstrip("@").casefold()

@@ -21,7 +21,7 @@ from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from bot.chats.teams.sdk_loop import SdkLoop
 from bot.chats.teams.sign_in import SignInRefused, TeamsSignIn
-from bot.domain.errors import ChatError
+from bot.domain.errors import ChatError, ChatRateLimited, ChatRefused, ChatUncertain
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ class ThreadPacer:
             self._answered[key].append(self.clock())
 
 
-def thread_id(channel: str, root: str) -> str:
+def thread_conversation(channel: str, root: str) -> str:
     return f"{channel};messageid={root}"
 
 
@@ -210,6 +210,7 @@ def _seconds(headers) -> float:
 
 def _chat_error(what: str, err: aiohttp.ClientResponseError) -> ChatError:
     if err.status >= 500:
-        return ChatError("uncertain", f"Teams failed on {what} (HTTP {err.status})")
-    words = PLAIN.get(err.status, f"Teams refused {what} (HTTP {err.status})")
-    return ChatError(f"http_{err.status}", words, retry_after=_seconds(err.headers) if err.status == 429 else None)
+        return ChatUncertain("uncertain", f"Teams failed on {what} (HTTP {err.status})")
+    if err.status == 429:
+        return ChatRateLimited("http_429", f"Teams throttled {what}", retry_after=_seconds(err.headers))
+    return ChatRefused(f"http_{err.status}", PLAIN.get(err.status, f"Teams refused {what} (HTTP {err.status})"))
