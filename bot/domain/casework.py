@@ -7,7 +7,7 @@ finishing an interrupted one) changes nothing and says nothing."""
 import logging
 
 from bot.domain.errors import ChatError, NotInChannel
-from bot.domain.markup import literal, mention
+from bot.domain.notices import Person, Said, said
 from bot.domain.states import CaseStatus, EventKind
 from bot.domain.types import Outcome
 from storage import cases, clicks
@@ -63,7 +63,7 @@ class Casework:
         reopened went back to its owner, who may be away: until it is next claimed, handed over or resolved, any agent
         may take it over (for themselves too)."""
         if not self.bridge.agents.is_agent(to):
-            return Outcome(False, f"{mention(to)} is not one of the team's agents. Nothing was changed.")
+            return Outcome(False, said(Person(to), " is not one of the team's agents. Nothing was changed."))
         with self.bridge.session() as s:
             case, last = cases.get_case(s, case_id=case_id), cases.last_event(s, case_id=case_id)
         takeover = case is not None and case.owner != user and reopened_by_customer(last)
@@ -71,7 +71,7 @@ class Casework:
             return Outcome(False, "Pick someone else: you cannot hand a case to yourself.")
         if case is not None and case.status == CaseStatus.CLAIMED and case.owner == to and not takeover:
             # The chat's picker of people cannot leave the owner out: picking them is said plainly, not done.
-            return Outcome(False, f"{mention(to)} already owns this case: pick someone else. Nothing was changed.")
+            return Outcome(False, said(Person(to), " already owns this case: pick someone else. Nothing was changed."))
         owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
         outcome = self._act(
             case_id,
@@ -91,14 +91,19 @@ class Casework:
                 self.bridge.chat.tell(
                     case.channel,
                     to,
-                    f"{mention(user)} handed you the case of @{literal(case.customer_handle)}: it is yours now. "
-                    f"Reply in its thread to answer on {self.bridge.network_of(case).display_name}.",
+                    said(
+                        Person(user),
+                        f" handed you the case of @{case.customer_handle}: it is yours now. "
+                        f"Reply in its thread to answer on {self.bridge.network_of(case).display_name}.",
+                    ),
                     thread_id=case.thread_id,
                 )
             except NotInChannel:
-                outcome.notice = (
-                    f"The case is {mention(to)}'s now, but they are not in this channel, so they could not be told "
-                    "and cannot see it: invite them (/invite), or hand the case to someone who is here."
+                outcome.notice = said(
+                    "The case is ",
+                    Person(to),
+                    "'s now, but they are not in this channel, so they could not be told "
+                    "and cannot see it: invite them (/invite), or hand the case to someone who is here.",
                 )
             except ChatError as err:
                 log.warning("case %s: new owner not told: %s", case_id, err)
@@ -155,14 +160,14 @@ class Casework:
         return Outcome(True, None, {"status": case.status})
 
     @staticmethod
-    def _why_not(kind: str, case, user: str) -> str:
-        owner = mention(case.owner)
+    def _why_not(kind: str, case, user: str) -> Said | str:
+        owner = Person(case.owner)
         if case.status == CaseStatus.CLAIMED and case.owner == user:
             return {"claim": "You already own this case."}.get(kind, "Nothing changed.")
         if case.status == CaseStatus.CLAIMED and kind == EventKind.REASSIGN:
-            return f"Only the owner, {owner}, can hand this case to someone else. Nothing was changed."
+            return said("Only the owner, ", owner, ", can hand this case to someone else. Nothing was changed.")
         if case.status == CaseStatus.CLAIMED:
-            return f"This case is already claimed by {owner}. Nothing was changed."
+            return said("This case is already claimed by ", owner, ". Nothing was changed.")
         if case.status == CaseStatus.RESOLVED:
             return {
                 "claim": "This case is resolved. Reopen it first if it needs more work.",

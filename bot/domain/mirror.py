@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
-from bot.domain.markup import literal
+from bot.domain.notices import Icon, said
 from bot.domain.states import CaseStatus
 from storage import cases
 from storage.models import Notice
@@ -177,18 +177,19 @@ class Mirror:
                 return
         since, until = network.post_time(cursor), network.post_time(result.oldest_id)
         between = f"between {_minute(since)} and {_minute(until)}" if since and until else "while the bridge was away"
-        handle = literal(account.handle)
+        handle = account.handle
         name = network.display_name
-        text = (
-            f":warning: Some mentions of @{handle} may be missing: {between}. "
+        text = said(
+            Icon("warning"),
+            f" Some mentions of @{handle} may be missing: {between}. "
             f"{name} returns only the newest {network.reachable_mentions} mentions and more "
             f"than that arrived while the bridge was not polling. Search @{handle} on "
-            f"{name} for that time range to review them."
+            f"{name} for that time range to review them.",
         )
         try:
             self.bridge.chat.say_in_channel(channel or self.bridge.config.inbox_channel, text)
         except ChatError as err:
-            log.error("could not announce a gap in the mentions (%s): %s", err, text)
+            log.error("could not announce a gap in the mentions (%s): %s", err, text.plain)
 
 
 def _minute(moment) -> str:

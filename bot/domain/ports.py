@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol
 
-from bot.domain.notices import SlaAlert
+from bot.domain.notices import SlaAlert, Words
 from bot.domain.types import (
     BrandAccount,
     CardView,
@@ -82,6 +82,9 @@ class Network(Protocol):
 
 
 class Chat(Protocol):
+    """Where agents work. What the domain says reaches it as Words (bot.domain.notices): neutral parts, or plain
+    text shown as written; the chat renders people, links, emphasis and quotes in its own markup."""
+
     name: str  # how people call the chat, in notices
 
     def post_card(self, channel: str, card: CardView) -> tuple[str, str]:
@@ -94,34 +97,34 @@ class Chat(Protocol):
     def find_mirror(self, channel: str, thread_id: str | None, message_id: int, since: datetime) -> str | None:
         """The ts of a message already posted for `message_id` (by its metadata), if any."""
 
-    def say_in_thread(self, channel: str, thread_id: str, text: str) -> None: ...
+    def say_in_thread(self, channel: str, thread_id: str, text: Words) -> None: ...
 
     def thread_messages(self, channel: str, thread_id: str, *, oldest: datetime, latest: datetime) -> list[ChatMessage]:
         """People's messages in a thread (not the bot's, not the parent) sent between `oldest` and `latest`."""
 
-    def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
+    def tell(self, channel: str, user: str, text: Words, thread_id: str | None = None) -> None:
         """Tell one person privately."""
 
-    def say_in_channel(self, channel: str, text: str) -> None: ...
+    def say_in_channel(self, channel: str, text: Words) -> None: ...
 
     def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
         """An SLA alert in the case's thread; a breach also in the channel, calling whom `alert.call` names."""
 
     def group_members(self, group: str) -> list[str]: ...
 
-    def post_pending(self, channel: str, thread_id: str, reply_id: int, text: str) -> str:
+    def post_pending(self, channel: str, thread_id: str, reply_id: int, text: Words) -> str:
         """A thread message showing a reply waiting in its undo window, with an Undo button; return its ts."""
 
-    def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
+    def update_notice(self, channel: str, ts: str, text: Words, undo_reply_id: int | None = None) -> None:
         """Rewrite a reply's notice (the link once posted, or why not); keep Undo when undo_reply_id is given."""
 
-    def ask(self, channel: str, user: str, text: str, choices: list[tuple[str, Verb, int]], thread_id=None) -> None:
+    def ask(self, channel: str, user: str, text: Words, choices: list[tuple[str, Verb, int]], thread_id=None) -> None:
         """Ask one person privately, with a button for each choice (label, what it does, the reply it is about)."""
 
     def post_digest(self, channel: str, digest) -> str:
         """Post a digest (bot.domain.digests.Digest); return its ts."""
 
-    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
+    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: Words) -> None:
         """Share a file (the digest's chart) in a channel."""
 
     def thread_link(self, channel: str, thread_id: str) -> str | None:

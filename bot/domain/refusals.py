@@ -9,7 +9,7 @@ from datetime import datetime
 
 from bot.domain.clock import said_time
 from bot.domain.errors import AllowanceSpent, ChatError, SourceRefused
-from bot.domain.markup import literal
+from bot.domain.notices import Icon, Said, said
 from bot.domain.ports import Chat
 from storage import notices
 
@@ -43,11 +43,12 @@ class Refusals:
         else:
             hourly = ", then every hour" if isinstance(err, AllowanceSpent) and err.reset_at is None else ""
             again = f"The bridge asks {network} again at {said_time(until, self.clock())}{hourly}"
-        text = (
-            f":no_entry: {literal(_capital(what))} are not read for now: {literal(err.message)}. "
-            f"{network} said: “{literal(err.said)}” What to do: {literal(err.fix)} {again}, and says here when "
+        text = said(
+            Icon("no_entry"),
+            f" {_capital(what)} are not read for now: {err.message}. "
+            f"{network} said: “{err.said}” What to do: {err.fix} {again}, and says here when "
             f"{network} serves "
-            "them again. Everything else goes on."
+            "them again. Everything else goes on.",
         )
         log.error("%s: refused by %s: %s (%s) %s", what, network, err.message, err.said, err.fix)
         if not self._say(channel, text):
@@ -62,15 +63,18 @@ class Refusals:
         log.info("%s: served by %s again", what, network)
         self._say(
             channel,
-            f":white_check_mark: {literal(_capital(what))} are read again: {network} serves them again, and what "
-            "came in the meantime is being fetched.",
+            said(
+                Icon("white_check_mark"),
+                f" {_capital(what)} are read again: {network} serves them again, and what "
+                "came in the meantime is being fetched.",
+            ),
         )
 
-    def _say(self, channel: str | None, text: str) -> bool:
+    def _say(self, channel: str | None, text: Said) -> bool:
         try:
             self.chat.say_in_channel(channel or self.default_channel, text)
         except ChatError as err:
-            log.error("could not tell the channel (%s): %s", err, text)
+            log.error("could not tell the channel (%s): %s", err, text.plain)
             return False
         return True
 

@@ -16,7 +16,7 @@ from bot.domain.errors import (
     ReplyRejected,
     SourceRefused,
 )
-from bot.domain.markup import literal, mention, quoted
+from bot.domain.notices import Person, Quote, Words, said
 from bot.domain.sources import DM, TERM, dm_network
 from bot.domain.states import CaseStatus, EventKind, ReplyState
 from bot.domain.types import ChatMessage
@@ -42,16 +42,16 @@ def normalised(text: str) -> str:
 class Received:
     verdict: str  # reply | note | refused | duplicate | not-a-case
     message: ChatMessage
-    notice: str | None = None
+    notice: Words | None = None
     reply_id: int | None = None
     late: bool = False  # found by reading the thread back: the chat never delivered it
     network: str = ""  # the display name of the case's network: where the reply goes public
 
 
 def in_quotes(text: str, limit: int = 200) -> str:
-    """An agent's message named inline: on one line, cut, then made literal."""
+    """An agent's message named inline: on one line, cut (the chat makes it literal when it renders it)."""
     text = " ".join(text.split())
-    return f"“{literal(text if len(text) <= limit else text[: limit - 1] + '…')}”"
+    return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
 
 
 class Replies:
@@ -166,9 +166,9 @@ class Replies:
 
     @staticmethod
     def _saved_note(msg: ChatMessage) -> str:
-        return f" (saved reply: “{literal(msg.text)}”)" if msg.key.startswith(SAVED_PREFIX) else ""
+        return f" (saved reply: “{msg.text}”)" if msg.key.startswith(SAVED_PREFIX) else ""
 
-    def judge(self, case, msg: ChatMessage) -> tuple[str, str | None]:
+    def judge(self, case, msg: ChatMessage) -> tuple[str, Words | None]:
         """('reply' | 'note' | 'refused', what to tell the author privately): the rules of who goes public on the
         case's network."""
         network = self.bridge.network_of(case)
@@ -263,7 +263,7 @@ class Replies:
         except ReplyRejected as err:
             with self.bridge.session() as s:
                 replies.mark_failed(s, message_id=reply_id, error=err.reason)
-            self._report(reply, case, f"Not posted on {source.network.display_name}: {literal(err.message)}")
+            self._report(reply, case, f"Not posted on {source.network.display_name}: {err.message}")
             return f"rejected:{err.reason}"
         except (BadCredentials, SourceRefused) as err:
             with self.bridge.session() as s:
@@ -271,7 +271,7 @@ class Replies:
             why = f"{err.message} (“{err.said}”). {err.fix}" if isinstance(err, SourceRefused) else err.message
             if reply.attempts <= 1:
                 kept = "The reply is kept and will be tried again."
-                self._report(reply, case, f"Not posted yet: {literal(why)} {kept}")
+                self._report(reply, case, f"Not posted yet: {why} {kept}")
             log.error("the account or the app is refused: %s", why)
             return "bad-credentials"
         except OutcomeUnknown as err:
@@ -288,12 +288,12 @@ class Replies:
             cases.add_event(s, case_id=case.id, kind=EventKind.REPLY, actor=reply.agent or "", at=now, detail=post_id)
             cases.touch_card(s, case_id=case.id)
         log.info("case %s: reply %s posted as %s", case.id, reply.id, post_id)
-        saved = f"\n{quoted(reply.text)}" if (reply.dedupe_key or "").startswith(SAVED_PREFIX) else ""
+        saved = said("\n", Quote(reply.text)) if (reply.dedupe_key or "").startswith(SAVED_PREFIX) else None
         if case.kind == DM:
-            said = f"Sent to @{literal(case.customer_handle)} as a direct message by {mention(reply.agent)}."
+            done = said(f"Sent to @{case.customer_handle} as a direct message by ", Person(reply.agent), ".")
         else:
-            said = f"Posted on {network.display_name} by {mention(reply.agent)}: {literal(url)}"
-        self._report(reply, case, f"{said}{saved}")
+            done = said(f"Posted on {network.display_name} by ", Person(reply.agent), f": {url}")
+        self._report(reply, case, said(done, saved))
         self.bridge.mirror.refresh_card(case.id)
 
     @staticmethod
@@ -350,7 +350,7 @@ class Replies:
             settled += 1
         return settled
 
-    def _report(self, reply, case, text: str) -> None:
+    def _report(self, reply, case, text: Words) -> None:
         """A reply's fate: in its pending notice when it has one, else as a new thread message."""
         if reply.notice_id:
             try:
@@ -360,16 +360,16 @@ class Replies:
                 log.warning("reply %s: notice not updated: %s", reply.id, err)
         self._say(case, text)
 
-    def _say(self, case, text: str) -> None:
+    def _say(self, case, text: Words) -> None:
         self._say_at(case.channel, case.thread_id, text)
 
-    def _say_at(self, channel: str, thread_id: str, text: str) -> None:
+    def _say_at(self, channel: str, thread_id: str, text: Words) -> None:
         try:
             self.bridge.chat.say_in_thread(channel, thread_id, text)
         except ChatError as err:
-            log.warning("thread %s/%s: could not say: %s (%s)", channel, thread_id, err, text)
+            log.warning("thread %s/%s: could not say: %s (%s)", channel, thread_id, err, getattr(text, "plain", text))
 
-    def _tell(self, msg: ChatMessage, text: str) -> None:
+    def _tell(self, msg: ChatMessage, text: Words) -> None:
         try:
             self.bridge.chat.tell(msg.channel, msg.user, text, thread_id=msg.thread_id)
         except ChatError as err:

@@ -8,7 +8,7 @@ import logging
 
 from bot.domain.casework import UNKNOWN_CASE
 from bot.domain.errors import ChatError, NetworkError
-from bot.domain.markup import literal, mention
+from bot.domain.notices import Emphasis, Person, Words, said
 from bot.domain.replies import SAVED_PREFIX
 from bot.domain.sources import DM
 from bot.domain.states import EventKind, ReplyState
@@ -29,7 +29,7 @@ class ReplyChanges:
         """Send a saved reply in a case, as if its owner had typed it in the thread; `key` makes it once-only."""
         text = self.bridge.saved.text(name)
         if text is None:
-            return Outcome(False, f"There is no saved reply named “{literal(name)}”. See /social-replies list.")
+            return Outcome(False, f"There is no saved reply named “{name}”. See /social-replies list.")
         with self.bridge.session() as s:
             case = cases.get_case(s, case_id=case_id)
         if case is None or case.thread_id is None:
@@ -45,7 +45,12 @@ class ReplyChanges:
         if len(owned) != 1:
             where = "no case" if not owned else f"{len(owned)} cases"
             return Outcome(
-                False, f"You own {where} in this channel: pick the saved reply from the case card's *Saved reply* menu."
+                False,
+                said(
+                    f"You own {where} in this channel: pick the saved reply from the case card's ",
+                    Emphasis("Saved reply"),
+                    " menu.",
+                ),
             )
         return self.use_saved(owned[0], name, user, key)
 
@@ -55,7 +60,7 @@ class ReplyChanges:
         if reply is None:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
-            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can send this reply.")
+            return Outcome(False, said("Only ", Person(reply.agent), ", who wrote it, can send this reply."))
         if reply.state != ReplyState.HELD:
             return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
         msg = ChatMessage(
@@ -65,7 +70,7 @@ class ReplyChanges:
         if verdict != "reply":
             with self.bridge.session() as s:
                 replies.cancel(s, message_id=reply_id, reason="no longer allowed when its owner chose to send it")
-            return Outcome(False, f"Not sent: {notice or 'this case is no longer yours to answer.'}")
+            return Outcome(False, said("Not sent: ", notice or "this case is no longer yours to answer."))
         with self.bridge.session() as s:
             released = replies.release_held(s, message_id=reply_id)
         if not released:
@@ -79,7 +84,7 @@ class ReplyChanges:
         if reply is None:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
-            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can drop this reply.")
+            return Outcome(False, said("Only ", Person(reply.agent), ", who wrote it, can drop this reply."))
         with self.bridge.session() as s:
             dropped = replies.cancel(s, message_id=reply_id, reason=f"found late; not sent, by {user}")
         if not dropped:
@@ -91,12 +96,12 @@ class ReplyChanges:
         if reply is None:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
-            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can undo this reply.")
+            return Outcome(False, said("Only ", Person(reply.agent), ", who wrote it, can undo this reply."))
         with self.bridge.session() as s:
             cancelled = replies.cancel(s, message_id=reply_id, reason=f"undone by {user}")
         if not cancelled:
             return Outcome(False, TOO_LATE)
-        self._notice(reply, case, f"Undone by {mention(user)}: not posted on {self._on(case)}.")
+        self._notice(reply, case, said("Undone by ", Person(user), f": not posted on {self._on(case)}."))
         return Outcome(True)
 
     def edited(self, channel: str, message_id: str, user: str, new_text: str) -> str:
@@ -168,7 +173,7 @@ class ReplyChanges:
         if reply is None:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
-            return Outcome(False, f"Only {mention(reply.agent)}, who wrote it, can delete this reply.")
+            return Outcome(False, said("Only ", Person(reply.agent), ", who wrote it, can delete this reply."))
         if reply.state != ReplyState.SENT or reply.deleted_at is not None:
             return Outcome(False, f"That reply is not public on {self._on(case)} (any more): nothing to delete.")
         if case.kind == DM:
@@ -182,12 +187,12 @@ class ReplyChanges:
                 raise NetworkError(self.bridge.not_served(case))
             source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
-            return Outcome(False, f"{self._on(case)} did not delete it: {literal(err.message)}")
+            return Outcome(False, f"{self._on(case)} did not delete it: {err.message}")
         now = self.bridge.clock()
         with self.bridge.session() as s:
             replies.mark_deleted(s, message_id=reply_id, at=now)
             cases.add_event(s, case_id=case.id, kind=EventKind.DELETE, actor=user, at=now, detail=reply.post_id)
-        self._say(case, f"Deleted on {self._on(case)} by {mention(user)}.")
+        self._say(case, said(f"Deleted on {self._on(case)} by ", Person(user), "."))
         return Outcome(True)
 
     def repost(self, reply_id: int, user: str) -> Outcome:
@@ -225,7 +230,7 @@ class ReplyChanges:
                 return None, None
             return reply, cases.get_case(s, case_id=reply.case_id)
 
-    def _notice(self, reply, case, text: str, *, undo: bool = False) -> None:
+    def _notice(self, reply, case, text: Words, *, undo: bool = False) -> None:
         try:
             if reply.notice_id:
                 self.bridge.chat.update_notice(
@@ -236,19 +241,19 @@ class ReplyChanges:
         except ChatError as err:
             log.warning("reply %s: notice not shown: %s", reply.id, err)
 
-    def _say(self, case, text: str) -> None:
+    def _say(self, case, text: Words) -> None:
         try:
             self.bridge.chat.say_in_thread(case.channel, case.thread_id, text)
         except ChatError as err:
-            log.warning("case %s: %s (%s)", case.id, err, text)
+            log.warning("case %s: %s (%s)", case.id, err, getattr(text, "plain", text))
 
-    def _tell(self, case, user: str, text: str) -> None:
+    def _tell(self, case, user: str, text: Words) -> None:
         try:
             self.bridge.chat.tell(case.channel, user, text, thread_id=case.thread_id)
         except ChatError as err:
             log.warning("could not tell %s: %s", user, err)
 
-    def _ask(self, case, user: str, text: str, choices) -> None:
+    def _ask(self, case, user: str, text: Words, choices) -> None:
         try:
             self.bridge.chat.ask(case.channel, user, text, choices, thread_id=case.thread_id)
         except ChatError as err:

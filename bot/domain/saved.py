@@ -2,7 +2,7 @@
 
 import re
 
-from bot.domain.markup import literal
+from bot.domain.notices import Emphasis, Said, joined, said
 from storage import clicks, saved_replies
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -22,7 +22,7 @@ class SavedReplies:
 
     # `once`: the key of the click asking, marked done with the change: a replay never restores a removed reply.
 
-    def add(self, name: str, text: str, user: str, *, once: str | None = None) -> str | None:
+    def add(self, name: str, text: str, user: str, *, once: str | None = None) -> Said | str | None:
         if not self.bridge.agents.is_agent(user):
             return self.bridge.agents.refusal()
         name, text = name.lower(), text.strip()
@@ -42,7 +42,11 @@ class SavedReplies:
             added = saved_replies.add(s, name=name, text=text, user=user, at=self.bridge.clock())
         if not added:
             return f"Not saved: “{name}” exists. Remove it first: /social-replies remove {name}"
-        return f"Saved “{name}”. Owners can send it from a case card's *Saved reply* menu, or with /reply {name}."
+        return said(
+            f"Saved “{name}”. Owners can send it from a case card's ",
+            Emphasis("Saved reply"),
+            f" menu, or with /reply {name}.",
+        )
 
     def remove(self, name: str, user: str, *, once: str | None = None) -> str | None:
         if not self.bridge.agents.is_agent(user):
@@ -51,16 +55,16 @@ class SavedReplies:
             if once is not None and not clicks.finish(s, key=once, at=self.bridge.clock()):
                 return None
             removed = saved_replies.remove(s, name=name.lower())
-        return f"Removed “{literal(name)}”." if removed else f"There is no saved reply named “{literal(name)}”."
+        return f"Removed “{name}”." if removed else f"There is no saved reply named “{name}”."
 
-    def listing(self) -> str:
+    def listing(self) -> Said | str:
         with self.bridge.session() as s:
             rows = saved_replies.all_replies(s)
         if not rows:
             return "No saved replies yet. Add one: /social-replies add NAME TEXT"
-        lines = [f"• *{literal(r.name)}*: {literal(shortened(r.text, LISTED_TEXT))}" for r in rows[:LISTED]]
+        lines = [said("• ", Emphasis(r.name), f": {shortened(r.text, LISTED_TEXT)}") for r in rows[:LISTED]]
         more = [f"…and {len(rows) - LISTED} more: /reply NAME sends any of them."] if len(rows) > LISTED else []
-        return "\n".join(["Saved replies:", *lines, *more])
+        return joined("\n", ["Saved replies:", *lines, *more])
 
     def names(self) -> list[str]:
         with self.bridge.session() as s:

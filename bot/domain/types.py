@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.domain.notices import Words
+
 
 @dataclass(frozen=True)
 class Author:
@@ -157,5 +159,5 @@ class Outcome:
     """What an action did, and what to tell the person who asked (privately), if anything."""
 
     changed: bool
-    notice: str | None = None
+    notice: Words | None = None  # what to tell, in neutral parts (bot.domain.notices); a str is plain text
     extra: dict = field(default_factory=dict)

@@ -5,6 +5,7 @@ import logging
 from slack_bolt import Ack, App, BoltContext, BoltRequest, Respond
 
 from bot.chats.slack.blocks import case_of_block
+from bot.chats.slack.markup import rendered
 from bot.domain.types import Click
 from handlers.slack.clicks import click_key, recorded
 
@@ -58,7 +59,7 @@ def answer_click(bridge, context: BoltContext, respond: Respond, *, delete_origi
     if delete_original:
         respond(delete_original=True)
     if outcome.notice:
-        respond(text=outcome.notice, response_type="ephemeral", replace_original=False)
+        respond(text=rendered(outcome.notice), response_type="ephemeral", replace_original=False)
 
 
 def register(app: App, bridge) -> None:

@@ -6,6 +6,7 @@ The commands that change something (add, remove, /reply) are clicks: recorded be
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest
 
+from bot.chats.slack.markup import rendered
 from bot.chats.slack.text import to_plain
 from bot.domain.types import Click
 from handlers.slack.clicks import click_key, recorded
@@ -43,9 +44,9 @@ def register(app: App, bridge) -> None:
         click = context.get("click")
         verb, name, _ = parts(command)
         if click is not None:
-            ack(text=bridge.clicks.run(click).notice)
+            ack(text=rendered(bridge.clicks.run(click).notice))
         elif verb == "list" and not name:
-            ack(text=bridge.saved.listing())
+            ack(text=rendered(bridge.saved.listing()))
         else:
             ack(text=USAGE)
 
@@ -61,7 +62,7 @@ def register(app: App, bridge) -> None:
             return
         # Slack does not say which thread a slash command was typed in: it is the case this agent owns here.
         if len(bridge.casework.owned_in(click.user, click.channel or "")) != 1:
-            ack(text=bridge.clicks.run(click).notice)  # nothing goes out: the answer says why, at once
+            ack(text=rendered(bridge.clicks.run(click).notice))  # nothing goes out: the answer says why, at once
             return
         ack()
         outcome = bridge.clicks.run(click)

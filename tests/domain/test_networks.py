@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.domain.bridge import Bridge, BridgeConfig
+from bot.domain.notices import Person, said
 from bot.domain.sources import AccountSource, Sources
 from bot.domain.types import ChatMessage
 from storage import replies
@@ -66,7 +67,8 @@ def test_a_case_on_network_b_is_shown_with_b_links_and_replied_on_b_never_on_x(w
     assert [c for c in world.x.calls if c[0] != "fetch"] == []  # X was only polled, never acted on
     (_, thread_ts), _ = world.only_card("C_B")
     (said,) = world.chat.texts_in_thread("C_B", thread_ts)
-    assert said.startswith("Posted on Bee by ") and world.b.posted[0].id in said
+    who, link = said.parts[1:]  # the agent who answered, then the post's link, as plain text
+    assert said.parts[0] == "Posted on Bee by " and who == Person("UANA") and world.b.posted[0].id in link
 
 
 def test_each_network_counts_its_own_text_and_says_its_own_name(world):
@@ -95,7 +97,9 @@ def test_an_at_uri_post_flows_through_ingest_reply_and_settle_once(world):
     assert settled == 1
     assert [(p.in_reply_to, p.text) for p in world.b.posted] == [(AT_URI, "Checking now")]  # posted once
     (_, thread_ts), _ = world.only_card("C_B")
-    assert any(t.startswith("Posted on Bee by ") for t in world.chat.texts_in_thread("C_B", thread_ts))
+    assert [t.parts[:2] for t in world.chat.texts_in_thread("C_B", thread_ts)] == [
+        ("Posted on Bee by ", Person("UANA"))
+    ]
     # The cursor is the AT-URI as it came: the next poll asks for what is newer than it, and stores nothing twice.
     world.b.calls.clear()
     assert world.bridge.ingest.poll() == 0
@@ -114,4 +118,4 @@ def test_a_deleted_reply_is_deleted_on_its_own_network(world):
 
     assert outcome.changed and world.b.deleted == [posted.id] and world.x.deleted == []
     (_, thread_ts), _ = world.only_card("C_B")
-    assert any(t.startswith("Deleted on Bee by ") for t in world.chat.texts_in_thread("C_B", thread_ts))
+    assert said("Deleted on Bee by ", Person("UANA"), ".") in world.chat.texts_in_thread("C_B", thread_ts)

@@ -7,7 +7,7 @@ import pytest
 
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.clock import utcnow
-from bot.domain.notices import SlaAlert, SlaStage
+from bot.domain.notices import Person, SlaAlert, SlaStage, said
 from bot.domain.types import ChatMessage
 from bot.networks.x import settings as x_settings
 from bot.settings import from_env
@@ -50,7 +50,22 @@ def test_the_loser_of_a_claim_race_is_told_who_owns_the_case(world):
     lost = bridge.casework.claim(case_id, "UBEN")
 
     assert won.changed and not lost.changed
-    assert "already claimed by" in lost.notice and "UANA" in lost.notice
+    assert lost.notice == said("This case is already claimed by ", Person("UANA"), ". Nothing was changed.")
+
+
+def test_a_case_handed_over_is_told_to_its_new_owner_naming_who_handed_it(world):
+    bridge, chat, _, case_id, thread = world
+    bridge.casework.claim(case_id, "UANA")
+
+    handed = bridge.casework.reassign(case_id, "UANA", "UBEN")
+
+    assert handed.changed and handed.notice is None
+    [told] = chat.of("tell")
+    assert (told.user, told.thread, chat.people_named("tell")) == ("UBEN", thread, ["UANA"])
+    assert told.what == said(
+        Person("UANA"),
+        " handed you the case of @maria_g: it is yours now. Reply in its thread to answer on X.",
+    )
 
 
 def test_a_reply_too_long_is_refused_with_the_count_and_nothing_is_sent(world, x):
@@ -76,9 +91,10 @@ def test_a_reply_posted_gets_the_link_notice_in_its_thread(world, x):
 
     assert verdict == "reply"
     [posted] = x.posts_by("AcmeSupport")
-    said = chat.of("say_in_thread")
-    assert [c.thread for c in said] == [thread]
-    assert said[0].what.startswith("Posted on X by ") and said[0].what.endswith(f"/status/{posted['id']}")
+    in_thread = chat.of("say_in_thread")
+    assert [c.thread for c in in_thread] == [thread]
+    first, who, link = in_thread[0].what.parts  # what the chat shows: words, the agent named, the post's link as text
+    assert (first, who) == ("Posted on X by ", Person("UANA")) and link.endswith(f"/status/{posted['id']}")
 
 
 def test_a_breach_is_one_typed_alert_naming_the_case_its_owner_and_the_wait(world):

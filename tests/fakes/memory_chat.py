@@ -1,7 +1,9 @@
-"""An in-memory Chat for domain tests: it records what the domain posts, as neutral values, and answers with
-made-up message ids."""
+"""An in-memory Chat for domain tests: it records what the domain posts, as neutral values (what is said as the
+domain's Said parts, never rendered), and answers with made-up message ids."""
 
 from itertools import count
+
+from bot.domain.notices import Said
 
 
 class MemoryChat:
@@ -11,8 +13,8 @@ class MemoryChat:
         self._ts = count(1)
         self.cards: dict[tuple[str, str], object] = {}  # (channel, ts) -> the latest CardView
         self.thread: dict[tuple[str, str], list] = {}  # (channel, thread ts) -> what was posted there, in order
-        self.told: list[tuple[str, str, str]] = []  # (channel, user, text), private
-        self.said: list[tuple[str, str]] = []  # (channel, text), in the channel
+        self.told: list[tuple[str, str, Said | str]] = []  # (channel, user, what was said), private
+        self.said: list[tuple[str, Said | str]] = []  # (channel, what was said), in the channel
 
     def _new_ts(self) -> str:
         return f"{next(self._ts)}.000100"
@@ -73,5 +75,6 @@ class MemoryChat:
     def find_user(self, name, candidates):
         return None
 
-    def texts_in_thread(self, channel: str, thread_id: str) -> list[str]:
-        return [t for t in self.thread[(channel, thread_id)] if isinstance(t, str)]
+    def texts_in_thread(self, channel: str, thread_id: str) -> list[Said | str]:
+        """What the domain said in a thread (not the posts and alerts it put there), as it said it."""
+        return [t for t in self.thread[(channel, thread_id)] if isinstance(t, (Said, str))]

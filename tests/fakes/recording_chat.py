@@ -4,6 +4,8 @@ each call, so domain tests assert on what the domain told whom, without a platfo
 from dataclasses import dataclass, field
 from itertools import count
 
+from bot.domain.notices import Person
+
 
 @dataclass(frozen=True)
 class Call:
@@ -11,7 +13,7 @@ class Call:
     channel: str | None
     thread: str | None = None
     user: str | None = None
-    what: object = None  # the text, notice, card or post handed over
+    what: object = None  # what was said (a Said, as the domain said it), the alert, card or post handed over
     id: str | None = None  # the id the chat gave what was posted
 
 
@@ -34,6 +36,10 @@ class RecordingChat:
     def said(self, method: str) -> list:
         """What was handed over in the calls of one method, in order."""
         return [c.what for c in self.of(method)]
+
+    def people_named(self, method: str) -> list[str | None]:
+        """Who was named (mentioned) in what the calls of one method said, in order."""
+        return [p.id for what in self.said(method) for p in getattr(what, "parts", ()) if isinstance(p, Person)]
 
     # -- the port -----------------------------------------------------------------------------------------
 

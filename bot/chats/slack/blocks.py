@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from bot.chats.slack.action_ids import REPLY_ACTION_IDS
-from bot.domain.markup import literal, quoted
-from bot.domain.markup import literal as escape  # noqa: F401  (the digests' builders escape with it)
+from bot.chats.slack.markup import literal, quoted
+from bot.chats.slack.markup import literal as escape  # noqa: F401  (the digests' builders escape with it)
 from bot.domain.types import CardView, ThreadPost
 from bot.domain.verbs import Verb
 from bot.domain.wording import plural

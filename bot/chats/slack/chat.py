@@ -9,9 +9,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.chats.slack import blocks, digest_blocks, notices
+from bot.chats.slack.markup import rendered
 from bot.chats.slack.messages import chat_message
 from bot.domain.errors import ChatError, ChatRateLimited, ChatRefused, ChatUncertain, NotInChannel
-from bot.domain.notices import SlaAlert, SlaStage
+from bot.domain.notices import SlaAlert, SlaStage, Words
 from bot.domain.types import CardView, ChatMessage, ThreadPost
 
 log = logging.getLogger(__name__)
@@ -190,30 +191,37 @@ class SlackChat:
             if not cursor:
                 return
 
-    def say_in_thread(self, channel: str, thread_ts: str, text: str) -> None:
-        self._call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, unfurl_links=False)
+    def say_in_thread(self, channel: str, thread_ts: str, text: Words) -> None:
+        self._post_in_thread(channel, thread_ts, rendered(text))
 
-    def say_in_channel(self, channel: str, text: str) -> None:
-        self._call("chat_postMessage", channel=channel, text=text)
+    def _post_in_thread(self, channel: str, thread_ts: str, mrkdwn: str) -> None:
+        self._call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=mrkdwn, unfurl_links=False)
+
+    def say_in_channel(self, channel: str, text: Words) -> None:
+        self._call("chat_postMessage", channel=channel, text=rendered(text))
 
     def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
-        self.say_in_thread(channel, thread_id, notices.sla_in_thread(alert))
+        self._post_in_thread(channel, thread_id, notices.sla_in_thread(alert))
         if alert.stage == SlaStage.BREACHED:
-            self.say_in_channel(channel, notices.sla_in_channel(alert, self.thread_link(channel, thread_id)))
+            link = self.thread_link(channel, thread_id)
+            self._call("chat_postMessage", channel=channel, text=notices.sla_in_channel(alert, link))
 
-    def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
-        self._call("chat_postEphemeral", channel=channel, user=user, text=text, thread_ts=thread_id)
+    def tell(self, channel: str, user: str, text: Words, thread_id: str | None = None) -> None:
+        self._call("chat_postEphemeral", channel=channel, user=user, text=rendered(text), thread_ts=thread_id)
 
-    def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: str) -> str:
+    def post_pending(self, channel: str, thread_ts: str, reply_id: int, text: Words) -> str:
+        text = rendered(text)
         response = self._call(
             "chat_postMessage", channel=channel, thread_ts=thread_ts, text=text, blocks=blocks.notice(text, reply_id)
         )
         return response["ts"]
 
-    def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
+    def update_notice(self, channel: str, ts: str, text: Words, undo_reply_id: int | None = None) -> None:
+        text = rendered(text)
         self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks.notice(text, undo_reply_id))
 
-    def ask(self, channel: str, user: str, text: str, choices, thread_id=None) -> None:
+    def ask(self, channel: str, user: str, text: Words, choices, thread_id=None) -> None:
+        text = rendered(text)
         self._call(
             "chat_postEphemeral",
             channel=channel,
@@ -238,14 +246,14 @@ class SlackChat:
         )
         return response["ts"]
 
-    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
+    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: Words) -> None:
         self._call(
             "files_upload_v2",
             channel=channel,
             content=content,
             filename=filename,
             title=title,
-            initial_comment=initial_comment,
+            initial_comment=rendered(initial_comment),
         )
 
     def thread_link(self, channel: str, thread_ts: str) -> str | None:

@@ -1,7 +1,7 @@
 """The domain's typed notices in Slack's words and markup: emoji, how a person (`<@U…>`), a user group
 (`<!subteam^S…>`) or everyone (`<!here>`) is called, links as `<url|words>`."""
 
-from bot.domain.markup import literal, mention
+from bot.chats.slack.markup import literal, mention
 from bot.domain.notices import SlaAlert, SlaStage
 
 

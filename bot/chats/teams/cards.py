@@ -14,6 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.chats.teams.text import cut, link, run, runs
+from bot.domain.notices import Words
 from bot.domain.types import CardView, ThreadPost
 from bot.domain.wording import plural
 
@@ -141,7 +142,9 @@ def source_runs(view: CardView) -> list[dict]:
     return [shown, run(f" · {moment} · to @{cut(view.account_handle, 100)} · {campaign}")]
 
 
-def case_card(view: CardView, name_of: Callable[[str], str], *, compact: bool = False, note: str | None = None) -> dict:
+def case_card(
+    view: CardView, name_of: Callable[[str], str], *, compact: bool = False, note: Words | None = None
+) -> dict:
     """The message activity of a case's card; `note`: a line only the person who clicked sees (their view)."""
     c = view.customer
     what = {
@@ -196,7 +199,7 @@ def thread_post(post: ThreadPost, name_of: Callable[[str], str]) -> dict:
     return message(card(body, marker=post.message_id), f"@{c.handle}: {post.text}")
 
 
-def notice(text: str, name_of: Callable[[str], str], *, undo_reply_id: int | None = None, choices=()) -> dict:
+def notice(text: Words, name_of: Callable[[str], str], *, undo_reply_id: int | None = None, choices=()) -> dict:
     """A notice in a thread or a 1:1 chat, with an Undo button in a reply's undo window, or the choices asked."""
     actions = [button("Undo", "reply_undo", 0, "destructive", reply=undo_reply_id)] if undo_reply_id else []
     actions += [button(label, verb, 0, reply=value) for label, verb, value in choices]

@@ -21,7 +21,7 @@ from bot.chats.teams.channel_reads import ChannelReads, cards_of
 from bot.chats.teams.connector import Connector, thread_conversation
 from bot.chats.teams.text import plain, without_mention
 from bot.domain.errors import ChatError, ChatRefused, ChatUncertain, NotInChannel
-from bot.domain.notices import SlaAlert, SlaStage
+from bot.domain.notices import Link, SlaAlert, SlaStage, Words, said
 from bot.domain.types import CardView, ChatMessage, ThreadPost
 
 log = logging.getLogger(__name__)
@@ -150,7 +150,7 @@ class TeamsChat:
     def update_card(self, channel: str, ts: str, card: CardView) -> None:
         self.connector.update(thread_conversation(channel, ts), ts, cards.case_card(card, self.name_of))
 
-    def case_view(self, card: CardView, note: str | None) -> dict:
+    def case_view(self, card: CardView, note: Words | None) -> dict:
         """A click's answer: the card as it is now, with what only the clicker is told."""
         return cards.invoke_card(cards.case_card(card, self.name_of, note=note))
 
@@ -158,26 +158,26 @@ class TeamsChat:
         conversation = thread_conversation(channel, thread_id)
         return self._remember(self.connector.send(conversation, cards.thread_post(post, self.name_of)), conversation)
 
-    def say_in_thread(self, channel: str, thread_id: str, text: str) -> None:
+    def say_in_thread(self, channel: str, thread_id: str, text: Words) -> None:
         conversation = thread_conversation(channel, thread_id)
         self._remember(self.connector.send(conversation, cards.notice(text, self.name_of)), conversation)
 
     def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
-        self.say_in_thread(channel, thread_id, notices.sla_in_thread(alert, self.name_of))
+        self.say_in_thread(channel, thread_id, notices.sla_in_thread(alert))
         if alert.stage == SlaStage.BREACHED:
             link = self.thread_link(channel, thread_id)
-            self.say_in_channel(channel, notices.sla_in_channel(alert, link, self.name_of))
+            self.say_in_channel(channel, notices.sla_in_channel(alert, link))
 
-    def say_in_channel(self, channel: str, text: str) -> None:
+    def say_in_channel(self, channel: str, text: Words) -> None:
         conversation, root = self.connector.new_post(channel, self.tenant_id, cards.notice(text, self.name_of))
         self._remember(root, conversation)
 
-    def post_pending(self, channel: str, thread_id: str, reply_id: int, text: str) -> str:
+    def post_pending(self, channel: str, thread_id: str, reply_id: int, text: Words) -> str:
         conversation = thread_conversation(channel, thread_id)
         activity = cards.notice(text, self.name_of, undo_reply_id=reply_id)
         return self._remember(self.connector.send(conversation, activity), conversation)
 
-    def update_notice(self, channel: str, ts: str, text: str, undo_reply_id: int | None = None) -> None:
+    def update_notice(self, channel: str, ts: str, text: Words, undo_reply_id: int | None = None) -> None:
         with self._lock:
             conversation = self._conversation_of.get(ts, channel)
         self.connector.update(conversation, ts, cards.notice(text, self.name_of, undo_reply_id=undo_reply_id))
@@ -204,19 +204,19 @@ class TeamsChat:
         bot_id = (activity.get("recipient") or {}).get("id")
         return without_mention(activity.get("text") or "", self.bot_name, activity.get("entities"), bot_id)
 
-    def notice_activity(self, text: str) -> dict:
+    def notice_activity(self, text: Words) -> dict:
         return cards.notice(text, self.name_of)
 
     def tell_activity(self, user: str, activity: dict) -> None:
         """Say something (a card) to one person, in their 1:1 chat with the bot."""
         self.connector.send(self._personal_chat(user), activity)
 
-    def tell(self, channel: str, user: str, text: str, thread_id: str | None = None) -> None:
+    def tell(self, channel: str, user: str, text: Words, thread_id: str | None = None) -> None:
         link = self.thread_link(channel, thread_id) if thread_id else None
-        said = f"{text}\n<{link}|Open the case's thread>" if link else text
-        self.connector.send(self._personal_chat(user), cards.notice(said, self.name_of))
+        told = said(text, "\n", Link(link, "Open the case's thread")) if link else text
+        self.connector.send(self._personal_chat(user), cards.notice(told, self.name_of))
 
-    def ask(self, channel: str, user: str, text: str, choices, thread_id=None) -> None:
+    def ask(self, channel: str, user: str, text: Words, choices, thread_id=None) -> None:
         self.connector.send(self._personal_chat(user), cards.notice(text, self.name_of, choices=choices))
 
     def group_members(self, group: str) -> list[str]:
@@ -230,7 +230,7 @@ class TeamsChat:
         conversation, root = self.connector.new_post(channel, self.tenant_id, digest_card(digest, self.name_of))
         return self._remember(root, conversation)
 
-    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: str) -> None:
+    def upload_file(self, channel: str, content: bytes, filename: str, title: str, initial_comment: Words) -> None:
         """The chart, inline in a card (a data: URL): a bot cannot upload a file to a channel without Graph's
         file permissions, nor show an image from a URL that needs signing in; the chart is made to fit Teams' 28 KB
         (a 32-colour palette, smaller if need be: bot/chats/teams/images.py)."""
@@ -304,5 +304,5 @@ class TeamsChat:
                 return user
         return None
 
-    def plain(self, notice: str) -> str:
+    def plain(self, notice: Words) -> str:
         return plain(notice, self.name_of)

@@ -4,17 +4,18 @@ A TextBlock renders a subset of Markdown, so a customer's `[Reset your password]
 would become a live link or bold. Everything written by a customer, an agent or a network is put in `TextRun`s of a
 `RichTextBlock` instead, which Teams shows literally; links and emphasis the bot means are runs of their own.
 
-The domain's notices are still Slack's mrkdwn (until the typed notices of #13): `<@user>` mentions, `<url|label>`
-links, `<!here>`, and `&amp; &lt; &gt;` entities for the parts that are literal. `runs()` turns one into runs: a
-mention into the person's name in bold, a link into a run that opens it, the rest unescaped.
+What the domain says comes as neutral parts (bot.domain.notices); `runs()` turns them into runs: a person into
+their name in bold, a link into a run that opens it, emphasis in bold, a pictogram as its emoji, plain text as
+written.
 """
 
 import html
 import re
 from collections.abc import Callable
 
-MARKUP = re.compile(r"<(@[^<>|]+|![a-z]+(?:\^[^<>|]+)?(?:\|[^<>]*)?|(?:https?|mailto):[^<>|]+(?:\|[^<>]*)?)>")
-BROADCASTS = {"!here": "@here", "!channel": "@channel", "!everyone": "@everyone"}
+from bot.domain.notices import Emphasis, Icon, Link, Person, Quote, Said
+
+EMOJI = {"warning": "⚠️", "no_entry": "⛔", "white_check_mark": "✅", "rotating_light": "🚨"}
 
 
 def run(text: str, **style) -> dict:
@@ -25,29 +26,32 @@ def link(text: str, url: str) -> dict:
     return run(text, color="accent", selectAction={"type": "Action.OpenUrl", "url": url})
 
 
-def runs(notice: str, name_of: Callable[[str], str]) -> list[dict]:
-    """A domain notice (mrkdwn) as TextRuns: mentions by name, links that open, the rest as written."""
-    out: list[dict] = []
-    at = 0
-    for match in MARKUP.finditer(notice):
-        if match.start() > at:
-            out.append(run(html.unescape(notice[at : match.start()])))
-        token = match[1]
-        if token.startswith("@"):
-            out.append(run(name_of(token[1:]), weight="bolder"))
-        elif token.startswith("!"):
-            word, _, label = token.partition("|")
-            out.append(run(label or BROADCASTS.get(word.split("^")[0], "@team"), weight="bolder"))
-        else:
-            url, _, label = token.partition("|")
-            out.append(link(html.unescape(label or url), url))
-        at = match.end()
-    if at < len(notice):
-        out.append(run(html.unescape(notice[at:])))
+def runs(words: Said | str, name_of: Callable[[str], str]) -> list[dict]:
+    """What the domain says as TextRuns: people by name, links that open, the rest as written (a str is plain)."""
+    out = [_run(part, name_of) for part in (words.parts if isinstance(words, Said) else (words,))]
     return [r for r in out if r["text"]]
 
 
-def plain(notice: str, name_of: Callable[[str], str]) -> str:
+def _run(part, name_of: Callable[[str], str]) -> dict:
+    match part:
+        case str():
+            return run(part)
+        case Person(id=None):
+            return run("nobody")
+        case Person():
+            return run(name_of(part.id), weight="bolder")
+        case Link():
+            return link(part.label, part.url)
+        case Quote():
+            return run("\n".join("> " + line for line in part.text.splitlines() or [""]))
+        case Emphasis():
+            return run(part.text, weight="bolder")
+        case Icon():
+            return run(EMOJI.get(part.name, ""))
+    raise TypeError(f"not a part of what is said: {part!r}")
+
+
+def plain(notice: Said | str, name_of: Callable[[str], str]) -> str:
     """A notice as plain text (a notification's summary, a log line)."""
     return "".join(r["text"] for r in runs(notice, name_of))
 
