@@ -7,6 +7,7 @@ from collections import Counter
 import pytest
 from sqlmodel import Session, create_engine, select
 
+from bot.domain.notices import Person, said
 from bot.domain.types import ChatMessage
 from storage.models import Event, Message
 from tests.harness import bot_env, cards
@@ -96,7 +97,8 @@ def test_one_claim_wins_across_processes(bot, env, slack, x, customer, database_
     assert len(claims) == 1
     losers = [notice for changed, notice in results if not changed]
     assert len(losers) == PROCESSES - 1
-    assert all(f"already claimed by <@{claims[0].actor}>" in notice for notice in losers)
+    told = said("This case is already claimed by ", Person(claims[0].actor), ". Nothing was changed.")
+    assert all(notice == told for notice in losers)
 
 
 def test_each_reply_goes_out_once_when_processes_receive_the_same_messages(bot, env, slack, x, customer, database_url):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.domain.notices import Person, said
 from storage import deliveries
 from storage.models import Event, SeenDelivery
 from tests.harness import buttons, card_text, cards, click, wait_until
@@ -85,7 +86,8 @@ def test_one_hundred_simultaneous_claims_have_one_winner(bot, slack, x, customer
     winners = [agent for agent, outcome in outcomes if outcome.changed]
     assert len(winners) == 1
     losers = [outcome.notice for agent, outcome in outcomes if not outcome.changed]
-    assert len(losers) == 99 and all(f"<@{winners[0]}>" in n for n in losers)
+    told = said("This case is already claimed by ", Person(winners[0]), ". Nothing was changed.")
+    assert len(losers) == 99 and all(n == told for n in losers)
     with bot.bridge.session() as s:
         assert [e.actor for e in s.exec(select(Event).where(Event.kind == "claim"))] == winners
 
