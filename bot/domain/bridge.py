@@ -75,8 +75,8 @@ class Bridge:
             [AccountSource("default", network, config.inbox_channel, config.campaign) for network in networks.values()]
         )
 
-        from bot.domain.agents import Agents
-        from bot.domain.alerts import Alerts
+        from bot.domain.agents import Agents, AgentsConfig
+        from bot.domain.alerts import Alerts, AlertsConfig
         from bot.domain.casework import Casework
         from bot.domain.clicks import Clicks
         from bot.domain.digests import Digests
@@ -89,7 +89,7 @@ class Bridge:
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
 
-        self.agents = Agents(self)
+        self.agents = Agents(chat, AgentsConfig(config.allowed_agents, config.agent_usergroup))
         self.mirror = Mirror(self)
         self.ingest = Ingest(
             session=self.session,
@@ -104,8 +104,19 @@ class Bridge:
         )
         self.casework = Casework(self)
         self.replies = Replies(self)
-        self.alerts = Alerts(self)
-        self.saved = SavedReplies(self)
+        self.alerts = Alerts(
+            session=self.session,
+            chat=chat,
+            clock=lambda: self.clock(),
+            config=AlertsConfig(
+                config.sla_minutes,
+                config.alert_warning_ratio,
+                config.alert_mention,
+                config.business_hours,
+                config.timezone,
+            ),
+        )
+        self.saved = SavedReplies(self.session, lambda: self.clock(), self.agents, self.networks)
         self.changes = ReplyChanges(self)
         self.metrics = Metrics(self)
         self.digests = Digests(self)

@@ -1,8 +1,11 @@
 """Saved replies: written once by an agent, sent from any case by its owner with the usual rules."""
 
 import re
+from collections.abc import Mapping
 
 from bot.domain.notices import Emphasis, Said, joined, said
+from bot.domain.ports import Network
+from bot.domain.replies import Replies
 from storage import clicks, saved_replies
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -17,29 +20,28 @@ def shortened(text: str, limit: int) -> str:
 
 
 class SavedReplies:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(self, session, clock, agents, networks: Mapping[str, Network]):
+        """`networks`: every network the bridge serves, by name (a saved reply must fit each)."""
+        self.session, self.clock, self.agents, self.networks = session, clock, agents, networks
 
     # `once`: the key of the click asking, marked done with the change: a replay never restores a removed reply.
 
     def add(self, name: str, text: str, user: str, *, once: str | None = None) -> Said | str | None:
-        if not self.bridge.agents.is_agent(user):
-            return self.bridge.agents.refusal()
+        if not self.agents.is_agent(user):
+            return self.agents.refusal()
         name, text = name.lower(), text.strip()
         if not NAME.match(name):
             return f"Not saved: {NAME_RULE}."
         if not text:
             return f"Not saved: “{name}” needs a text: /social-replies add {name} Your reply text"
         # A saved reply may be sent on any network the bridge serves: it must go out on each.
-        problem = next(
-            (p for n in self.bridge.networks.values() if (p := self.bridge.replies.text_problem(n, text))), None
-        )
+        problem = next((p for n in self.networks.values() if (p := Replies.text_problem(n, text))), None)
         if problem:
             return f"Not saved: {problem}."
-        with self.bridge.session() as s:
-            if once is not None and not clicks.finish(s, key=once, at=self.bridge.clock()):
+        with self.session() as s:
+            if once is not None and not clicks.finish(s, key=once, at=self.clock()):
                 return None  # done already
-            added = saved_replies.add(s, name=name, text=text, user=user, at=self.bridge.clock())
+            added = saved_replies.add(s, name=name, text=text, user=user, at=self.clock())
         if not added:
             return f"Not saved: “{name}” exists. Remove it first: /social-replies remove {name}"
         return said(
@@ -49,16 +51,16 @@ class SavedReplies:
         )
 
     def remove(self, name: str, user: str, *, once: str | None = None) -> str | None:
-        if not self.bridge.agents.is_agent(user):
-            return self.bridge.agents.refusal()
-        with self.bridge.session() as s:
-            if once is not None and not clicks.finish(s, key=once, at=self.bridge.clock()):
+        if not self.agents.is_agent(user):
+            return self.agents.refusal()
+        with self.session() as s:
+            if once is not None and not clicks.finish(s, key=once, at=self.clock()):
                 return None
             removed = saved_replies.remove(s, name=name.lower())
         return f"Removed “{name}”." if removed else f"There is no saved reply named “{name}”."
 
     def listing(self) -> Said | str:
-        with self.bridge.session() as s:
+        with self.session() as s:
             rows = saved_replies.all_replies(s)
         if not rows:
             return "No saved replies yet. Add one: /social-replies add NAME TEXT"
@@ -67,10 +69,10 @@ class SavedReplies:
         return joined("\n", ["Saved replies:", *lines, *more])
 
     def names(self) -> list[str]:
-        with self.bridge.session() as s:
+        with self.session() as s:
             return saved_replies.all_names(s)
 
     def text(self, name: str) -> str | None:
-        with self.bridge.session() as s:
+        with self.session() as s:
             saved = saved_replies.get(s, name=name.lower())
             return saved.text if saved else None
