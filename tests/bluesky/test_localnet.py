@@ -3,6 +3,7 @@ PostgreSQL and Redis), installed by tests/bluesky/localnet/install.sh. Without i
 
 import os
 import queue
+import shutil
 import subprocess
 import threading
 import uuid
@@ -23,13 +24,14 @@ PDS = "http://localhost:2583"
 def localnet():
     if not NODE.exists() or not (LOCALNET / "node_modules" / "@atproto" / "dev-env").exists():
         pytest.skip(f"no local Bluesky network in {LOCALNET}: run tests/bluesky/localnet/install.sh (Node 22, npm)")
+    # ESM resolves packages from the script's own folder: the script runs from beside node_modules
+    shutil.copyfile(ROOT / "tests" / "bluesky" / "localnet" / "start.mjs", LOCALNET / "start.mjs")
     process = subprocess.Popen(
-        [str(NODE), str(ROOT / "tests" / "bluesky" / "localnet" / "start.mjs")],
+        [str(NODE), str(LOCALNET / "start.mjs")],
         cwd=LOCALNET,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "NODE_PATH": str(LOCALNET / "node_modules")},
     )
     lines: queue.Queue = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
