@@ -158,7 +158,7 @@ class BlueskyNetwork:
         """Every page of mentions, replies and quotes newer than since_id (the high-water mark), authors by batched
         getProfiles. Reposts and likes are not cases."""
         since = ids.order_key(since_id) if since_id else None
-        uris, cursor, pages = [], None, 0
+        notes, cursor, pages = {}, None, 0
         while True:
             params = {"reasons": CASE_REASONS, "limit": PAGE_SIZE}
             if cursor:
@@ -166,28 +166,29 @@ class BlueskyNetwork:
             try:
                 response = self._call(self.client.app.bsky.notification.list_notifications, params)
             except (RateLimited, OutcomeUnknown):
-                if not uris:
+                if not notes:
                     raise
                 return FetchResult([], None, pages)  # incomplete: the cursor stays, the next poll reads again
             pages += 1
             reached = False
             for note in response.notifications:
-                if note.reason not in CASE_REASONS or not note.uri.startswith("at://"):
+                if note.reason not in CASE_REASONS or ids.POST_COLLECTION not in note.uri:
                     continue
                 if since is not None and ids.order_key(note.uri) <= since:
                     reached = True
                     continue
-                uris.append(note.uri)
+                notes.setdefault(note.uri, note)  # a notification carries the post itself: no getPosts
             cursor = response.cursor
             if reached or not cursor or not response.notifications:
                 break
-        return self._result(list(dict.fromkeys(uris)), pages)
+        return self._result(list(notes), pages, list(notes.values()))
 
     def _result(self, uris: list[str], pages: int, views=None) -> FetchResult:
+        views_given = views is not None
         views = views if views is not None else (self._posts(uris) if uris else [])
         profiles = self._profiles([v.author.did for v in views]) if views else {}
         posts = sorted((self._inbound(v, profiles) for v in views), key=lambda p: ids.order_key(p.id))
-        requests = pages + (len(uris) + 24) // 25 + (len(profiles) + 24) // 25
+        requests = pages + (0 if views_given else (len(uris) + 24) // 25) + (len(profiles) + 24) // 25
         newest = posts[-1].id if posts else None
         return FetchResult(posts, newest, requests, oldest_id=posts[0].id if posts else None)
 
