@@ -2,6 +2,10 @@
 // Prints "READY" once the users alice.test, bob.test and carla.test (password hunter2) exist; stops on SIGTERM.
 import { TestNetwork } from '@atproto/dev-env'
 
+// dev-env reads these from the environment
+process.env.REDIS_HOST ||= '127.0.0.1:6379'
+process.env.DB_POSTGRES_URL ||= 'postgresql://postgres@127.0.0.1:5432/postgres'
+
 const network = await TestNetwork.create({
   dbPostgresUrl: process.env.DB_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
   dbPostgresSchema: process.env.DB_POSTGRES_SCHEMA || `bsky_localnet_${process.pid}`,
