@@ -46,8 +46,7 @@ def localnet():
                 break
     except queue.Empty:
         process.kill()
-        # not yet proven on every machine: a network that does not start is reported, not failed
-        pytest.skip("the local Bluesky network did not start: " + " ".join(seen[-5:]))
+        pytest.fail("the local Bluesky network did not start: " + " ".join(seen[-5:]))
     yield PDS
     process.terminate()
     process.wait(timeout=60)

@@ -8,7 +8,8 @@ process.env.DB_POSTGRES_URL ||= 'postgresql://postgres@127.0.0.1:5432/postgres'
 
 const network = await TestNetwork.create({
   dbPostgresUrl: process.env.DB_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/postgres',
-  dbPostgresSchema: process.env.DB_POSTGRES_SCHEMA || `bsky_localnet_${process.pid}`,
+  // schemas may hold only [A-Za-z_] (bsync refuses digits): the pid spelt in letters keeps two networks apart
+  dbPostgresSchema: process.env.DB_POSTGRES_SCHEMA || `bsky_localnet_${String(process.pid).replace(/\d/g, (d) => 'abcdefghij'[d])}`,
   redisHost: process.env.REDIS_HOST || '127.0.0.1:6379',
   plc: { port: 2582 },
   pds: { port: 2583 },
