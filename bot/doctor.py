@@ -13,13 +13,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.chats.slack.doctor import SlackChecks
 from bot.checks import FAIL, OK, SKIP, Check
 from bot.command_settings import SETTINGS
+from bot.networks.bluesky import doctor as bluesky_doctor
 from bot.networks.x import doctor as x_doctor
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings, from_env
 from storage import schema
 from storage.engine import make_engine
 from storage.health import READ_ONLY, database_state, plain_reason
 
-NETWORK_CHECKS = (x_doctor.run,)  # each network's wing: run(doctor, settings) adds its lines
+NETWORK_CHECKS = (x_doctor.run, bluesky_doctor.run)  # each network's wing: run(doctor, settings) adds its lines
 
 
 class Doctor:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_X_API_URL = "https://api.twitter.com"
+DEFAULT_BLUESKY_PDS_URL = "https://bsky.social"
 DEFAULT_DATABASE_URL = "sqlite:///social_inbox.db"
 DEFAULT_TEAMS_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
 DEFAULT_TEAMS_AUTH_URL = "https://login.microsoftonline.com"
@@ -53,6 +54,9 @@ class Settings:
     x_access_token: str | None = None
     x_access_token_secret: str | None = None
     x_api_url: str = DEFAULT_X_API_URL
+    bluesky_handle: str | None = None
+    bluesky_app_password: str | None = None
+    bluesky_pds_url: str = DEFAULT_BLUESKY_PDS_URL
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     poll_interval_seconds: float = 60.0
@@ -273,6 +277,9 @@ def from_env(env=None) -> Settings:
         x_access_token=_text(env, "X_ACCESS_TOKEN"),
         x_access_token_secret=_text(env, "X_ACCESS_TOKEN_SECRET"),
         x_api_url=_url(env, "X_API_URL", DEFAULT_X_API_URL).rstrip("/"),
+        bluesky_handle=_text(env, "BLUESKY_HANDLE"),
+        bluesky_app_password=_text(env, "BLUESKY_APP_PASSWORD"),
+        bluesky_pds_url=_url(env, "BLUESKY_PDS_URL", DEFAULT_BLUESKY_PDS_URL).rstrip("/"),
         database_url=database_url,
         port=_number(env, "PORT", 3000, minimum=0, integer=True),
         poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=0.1),

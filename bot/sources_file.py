@@ -10,11 +10,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.networks.bluesky import settings as bluesky_settings
 from bot.networks.x import settings as x_settings
 
 ACCOUNT_KEYS = frozenset({"name", "network", "channel", "campaign", "dm_channel", "credentials"})
 # Each network's wing: its name, the credential keys an account names, the values that may be left unset.
-NETWORKS = {x_settings.NAME: x_settings}
+NETWORKS = {x_settings.NAME: x_settings, bluesky_settings.NAME: bluesky_settings}
 DEFAULT_NETWORK = x_settings.NAME
 DEFAULT_TERM_EXAMPLE = x_settings.TERM_EXAMPLE  # terms are searched with the first account's network
 TERM_KEYS = frozenset({"term", "channel", "campaign", "account"})
@@ -101,7 +102,7 @@ def _accounts(path: str, items: list, env, problems: list[str]) -> list[AccountE
         names.add(name)
         network = _network_of(item)
         credentials = _credentials(NETWORKS[network].CREDENTIAL_KEYS, item["credentials"], env)
-        token = f"{network}:{credentials.get('access_token')}"
+        token = f"{network}:{credentials.get('access_token') or credentials.get('handle')}"
         if token in tokens:
             problems.append(
                 f'{path}: {label}: its access token is the one of account "{tokens[token]}" (a duplicate account); '

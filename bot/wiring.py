@@ -15,6 +15,7 @@ from bot.chats.slack.chat import SlackChat
 from bot.domain.bridge import Bridge, BridgeConfig
 from bot.domain.sources import AccountSource, Sources, TermSource
 from bot.listener_pool import ListenerPool
+from bot.networks.bluesky import settings as bluesky_settings
 from bot.networks.x import settings as x_settings
 from bot.settings import DEFAULT_DATABASE_URL, ConfigError, Settings
 from bot.sources_file import NETWORKS
@@ -171,6 +172,8 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
     )
     chat, wing = build_chat(settings, client)
     networks = sources.networks() if sources else {x_settings.NAME: x_settings.build_network(settings)}
+    if not sources and settings.bluesky_handle:  # the single-account form: BLUESKY_HANDLE beside the X_* settings
+        networks[bluesky_settings.NAME] = bluesky_settings.build_network(settings)
     if without_x:  # the account is never asked of X: nothing here signs in, reads or posts
         sources = Sources(
             [AccountSource("default", n, inbox, settings.campaign, problem=without_x) for n in networks.values()]

@@ -50,4 +50,4 @@ def test_an_unknown_network_leaves_its_account_out_by_name(tmp_path):
     listed = load(path, ENV)
     assert [a.name for a in listed.accounts] == ["good"]
     (problem,) = listed.problems
-    assert 'account "elsewhere"' in problem and "'myspace' is not one the bridge knows (known: x)" in problem
+    assert 'account "elsewhere"' in problem and "'myspace' is not one the bridge knows (known: bluesky, x)" in problem

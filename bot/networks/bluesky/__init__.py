@@ -1,0 +1,1 @@
+"""Bluesky: brand accounts on the AT Protocol, through the atproto SDK."""

@@ -1,0 +1,29 @@
+"""Bluesky's credentials: what an ACCOUNTS_FILE entry with `network: bluesky` names, and the adapter built from them."""
+
+from bot.networks.bluesky.network import BlueskyNetwork
+
+NAME = "bluesky"
+CREDENTIAL_KEYS = {
+    # key in the file: (the default environment variable, required in the file)
+    "handle": ("BLUESKY_HANDLE", False),
+    "app_password": ("BLUESKY_APP_PASSWORD", False),
+}
+OPTIONAL_VALUES = frozenset()
+TERM_EXAMPLE = 'a Bluesky search such as "acme refund"'
+
+
+def build_network(settings) -> BlueskyNetwork:
+    """The Bluesky adapter of the one account of the BLUESKY_* settings (no ACCOUNTS_FILE)."""
+    return BlueskyNetwork(
+        pds_url=settings.bluesky_pds_url, handle=settings.bluesky_handle, app_password=settings.bluesky_app_password
+    )
+
+
+def build_account_network(entry, settings, path: str) -> BlueskyNetwork:
+    credentials = entry.credentials
+    return BlueskyNetwork(
+        pds_url=settings.bluesky_pds_url,
+        handle=credentials["handle"],
+        app_password=credentials["app_password"],
+        credentials_message=f'Bluesky rejected the handle or app password of account "{entry.name}" ({path}).',
+    )
