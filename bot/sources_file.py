@@ -137,6 +137,8 @@ def _account_problem(item: dict, name: str | None, names: set[str], env) -> str 
     if not _text(item.get("channel")):
         return "it has no `channel` (a Slack channel ID such as C0123456789)"
     wing = NETWORKS[_network_of(item)]
+    if _text(item.get("dm_channel")) and not wing.DIRECT_MESSAGES:
+        return f"it has a `dm_channel`, but the bridge does not read {wing.DISPLAY_NAME}'s direct messages: remove it"
     creds = item.get("credentials")
     if not isinstance(creds, dict):
         return "it has no `credentials` (the names of the environment variables with its tokens)"

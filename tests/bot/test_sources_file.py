@@ -51,3 +51,25 @@ def test_an_unknown_network_leaves_its_account_out_by_name(tmp_path):
     assert [a.name for a in listed.accounts] == ["good"]
     (problem,) = listed.problems
     assert 'account "elsewhere"' in problem and "'myspace' is not one the bridge knows (known: bluesky, x)" in problem
+
+
+def test_a_dm_channel_on_a_network_without_direct_messages_is_refused_by_name(tmp_path):
+    path = write(
+        tmp_path,
+        """
+        accounts:
+          - name: good
+            channel: C_A
+            dm_channel: C_DM
+            credentials: {access_token: A_TOKEN, access_token_secret: A_SECRET}
+          - name: sky
+            network: bluesky
+            channel: C_B
+            dm_channel: C_DM2
+            credentials: {handle: SKY_HANDLE, app_password: SKY_PASSWORD}
+        """,
+    )
+    listed = load(path, {**ENV, "SKY_HANDLE": "acme.bsky.social", "SKY_PASSWORD": "app-pass"})
+    assert [a.name for a in listed.accounts] == ["good"]
+    (problem,) = listed.problems
+    assert 'account "sky"' in problem and "does not read Bluesky's direct messages" in problem

@@ -9,6 +9,8 @@ CREDENTIAL_KEYS = {
     "app_password": ("BLUESKY_APP_PASSWORD", False),
 }
 OPTIONAL_VALUES = frozenset()
+DISPLAY_NAME = BlueskyNetwork.display_name
+DIRECT_MESSAGES = False  # chat.bsky.convo needs Bluesky's chat service, which cannot run here to test against
 TERM_EXAMPLE = 'a Bluesky search such as "acme refund"'
 
 

@@ -12,6 +12,8 @@ CREDENTIAL_KEYS = {
     "bearer_token": ("X_BEARER_TOKEN", False),
 }
 OPTIONAL_VALUES = frozenset({"bearer_token"})  # may name a variable that is not set (user context reads instead)
+DISPLAY_NAME = XNetwork.display_name
+DIRECT_MESSAGES = True
 TERM_EXAMPLE = 'an X search query such as #acmefail or "acme refund"'
 
 
