@@ -22,6 +22,7 @@ from bot.sources_file import NETWORKS
 from storage import schema
 from storage.engine import make_engine
 from storage.health import READ_ONLY, database_state, plain_reason
+from storage.network_sessions import KeptSessions
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,11 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         sources = Sources(
             [AccountSource("default", n, inbox, settings.campaign, problem=without_x) for n in networks.values()]
         )
-    bridge = Bridge(engine or build_engine(settings), chat, networks, config, sources=sources)
+    engine = engine or build_engine(settings)
+    for network in networks.values():
+        if hasattr(network, "keep_sessions_in"):  # a network whose sign-ins are limited keeps its session
+            network.keep_sessions_in(KeptSessions(engine))
+    bridge = Bridge(engine, chat, networks, config, sources=sources)
     if wing is not None:
         _TEAMS[bridge] = wing
     return bridge

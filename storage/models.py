@@ -189,3 +189,14 @@ class SavedReply(SQLModel, table=True):
     text: str = Field(sa_column=Column(Text, nullable=False))
     created_by: str
     created_at: datetime
+
+
+class NetworkSession(SQLModel, table=True):
+    """A network's signed-in session for one brand account (Bluesky limits sign-ins: 30 per 5 minutes, 300 a day),
+    kept so that a restarted bot goes on with it instead of signing in again. It holds tokens: never logged."""
+
+    __tablename__ = "network_session"
+    network: str = Field(primary_key=True)
+    handle: str = Field(primary_key=True)
+    session: str = Field(sa_column=Column(Text, nullable=False))
+    saved_at: datetime

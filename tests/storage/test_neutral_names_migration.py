@@ -87,7 +87,7 @@ def test_a_database_at_0004_with_cases_and_replies_reads_the_same_at_0005(engine
 
     before, after = schema.upgrade(engine)
 
-    assert (before.current, after.current) == ("0004", "0005")
+    assert (before.current, after.current) == ("0004", schema.head())
     assert schema.differences(engine) == []
     with Session(engine) as s:
         case = s.get(Case, 7)

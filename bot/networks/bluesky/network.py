@@ -52,6 +52,10 @@ class BlueskyNetwork:
         self.client.on_session_change(self._keep_session)
 
     # --- session: createSession is limited (30 / 5 min, 300 / day): sign in once, then refresh or import
+    def keep_sessions_in(self, sessions) -> None:
+        """Keep the session in `sessions` (load, save) so that a restarted bot goes on with it."""
+        self.sessions = sessions
+
     def _keep_session(self, event, session) -> None:
         if self.sessions is not None:
             self.sessions.save(self.name, self.handle, self.client.export_session_string())
