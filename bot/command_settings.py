@@ -33,6 +33,7 @@ ONE_INBOX = Need(
     lambda s: s.sources is None and not s.teams_inbox_channel,
 )
 WITH_TEAMS = Need("Needed with TEAMS_APP_ID", lambda s: bool(s.teams_app_id))
+WITH_BLUESKY = Need("Needed with BLUESKY_HANDLE", lambda s: bool(s.bluesky_handle))
 TEAMS_INBOX = Need(
     "Needed with TEAMS_APP_ID, unless SLACK_INBOX_CHANNEL or ACCOUNTS_FILE names the inbox",
     lambda s: bool(s.teams_app_id) and s.sources is None and not s.slack_inbox_channel,
@@ -139,6 +140,17 @@ _SETTINGS = [
         "Microsoft Graph, where channel messages are read back, or a stand-in",
         "https://graph.microsoft.com",
     ),
+    Setting(
+        "BLUESKY_HANDLE",
+        "a Bluesky brand account's handle (e.g. acme.bsky.social): when set, its mentions are cases too",
+        fix="the handle the brand signs in with on Bluesky",
+    ),
+    Setting(
+        "BLUESKY_APP_PASSWORD",
+        "an app password of that account, never the account's own password",
+        fix="signed in as the brand on Bluesky: Settings → Privacy and security → App passwords → Add",
+    ),
+    Setting("BLUESKY_PDS_URL", "the account's Bluesky server (PDS), a local network or a stand-in", "https://bsky.social"),
     Setting("ACCOUNTS_FILE", "a YAML file of brand accounts, tracked terms and DM channels"),
     Setting("X_BEARER_TOKEN", "app-only token, for the doctor's check"),
     Setting("X_API_URL", "X's API, or a proxy or stand-in", "https://api.twitter.com"),
@@ -197,6 +209,7 @@ _X = {
     "X_API_URL": OPTIONAL,
     "X_TIMEOUT_SECONDS": OPTIONAL,
 }
+_BLUESKY = {"BLUESKY_HANDLE": OPTIONAL, "BLUESKY_APP_PASSWORD": WITH_BLUESKY, "BLUESKY_PDS_URL": OPTIONAL}
 _DATABASE = {"DATABASE_URL": OPTIONAL}
 _FIGURES = {"TIMEZONE": OPTIONAL, "SLA_FIRST_RESPONSE_MINUTES": OPTIONAL, "BUSINESS_HOURS": OPTIONAL}
 _AGENTS = {
@@ -230,6 +243,7 @@ COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
         **_FRONT,
         **_SOURCES,
         **_X,
+        **_BLUESKY,
         **_DATABASE,
         **_FIGURES,
         **_AGENTS,
@@ -245,14 +259,27 @@ COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
         **_SOURCES,
         "SLACK_INBOX_CHANNEL": OPTIONAL,
         **_X,
+        **_BLUESKY,
         **dict.fromkeys(X_USER_CREDENTIALS, REPLIES_WAIT),
         **_DATABASE,
         **_FIGURES,
         **_AGENTS,
         **_LOG,
     },
-    "worker": {**_SLACK, **_TEAMS, **_SOURCES, **_X, **_DATABASE, **_FIGURES, **_AGENTS, **_POLLING, **_CLOCK, **_LOG},
-    "poll-once": {**_SLACK, **_TEAMS, **_SOURCES, **_X, **_DATABASE, **_POLLING, **_LOG},
+    "worker": {
+        **_SLACK,
+        **_TEAMS,
+        **_SOURCES,
+        **_X,
+        **_BLUESKY,
+        **_DATABASE,
+        **_FIGURES,
+        **_AGENTS,
+        **_POLLING,
+        **_CLOCK,
+        **_LOG,
+    },
+    "poll-once": {**_SLACK, **_TEAMS, **_SOURCES, **_X, **_BLUESKY, **_DATABASE, **_POLLING, **_LOG},
     "digest": {
         **_SLACK,
         **_TEAMS,
@@ -276,6 +303,7 @@ COMMAND_SETTINGS: dict[str, dict[str, Need]] = {
         "SLACK_DIGEST_CHANNEL": OPTIONAL,
         "TEAMS_DIGEST_CHANNEL": OPTIONAL,
         **_X,
+        **_BLUESKY,
         **_DATABASE,
     },
     "teams-app": {"TEAMS_APP_ID": REQUIRED},
