@@ -28,10 +28,6 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
-            # Under WAL, NORMAL syncs at checkpoints, not at each commit: a committed transaction still survives a
-            # crash of the process (the claim-before-post invariant holds against it); only a power loss or an OS
-            # crash may roll back the last commits, which can cost a post made twice or a mention fetched again.
-            cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
