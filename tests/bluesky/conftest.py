@@ -13,9 +13,9 @@ def bsky():
 
 
 @pytest.fixture
-def bsky_bot(slack, x, bsky, database_url):
-    """The real bot with X and, beside it, one Bluesky account pointed at the stand-in."""
-    env = bot_env(
+def bsky_env(slack, x, bsky, database_url) -> dict:
+    """The bot's settings: X and, beside it, the stand-in's brand account acme.test."""
+    return bot_env(
         slack,
         x,
         database_url,
@@ -23,6 +23,11 @@ def bsky_bot(slack, x, bsky, database_url):
         BLUESKY_APP_PASSWORD="brand-app-pass",
         BLUESKY_PDS_URL=bsky.url,
     )
-    bot = RunningBot(env, slack)
+
+
+@pytest.fixture
+def bsky_bot(slack, bsky_env):
+    """The real bot with X and, beside it, one Bluesky account pointed at the stand-in."""
+    bot = RunningBot(bsky_env, slack)
     yield bot
     bot.stop()

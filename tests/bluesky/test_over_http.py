@@ -1,7 +1,7 @@
 """Bluesky beside X, through the real bot over HTTP, against the XRPC stand-in: mentions become cards, follow-ups
 land in the case's thread, the owner's reply goes out with root/parent and facets, limits are said in graphemes."""
 
-from tests.harness import RunningBot, bot_env, card_text, cards, click, wait_until
+from tests.harness import RunningBot, card_text, cards, click, wait_until
 
 
 def thread_texts(slack, card):
@@ -94,10 +94,8 @@ def test_a_lost_answer_is_settled_from_the_author_feed_without_a_second_post(bsk
     assert "app.bsky.feed.getAuthorFeed" in bsky.calls
 
 
-def test_a_restarted_bot_goes_on_with_its_saved_session_instead_of_signing_in_again(slack, x, bsky, database_url):
-    bluesky = {"BLUESKY_HANDLE": "acme.test", "BLUESKY_APP_PASSWORD": "brand-app-pass", "BLUESKY_PDS_URL": bsky.url}
-    env = bot_env(slack, x, database_url, **bluesky)
-    first = RunningBot(env, slack)
+def test_a_restarted_bot_goes_on_with_its_saved_session_instead_of_signing_in_again(slack, bsky, bsky_env):
+    first = RunningBot(bsky_env, slack)
     try:
         bsky.post("carla.test", "@acme.test my parcel never came", mention="acme.test")
         first.cycle()
@@ -105,7 +103,7 @@ def test_a_restarted_bot_goes_on_with_its_saved_session_instead_of_signing_in_ag
         first.stop()
     assert len(cards(slack)) == 1 and bsky.sessions_created == 1
 
-    again = RunningBot(env, slack)  # a new process's bot on the same database
+    again = RunningBot(bsky_env, slack)  # a new process's bot on the same database
     try:
         bsky.post("carla.test", "@acme.test and my refund?", mention="acme.test")
         again.cycle()
