@@ -198,13 +198,15 @@ class SlackChat:
         self._call("chat_postMessage", channel=channel, thread_ts=thread_ts, text=mrkdwn, unfurl_links=False)
 
     def say_in_channel(self, channel: str, text: Words) -> None:
-        self._call("chat_postMessage", channel=channel, text=rendered(text))
+        self._post_in_channel(channel, rendered(text))
+
+    def _post_in_channel(self, channel: str, mrkdwn: str) -> None:
+        self._call("chat_postMessage", channel=channel, text=mrkdwn)
 
     def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
         self._post_in_thread(channel, thread_id, notices.sla_in_thread(alert))
         if alert.stage == SlaStage.BREACHED:
-            link = self.thread_link(channel, thread_id)
-            self._call("chat_postMessage", channel=channel, text=notices.sla_in_channel(alert, link))
+            self._post_in_channel(channel, notices.sla_in_channel(alert, self.thread_link(channel, thread_id)))
 
     def tell(self, channel: str, user: str, text: Words, thread_id: str | None = None) -> None:
         self._call("chat_postEphemeral", channel=channel, user=user, text=rendered(text), thread_ts=thread_id)
