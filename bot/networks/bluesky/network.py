@@ -2,6 +2,7 @@
 network or the stand-in). One instance per brand account; it signs in once and reuses its session."""
 
 import logging
+import math
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -16,6 +17,7 @@ log = logging.getLogger(__name__)
 CASE_REASONS = ["mention", "reply", "quote"]
 PAGE_SIZE = 100
 PROFILE_BATCH = 25  # app.bsky.actor.getProfiles takes 25 actors a call
+POSTS_BATCH = 25  # app.bsky.feed.getPosts takes 25 uris a call
 SEARCH_REACH = timedelta(days=7)
 
 
@@ -154,8 +156,8 @@ class BlueskyNetwork:
 
     def _posts(self, uris: list[str]) -> list:
         views = []
-        for start in range(0, len(uris), 25):
-            views += self._call(self.client.app.bsky.feed.get_posts, {"uris": uris[start : start + 25]}).posts
+        for start in range(0, len(uris), POSTS_BATCH):
+            views += self._call(self.client.app.bsky.feed.get_posts, {"uris": uris[start : start + POSTS_BATCH]}).posts
         return views
 
     def fetch_mentions(self, account: BrandAccount, since_id: str | None) -> FetchResult:
@@ -185,14 +187,13 @@ class BlueskyNetwork:
             cursor = response.cursor
             if reached or not cursor or not response.notifications:
                 break
-        return self._result(list(notes), pages, list(notes.values()))
+        return self._result(list(notes.values()), pages)
 
-    def _result(self, uris: list[str], pages: int, views=None) -> FetchResult:
-        views_given = views is not None
-        views = views if views is not None else (self._posts(uris) if uris else [])
+    def _result(self, views: list, pages: int) -> FetchResult:
+        """The posts of `views` (they carry their records), oldest first, authors by batched getProfiles."""
         profiles = self._profiles([v.author.did for v in views]) if views else {}
         posts = sorted((self._inbound(v, profiles) for v in views), key=lambda p: ids.order_key(p.id))
-        requests = pages + (0 if views_given else (len(uris) + 24) // 25) + (len(profiles) + 24) // 25
+        requests = pages + math.ceil(len(profiles) / PROFILE_BATCH)
         newest = posts[-1].id if posts else None
         return FetchResult(posts, newest, requests, oldest_id=posts[0].id if posts else None)
 
@@ -210,7 +211,7 @@ class BlueskyNetwork:
             cursor = response.cursor
             if len(fresh) < len(response.posts) or not cursor or not response.posts:
                 break
-        return self._result([v.uri for v in views], pages, views)
+        return self._result(views, pages)
 
     def recent_posts(self, account: BrandAccount, since_id: str | None) -> list[OwnPost]:
         response = self._call(
