@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.domain.clock import utcnow
 from bot.domain.errors import ChatError, NetworkError, NotRecorded
 from bot.domain.ports import Chat, Network
-from bot.domain.sources import NO_ACCOUNT, AccountSource, Sources, fatal
+from bot.domain.sources import AccountSource, Sources
 from bot.domain.types import BrandAccount
 from storage import accounts, clicks, deliveries, leases
 from storage.engine import session_scope
@@ -88,26 +88,40 @@ class Bridge:
         from bot.domain.replies import Replies
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
+        from bot.domain.served import Served
 
+        clock = self._now  # read at each call: a test may move the bridge's clock
+        self.served = Served(
+            session=self.session,
+            sources=self.sources,
+            networks=self.networks,
+            network_unavailable=config.network_unavailable,
+        )
         self.agents = Agents(chat, AgentsConfig(config.allowed_agents, config.agent_usergroup))
         self.mirror = Mirror(self)
         self.ingest = Ingest(
             session=self.session,
-            clock=lambda: self.clock(),  # read at each call: a test may move the bridge's clock
+            clock=clock,
             sources=self.sources,
-            accounts=self.accounts,
+            accounts=self.served.accounts,
             config=IngestConfig(config.overlap_seconds, config.overlap_every, config.reopen_within_days),
-            refusals=Refusals(
-                session=self.session, chat=chat, clock=lambda: self.clock(), default_channel=config.inbox_channel
-            ),
+            refusals=Refusals(session=self.session, chat=chat, clock=clock, default_channel=config.inbox_channel),
             announce_gap=self.mirror.announce_gap,
         )
-        self.casework = Casework(self)
+        self.casework = Casework(
+            session=self.session,
+            clock=clock,
+            chat=chat,
+            agents=self.agents,
+            served=self.served,
+            refresh_card=self.mirror.refresh_card,
+            reassign_by_anyone=config.reassign_by_anyone,
+        )
         self.replies = Replies(self)
         self.alerts = Alerts(
             session=self.session,
             chat=chat,
-            clock=lambda: self.clock(),
+            clock=clock,
             config=AlertsConfig(
                 config.sla_minutes,
                 config.alert_warning_ratio,
@@ -116,13 +130,16 @@ class Bridge:
                 config.timezone,
             ),
         )
-        self.saved = SavedReplies(self.session, lambda: self.clock(), self.agents, self.networks)
+        self.saved = SavedReplies(self.session, clock, self.agents, self.networks)
         self.changes = ReplyChanges(self)
         self.metrics = Metrics(self)
         self.digests = Digests(self)
         self.clicks = Clicks(self)
         self.readback = ThreadReadback(self)
         self._database_busy = False  # a request-path transaction failed to get the database in time, none since
+
+    def _now(self) -> datetime:
+        return self.clock()
 
     def session(self, *, read_only: bool = False):
         return session_scope(self.engine, read_only=read_only)
@@ -142,63 +159,28 @@ class Bridge:
             raise NotRecorded(f"{type(err).__name__}: {first_line}") from err
         self._database_busy = False
 
-    def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
-        """The brand accounts we serve, each asked of its network once per process and stored; and the entries
-        that could not be asked this time, with why."""
-        failures = self.sources.resolve(self._store_account)
-        return self.sources.ready_accounts(), failures
+    # The account look-ups, for the handlers and the mirror: the services are given `served` itself.
 
-    def _store_account(self, source: AccountSource) -> None:
-        me, campaign = source.account, source.campaign_name()
-        # Read first: a start with the account stored as it is takes no write lock, so it is not held up (30 s,
-        # then a failure) by another process holding one.
-        with self.session(read_only=True) as s:
-            known = accounts.get_account(s, network=me.network, account_id=me.account_id)
-            if known is not None and (known.handle, known.campaign) == (me.handle, campaign):
-                return
-        with self.session() as s:
-            accounts.ensure_account(
-                s, network=me.network, account_id=me.account_id, handle=me.handle, campaign=campaign
-            )
+    def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
+        return self.served.accounts()
 
     def account(self) -> BrandAccount:
-        """The first brand account we serve (the only one without ACCOUNTS_FILE)."""
-        ready, failures = self.accounts()
-        if not ready:
-            raise fatal(failures) or NetworkError("no brand account can be served: see the configuration problems")
-        return ready[0].account
+        return self.served.account()
 
     def source_for(self, case) -> AccountSource | None:
-        """The account a case belongs to (None for a tracked term, or an account not served now)."""
-        self.accounts()
-        return self.sources.for_account(case.account_id) if case.account_id != NO_ACCOUNT else None
+        return self.served.source_for(case)
 
     def network_of(self, case) -> Network:
-        """The network a case is on, for what is the same for all its accounts (links, text rules, its name); what
-        an account does (reply, delete, settle, read) goes through its own adapter (source_for(case).network)."""
-        return self.network_named(case.network)
+        return self.served.network_of(case)
 
     def network_named(self, name: str) -> Network:
-        try:
-            return self.networks[name]
-        except KeyError:
-            raise NetworkError(f'the network "{name}" is not configured in this bridge') from None
+        return self.served.network_named(name)
 
     def handle_for(self, case) -> str:
-        source = self.source_for(case)
-        if source is not None:
-            return source.account.handle
-        if case.account_id == NO_ACCOUNT:
-            return ""
-        with self.session() as s:
-            row = accounts.get_account(s, network=case.network, account_id=case.account_id)
-        return row.handle if row else ""
+        return self.served.handle_for(case)
 
     def not_served(self, case) -> str:
-        """Why this process cannot act on the network for a case's account, in words for the agents."""
-        if self.config.network_unavailable:
-            return f"{self.config.network_unavailable}."
-        return f"@{self.handle_for(case)} is not served now (see the start-up log)."
+        return self.served.not_served(case)
 
     def worker_leads(self) -> bool:
         """A worker holds the lead now: it sends the queued replies that are due (within a second or two)."""

@@ -5,9 +5,14 @@ in the same transaction as what it decided, so the same click run again (the cha
 finishing an interrupted one) changes nothing and says nothing."""
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
+from bot.domain.agents import Agents
 from bot.domain.errors import ChatError, NotInChannel
 from bot.domain.notices import Person, Said, said
+from bot.domain.ports import Chat
+from bot.domain.served import Served
 from bot.domain.states import CaseStatus, EventKind
 from bot.domain.types import Outcome
 from storage import cases, clicks
@@ -28,8 +33,21 @@ def reopened_by_customer(event) -> bool:
 
 
 class Casework:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        clock: Callable[[], datetime],
+        chat: Chat,
+        agents: Agents,
+        served: Served,
+        refresh_card: Callable[[int], bool],
+        reassign_by_anyone: bool = False,
+    ):
+        """`refresh_card(case_id)`: redraws a case's card after a change; `reassign_by_anyone`: any agent may hand a
+        claimed case to another (else only its owner)."""
+        self.session, self.clock, self.chat, self.agents, self.served = session, clock, chat, agents, served
+        self.refresh_card, self.reassign_by_anyone = refresh_card, reassign_by_anyone
 
     # `once`: the key of the click asking; it is marked done in the transaction of the change, so a click run twice
     # (a replay, a process that took over an interrupted one) changes the case once.
@@ -62,9 +80,9 @@ class Casework:
         """Hand a claimed case to another agent: its owner can (anyone, with REASSIGN_BY_ANYONE). A case the customer
         reopened went back to its owner, who may be away: until it is next claimed, handed over or resolved, any agent
         may take it over (for themselves too)."""
-        if not self.bridge.agents.is_agent(to):
+        if not self.agents.is_agent(to):
             return Outcome(False, said(Person(to), " is not one of the team's agents. Nothing was changed."))
-        with self.bridge.session() as s:
+        with self.session() as s:
             case, last = cases.get_case(s, case_id=case_id), cases.last_event(s, case_id=case_id)
         takeover = case is not None and case.owner != user and reopened_by_customer(last)
         if to == user and not takeover:
@@ -72,7 +90,7 @@ class Casework:
         if case is not None and case.status == CaseStatus.CLAIMED and case.owner == to and not takeover:
             # The chat's picker of people cannot leave the owner out: picking them is said plainly, not done.
             return Outcome(False, said(Person(to), " already owns this case: pick someone else. Nothing was changed."))
-        owner_is = None if self.bridge.config.reassign_by_anyone or takeover else user
+        owner_is = None if self.reassign_by_anyone or takeover else user
         outcome = self._act(
             case_id,
             user,
@@ -85,16 +103,16 @@ class Casework:
             once=once,
         )
         if outcome.changed and to != user:  # taking a case over for oneself needs no telling
-            with self.bridge.session() as s:
+            with self.session() as s:
                 case = cases.get_case(s, case_id=case_id)
             try:
-                self.bridge.chat.tell(
+                self.chat.tell(
                     case.channel,
                     to,
                     said(
                         Person(user),
                         f" handed you the case of @{case.customer_handle}: it is yours now. "
-                        f"Reply in its thread to answer on {self.bridge.network_of(case).display_name}.",
+                        f"Reply in its thread to answer on {self.served.network_of(case).display_name}.",
                     ),
                     thread_id=case.thread_id,
                 )
@@ -110,7 +128,7 @@ class Casework:
         return outcome
 
     def owned_in(self, user: str, channel: str) -> list[int]:
-        with self.bridge.session() as s:
+        with self.session() as s:
             return [case.id for case in cases.claimed_by(s, owner=user, channel=channel)]
 
     def _act(
@@ -129,10 +147,10 @@ class Casework:
     ) -> Outcome:
         """One transaction: the click marked done, the transition from `from_status` (else from `or_from`, whoever
         owns it), its event."""
-        if not self.bridge.agents.is_agent(user):
-            return Outcome(False, self.bridge.agents.refusal())
-        now = self.bridge.clock()
-        with self.bridge.session() as s:
+        if not self.agents.is_agent(user):
+            return Outcome(False, self.agents.refusal())
+        now = self.clock()
+        with self.session() as s:
             if once is not None and not clicks.finish(s, key=once, at=now):
                 return Outcome(False, None, {"repeat": True})  # done already, by another process or an earlier run
             won = any(
@@ -156,7 +174,7 @@ class Casework:
         if not won:
             return Outcome(False, self._why_not(kind, case, user), {"status": case.status})
         log.info("case %s: %s by %s", case_id, kind, user)
-        self.bridge.mirror.refresh_card(case_id)
+        self.refresh_card(case_id)
         return Outcome(True, None, {"status": case.status})
 
     @staticmethod
