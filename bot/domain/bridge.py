@@ -85,7 +85,7 @@ class Bridge:
         from bot.domain.mirror import Mirror
         from bot.domain.readback import ThreadReadback
         from bot.domain.refusals import Refusals
-        from bot.domain.replies import Replies
+        from bot.domain.replies import Replies, RepliesConfig
         from bot.domain.reply_changes import ReplyChanges
         from bot.domain.saved import SavedReplies
         from bot.domain.served import Served
@@ -117,7 +117,17 @@ class Bridge:
             refresh_card=self.mirror.refresh_card,
             reassign_by_anyone=config.reassign_by_anyone,
         )
-        self.replies = Replies(self)
+        self.replies = Replies(
+            session=self.session,
+            request_session=self.request_session,
+            clock=clock,
+            chat=chat,
+            agents=self.agents,
+            served=self.served,
+            refresh_card=self.mirror.refresh_card,
+            worker_leads=self.worker_leads,
+            config=RepliesConfig(config.reply_delay_seconds, config.settle_seconds, config.network_unavailable),
+        )
         self.alerts = Alerts(
             session=self.session,
             chat=chat,
@@ -131,7 +141,16 @@ class Bridge:
             ),
         )
         self.saved = SavedReplies(self.session, clock, self.agents, self.networks)
-        self.changes = ReplyChanges(self)
+        self.changes = ReplyChanges(
+            session=self.session,
+            clock=clock,
+            chat=chat,
+            served=self.served,
+            replies=self.replies,
+            saved=self.saved,
+            casework=self.casework,
+            network_unavailable=config.network_unavailable,
+        )
         self.metrics = Metrics(self)
         self.digests = Digests(self)
         self.clicks = Clicks(self)

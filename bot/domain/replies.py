@@ -2,9 +2,11 @@
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from bot.domain.agents import Agents
 from bot.domain.cards import read_only_reason
 from bot.domain.clock import said_time
 from bot.domain.errors import (
@@ -17,6 +19,8 @@ from bot.domain.errors import (
     SourceRefused,
 )
 from bot.domain.notices import Person, Quote, Words, said
+from bot.domain.ports import Chat
+from bot.domain.served import Served
 from bot.domain.sources import DM, TERM, dm_network
 from bot.domain.states import CaseStatus, EventKind, ReplyState
 from bot.domain.types import ChatMessage
@@ -54,9 +58,33 @@ def in_quotes(text: str, limit: int = 200) -> str:
     return f"“{text if len(text) <= limit else text[: limit - 1] + '…'}”"
 
 
+@dataclass(frozen=True)
+class RepliesConfig:
+    reply_delay_seconds: float = 0.0  # the undo window before an owner's reply goes out
+    settle_seconds: float = 60.0  # a reply left sending this long is looked for on the network, then sent again
+    # Why this process cannot reach the network; None when it can. Replies then wait for a worker that can.
+    network_unavailable: str | None = None
+
+
 class Replies:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        request_session: Callable,
+        clock: Callable[[], datetime],
+        chat: Chat,
+        agents: Agents,
+        served: Served,
+        refresh_card: Callable[[int], bool],
+        worker_leads: Callable[[], bool],
+        config: RepliesConfig,
+    ):
+        """`request_session()`: a transaction with a bounded wait, for the request path; `refresh_card(case_id)`:
+        redraws a case's card; `worker_leads()`: a worker holds the lead now (it sends the queued replies)."""
+        self.session, self.request_session, self.clock, self.chat = session, request_session, clock, chat
+        self.agents, self.served, self.refresh_card, self.worker_leads = agents, served, refresh_card, worker_leads
+        self.config = config
 
     def receive(self, msg: ChatMessage) -> str:
         """Handle a message typed in a thread; returns what became of it (for logs and tests)."""
@@ -70,15 +98,15 @@ class Replies:
 
         `late`: the message was found in its thread, never delivered; a reply is then held for its owner to send
         or drop. `on_request`: the chat waits for the answer, so the database gets a bounded time (NotRecorded)."""
-        now = self.bridge.clock()
-        with self.bridge.request_session() if on_request else self.bridge.session() as s:
+        now = self.clock()
+        with self.request_session() if on_request else self.session() as s:
             case = cases.case_by_thread(s, channel=msg.channel, thread_id=msg.thread_id)
             if case is None:
                 return Received("not-a-case", msg)
             keys = [msg.key] + ([f"event:{msg.event_id}"] if msg.event_id else [])
             if not deliveries.remember(s, keys=keys, at=now):
                 return Received("duplicate", msg)
-            network = self.bridge.network_of(case)
+            network = self.served.network_of(case)
             verdict, notice = self.judge(case, msg)
             reply_id = None
             if verdict == "reply":
@@ -110,7 +138,7 @@ class Replies:
         late is not sent: its owner is asked."""
         msg = received.message
         if received.notice:
-            chat = self.bridge.chat.name
+            chat = self.chat.name
             lost = f"{chat} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent it. "
             self._tell(msg, (lost if received.late else "") + received.notice)
         if received.reply_id is None:
@@ -118,8 +146,8 @@ class Replies:
         if received.late:
             self._ask_late(received)
             return
-        unavailable, on = self.bridge.config.network_unavailable, received.network
-        if unavailable and not self.bridge.worker_leads():
+        unavailable, on = self.config.network_unavailable, received.network
+        if unavailable and not self.worker_leads():
             self._say_at(
                 msg.channel,
                 msg.thread_id,
@@ -127,7 +155,7 @@ class Replies:
                 f"when the worker runs with the {on} settings (`python -m bot worker`, or `run`).",
             )
             return
-        delay = self.bridge.config.reply_delay_seconds
+        delay = self.config.reply_delay_seconds
         if delay <= 0:
             if not unavailable:  # else the worker that leads sends it, within a second or two
                 self.send(received.reply_id)
@@ -136,11 +164,11 @@ class Replies:
             f"Sending on {on} in {delay:g} s{self._saved_note(msg)}. Undo to stop it; edit your message to change it."
         )
         try:
-            notice_id = self.bridge.chat.post_pending(msg.channel, msg.thread_id, received.reply_id, text)
+            notice_id = self.chat.post_pending(msg.channel, msg.thread_id, received.reply_id, text)
         except ChatError as err:
             log.warning("reply %s: pending notice not shown: %s", received.reply_id, err)
             return
-        with self.bridge.session() as s:
+        with self.session() as s:
             replies.set_notice(s, message_id=received.reply_id, notice_id=notice_id)
 
     def _ask_late(self, received: "Received") -> None:
@@ -148,7 +176,7 @@ class Replies:
         that moved on (the owner may have typed it again, the customer written since): the owner decides."""
         msg = received.message
         text = (
-            f"{self.bridge.chat.name} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent "
+            f"{self.chat.name} did not deliver your message {in_quotes(msg.text)} to the bridge when you sent "
             f"it, so it has not gone out on {received.network}. Send it now?"
         )
         choices = [
@@ -156,12 +184,12 @@ class Replies:
             ("Don't send", Verb.DROP_LATE, received.reply_id),
         ]
         try:
-            self.bridge.chat.ask(msg.channel, msg.user, text, choices, thread_id=msg.thread_id)
+            self.chat.ask(msg.channel, msg.user, text, choices, thread_id=msg.thread_id)
         except ChatError as err:
             log.warning("reply %s: found late, its owner not asked: %s", received.reply_id, err)
 
     def _undo_window_end(self, now):
-        delay = self.bridge.config.reply_delay_seconds
+        delay = self.config.reply_delay_seconds
         return now + timedelta(seconds=delay) if delay > 0 else None
 
     @staticmethod
@@ -171,9 +199,9 @@ class Replies:
     def judge(self, case, msg: ChatMessage) -> tuple[str, Words | None]:
         """('reply' | 'note' | 'refused', what to tell the author privately): the rules of who goes public on the
         case's network."""
-        network = self.bridge.network_of(case)
-        if not self.bridge.agents.is_agent(msg.user):
-            return "refused", self.bridge.agents.refusal()
+        network = self.served.network_of(case)
+        if not self.agents.is_agent(msg.user):
+            return "refused", self.agents.refusal()
         if (
             case.kind == TERM
             and not is_note(msg.text)
@@ -200,7 +228,7 @@ class Replies:
 
     def read_only_refusal(self, network) -> str:
         return (
-            f"Not sent: {read_only_reason(network, self.bridge.chat.name)} Your message stays in the thread, internal. "
+            f"Not sent: {read_only_reason(network, self.chat.name)} Your message stays in the thread, internal. "
             f"Answer on {network.display_name} from the post linked on the card if needed."
         )
 
@@ -220,16 +248,16 @@ class Replies:
 
     def send(self, reply_id: int) -> str:
         """Send a queued reply if it is due; exactly one caller gets to send it."""
-        now = self.bridge.clock()
-        with self.bridge.session() as s:
+        now = self.clock()
+        with self.session() as s:
             if not replies.start_sending(s, message_id=reply_id, now=now):
                 return "not-due"
             reply = replies.get_reply(s, message_id=reply_id)
             case = cases.get_case(s, case_id=reply.case_id)
-        source = self.bridge.source_for(case)  # replies go out from the account the customer wrote to
+        source = self.served.source_for(case)  # replies go out from the account the customer wrote to
         try:
             if source is None:
-                raise BadCredentials(self.bridge.not_served(case))
+                raise BadCredentials(self.served.not_served(case))
             if case.kind == DM:
                 posted = self._direct_messages(source).send(source.account, case.customer_id, reply.text)
             else:
@@ -238,7 +266,7 @@ class Replies:
             # Renewed in hours or weeks: the reply waits, tried again at the renewal (or hourly when the network does
             # not say when), and the thread hears of it once.
             until = err.retry_at(now)
-            with self.bridge.session() as s:
+            with self.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=until, error="allowance spent")
             if reply.attempts <= 1:
                 when = said_time(until, now)
@@ -255,18 +283,18 @@ class Replies:
             log.error("reply %s: %s (%s) %s", reply_id, err.message, err.said, err.fix)
             return "allowance-spent"
         except RateLimited as err:
-            with self.bridge.session() as s:
+            with self.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=err.reset_at, error="rate limited")
             when = said_time(err.reset_at, now) if err.reset_at else "in a few minutes"
             self._report(reply, case, f"{err.message}: this reply is queued and will go out at {when}.")
             return "rate-limited"
         except ReplyRejected as err:
-            with self.bridge.session() as s:
+            with self.session() as s:
                 replies.mark_failed(s, message_id=reply_id, error=err.reason)
             self._report(reply, case, f"Not posted on {source.network.display_name}: {err.message}")
             return f"rejected:{err.reason}"
         except (BadCredentials, SourceRefused) as err:
-            with self.bridge.session() as s:
+            with self.session() as s:
                 replies.requeue(s, message_id=reply_id, not_before=now + CREDENTIALS_RETRY, error="credentials")
             why = f"{err.message} (“{err.said}”). {err.fix}" if isinstance(err, SourceRefused) else err.message
             if reply.attempts <= 1:
@@ -282,8 +310,8 @@ class Replies:
         return "sent"
 
     def _record_sent(self, reply, case, post_id: str, url: str, network) -> None:
-        now = self.bridge.clock()
-        with self.bridge.session() as s:
+        now = self.clock()
+        with self.session() as s:
             replies.mark_sent(s, message_id=reply.id, post_id=post_id, at=now)
             cases.add_event(s, case_id=case.id, kind=EventKind.REPLY, actor=reply.agent or "", at=now, detail=post_id)
             cases.touch_card(s, case_id=case.id)
@@ -294,7 +322,7 @@ class Replies:
         else:
             done = said(f"Posted on {network.display_name} by ", Person(reply.agent), f": {url}")
         self._report(reply, case, said(done, saved))
-        self.bridge.mirror.refresh_card(case.id)
+        self.refresh_card(case.id)
 
     @staticmethod
     def _direct_messages(source):
@@ -304,26 +332,26 @@ class Replies:
         return messages
 
     def send_due(self) -> int:
-        with self.bridge.session() as s:
-            due = replies.due_replies(s, now=self.bridge.clock())
+        with self.session() as s:
+            due = replies.due_replies(s, now=self.clock())
         return sum(self.send(r.id) == "sent" for r in due)
 
     def settle_unfinished(self) -> int:
         """Replies left 'sending' by a crash or an unclear answer: find out on the network before sending again."""
-        now = self.bridge.clock()
-        cutoff = now - timedelta(seconds=self.bridge.config.settle_seconds)
-        with self.bridge.session() as s:
+        now = self.clock()
+        cutoff = now - timedelta(seconds=self.config.settle_seconds)
+        with self.session() as s:
             stuck = replies.unsettled_replies(s, started_before=cutoff)
         settled = 0
         for reply in stuck:
-            with self.bridge.session() as s:
+            with self.session() as s:
                 if not replies.claim_unsettled(s, message_id=reply.id, started_before=cutoff, now=now):
                     continue
                 case = cases.get_case(s, case_id=reply.case_id)
-            source = self.bridge.source_for(case)
+            source = self.served.source_for(case)
             try:
                 if source is None:
-                    raise BadCredentials(self.bridge.not_served(case))
+                    raise BadCredentials(self.served.not_served(case))
                 if case.kind == DM:
                     posts = self._direct_messages(source).sent(source.account, case.customer_id, reply.in_reply_to)
                 else:
@@ -344,7 +372,7 @@ class Replies:
                 url = "" if case.kind == DM else source.network.post_url(source.account.handle, match.id)
                 self._record_sent(reply, case, match.id, url, source.network)
             else:
-                with self.bridge.session() as s:
+                with self.session() as s:
                     replies.requeue(s, message_id=reply.id, not_before=None, error="not posted; retrying")
                 self.send(reply.id)
             settled += 1
@@ -354,7 +382,7 @@ class Replies:
         """A reply's fate: in its pending notice when it has one, else as a new thread message."""
         if reply.notice_id:
             try:
-                self.bridge.chat.update_notice(case.channel, reply.notice_id, text)
+                self.chat.update_notice(case.channel, reply.notice_id, text)
                 return
             except ChatError as err:
                 log.warning("reply %s: notice not updated: %s", reply.id, err)
@@ -365,12 +393,12 @@ class Replies:
 
     def _say_at(self, channel: str, thread_id: str, text: Words) -> None:
         try:
-            self.bridge.chat.say_in_thread(channel, thread_id, text)
+            self.chat.say_in_thread(channel, thread_id, text)
         except ChatError as err:
             log.warning("thread %s/%s: could not say: %s (%s)", channel, thread_id, err, getattr(text, "plain", text))
 
     def _tell(self, msg: ChatMessage, text: Words) -> None:
         try:
-            self.bridge.chat.tell(msg.channel, msg.user, text, thread_id=msg.thread_id)
+            self.chat.tell(msg.channel, msg.user, text, thread_id=msg.thread_id)
         except ChatError as err:
             log.warning("could not tell %s privately: %s", msg.user, err)

@@ -5,11 +5,16 @@ the post (and to post the new text instead); nothing happens on the network with
 """
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 
-from bot.domain.casework import UNKNOWN_CASE
+from bot.domain.casework import UNKNOWN_CASE, Casework
 from bot.domain.errors import ChatError, NetworkError
 from bot.domain.notices import Emphasis, Person, Words, said
-from bot.domain.replies import SAVED_PREFIX
+from bot.domain.ports import Chat
+from bot.domain.replies import SAVED_PREFIX, Replies
+from bot.domain.saved import SavedReplies
+from bot.domain.served import Served
 from bot.domain.sources import DM
 from bot.domain.states import EventKind, ReplyState
 from bot.domain.types import ChatMessage, Outcome
@@ -22,26 +27,45 @@ TOO_LATE = "Too late: the reply has already gone out (or is going out right now)
 
 
 class ReplyChanges:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        clock: Callable[[], datetime],
+        chat: Chat,
+        served: Served,
+        replies: Replies,
+        saved: SavedReplies,
+        casework: Casework,
+        network_unavailable: str | None = None,
+    ):
+        """`network_unavailable`: why this process cannot reach the network (None when it can): a reply released
+        then is left to the worker."""
+        self.session, self.clock, self.chat, self.served = session, clock, chat, served
+        self.replies, self.saved, self.casework, self.network_unavailable = (
+            replies,
+            saved,
+            casework,
+            network_unavailable,
+        )
 
     def use_saved(self, case_id: int, name: str, user: str, key: str) -> Outcome:
         """Send a saved reply in a case, as if its owner had typed it in the thread; `key` makes it once-only."""
-        text = self.bridge.saved.text(name)
+        text = self.saved.text(name)
         if text is None:
             return Outcome(False, f"There is no saved reply named “{name}”. See /social-replies list.")
-        with self.bridge.session() as s:
+        with self.session() as s:
             case = cases.get_case(s, case_id=case_id)
         if case is None or case.thread_id is None:
             return Outcome(False, UNKNOWN_CASE)
         message = ChatMessage(case.channel, None, case.thread_id, user, text, dedupe_key=f"{SAVED_PREFIX}{key}")
-        received = self.bridge.replies.record(message)
-        self.bridge.replies.follow_up(received)
+        received = self.replies.record(message)
+        self.replies.follow_up(received)
         return Outcome(received.verdict == "reply", None)
 
     def use_saved_here(self, name: str, user: str, channel: str, key: str) -> Outcome:
         """A saved reply sent from a channel (a slash command): in the one case the agent owns there."""
-        owned = self.bridge.casework.owned_in(user, channel)
+        owned = self.casework.owned_in(user, channel)
         if len(owned) != 1:
             where = "no case" if not owned else f"{len(owned)} cases"
             return Outcome(
@@ -66,17 +90,17 @@ class ReplyChanges:
         msg = ChatMessage(
             reply.chat_channel, reply.chat_message_id, case.thread_id, user, reply.text, dedupe_key=reply.dedupe_key
         )
-        verdict, notice = self.bridge.replies.judge(case, msg)
+        verdict, notice = self.replies.judge(case, msg)
         if verdict != "reply":
-            with self.bridge.session() as s:
+            with self.session() as s:
                 replies.cancel(s, message_id=reply_id, reason="no longer allowed when its owner chose to send it")
             return Outcome(False, said("Not sent: ", notice or "this case is no longer yours to answer."))
-        with self.bridge.session() as s:
+        with self.session() as s:
             released = replies.release_held(s, message_id=reply_id)
         if not released:
             return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
-        if not self.bridge.config.network_unavailable:  # else the worker that leads sends it, within a second or two
-            self.bridge.replies.send(reply_id)
+        if not self.network_unavailable:  # else the worker that leads sends it, within a second or two
+            self.replies.send(reply_id)
         return Outcome(True)
 
     def drop_late(self, reply_id: int, user: str) -> Outcome:
@@ -85,7 +109,7 @@ class ReplyChanges:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
             return Outcome(False, said("Only ", Person(reply.agent), ", who wrote it, can drop this reply."))
-        with self.bridge.session() as s:
+        with self.session() as s:
             dropped = replies.cancel(s, message_id=reply_id, reason=f"found late; not sent, by {user}")
         if not dropped:
             return Outcome(False, "That reply was sent or dropped already. Nothing was changed.")
@@ -97,7 +121,7 @@ class ReplyChanges:
             return Outcome(False, "That reply is not known. Nothing was changed.")
         if user != reply.agent:
             return Outcome(False, said("Only ", Person(reply.agent), ", who wrote it, can undo this reply."))
-        with self.bridge.session() as s:
+        with self.session() as s:
             cancelled = replies.cancel(s, message_id=reply_id, reason=f"undone by {user}")
         if not cancelled:
             return Outcome(False, TOO_LATE)
@@ -106,29 +130,29 @@ class ReplyChanges:
 
     def edited(self, channel: str, message_id: str, user: str, new_text: str) -> str:
         """The author edited a thread message that was a reply."""
-        with self.bridge.session() as s:
+        with self.session() as s:
             reply = replies.reply_for_chat_message(s, channel=channel, message_id=message_id)
         if reply is None or reply.agent != user:
             return "not-a-reply"
         _, case = self._load(reply.id)
         text = new_text.strip()
         if reply.state == ReplyState.HELD:  # found late, waiting for its owner: the new text is what Send would send
-            with self.bridge.session() as s:
+            with self.session() as s:
                 changed = replies.change_queued_text(s, message_id=reply.id, text=text)
             return "changed" if changed else "ignored"
         if reply.state == ReplyState.QUEUED:
-            network = self.bridge.network_of(case)
-            problem = self.bridge.replies.text_problem(network, text, direct=case.kind == DM)
+            network = self.served.network_of(case)
+            problem = self.replies.text_problem(network, text, direct=case.kind == DM)
             if problem:
                 self._tell(case, user, f"Not changed: {problem}. The earlier text is still queued; undo it if needed.")
                 return "refused"
-            with self.bridge.session() as s:
+            with self.session() as s:
                 changed = replies.change_queued_text(s, message_id=reply.id, text=text)
             if changed:
                 self._notice(reply, case, "Edited: the new text will go out when the undo window closes.", undo=True)
                 return "changed"
         if reply.state in (ReplyState.SENDING, ReplyState.SENT, ReplyState.QUEUED) and reply.deleted_at is None:
-            with self.bridge.session() as s:
+            with self.session() as s:
                 replies.keep_edit(s, message_id=reply.id, text=text)
             self._ask(
                 case,
@@ -142,18 +166,18 @@ class ReplyChanges:
 
     def chat_deleted(self, channel: str, message_id: str) -> str:
         """The author deleted their chat message: stop it if it has not gone, else ask about the post."""
-        with self.bridge.session() as s:
+        with self.session() as s:
             reply = replies.reply_for_chat_message(s, channel=channel, message_id=message_id)
         if reply is None:
             return "not-a-reply"
         _, case = self._load(reply.id)
-        with self.bridge.session() as s:
+        with self.session() as s:
             cancelled = replies.cancel(s, message_id=reply.id, reason="chat message deleted")
         if cancelled:
             self._notice(
                 reply,
                 case,
-                f"Not posted on {self._on(case)}: the {self.bridge.chat.name} message was deleted before it went out.",
+                f"Not posted on {self._on(case)}: the {self.chat.name} message was deleted before it went out.",
             )
             return "cancelled"
         if reply.state in (ReplyState.SENDING, ReplyState.SENT) and reply.deleted_at is None:
@@ -161,7 +185,7 @@ class ReplyChanges:
             self._ask(
                 case,
                 reply.agent,
-                f"You deleted your {self.bridge.chat.name} message, but the reply is still public on {on}. "
+                f"You deleted your {self.chat.name} message, but the reply is still public on {on}. "
                 f"Delete it on {on} too?",
                 [(f"Delete it on {on}", Verb.DELETE, reply.id), (f"Keep it on {on}", Verb.KEEP, reply.id)],
             )
@@ -179,17 +203,17 @@ class ReplyChanges:
         if case.kind == DM:
             return Outcome(
                 False,
-                f"A direct message that went out cannot be deleted from {self.bridge.chat.name}. Nothing was changed.",
+                f"A direct message that went out cannot be deleted from {self.chat.name}. Nothing was changed.",
             )
-        source = self.bridge.source_for(case)  # a post is deleted by the account that posted it
+        source = self.served.source_for(case)  # a post is deleted by the account that posted it
         try:
             if source is None:
-                raise NetworkError(self.bridge.not_served(case))
+                raise NetworkError(self.served.not_served(case))
             source.network.delete_post(source.account, reply.post_id)
         except NetworkError as err:
             return Outcome(False, f"{self._on(case)} did not delete it: {err.message}")
-        now = self.bridge.clock()
-        with self.bridge.session() as s:
+        now = self.clock()
+        with self.session() as s:
             replies.mark_deleted(s, message_id=reply_id, at=now)
             cases.add_event(s, case_id=case.id, kind=EventKind.DELETE, actor=user, at=now, detail=reply.post_id)
         self._say(case, said(f"Deleted on {self._on(case)} by ", Person(user), "."))
@@ -202,29 +226,29 @@ class ReplyChanges:
         deleted = self.delete_on_network(reply_id, user)
         if not deleted.changed:
             return deleted
-        with self.bridge.session() as s:
+        with self.session() as s:
             original = reply.dedupe_key.split(":edit", 1)[0]
             n = replies.count_with_key(s, key=original)
             replies.keep_edit(s, message_id=reply_id, text=None)
         message = ChatMessage(
             reply.chat_channel, None, case.thread_id, user, reply.edited_text, dedupe_key=f"{original}:edit{n}"
         )
-        received = self.bridge.replies.record(message)
-        self.bridge.replies.follow_up(received)
+        received = self.replies.record(message)
+        self.replies.follow_up(received)
         return Outcome(received.verdict == "reply")
 
     def keep(self, reply_id: int, user: str) -> Outcome:
         reply, case = self._load(reply_id)
-        with self.bridge.session() as s:
+        with self.session() as s:
             replies.keep_edit(s, message_id=reply_id, text=None)
         return Outcome(False, f"Kept as it is on {self._on(case)}." if case else "Kept as it is.")
 
     def _on(self, case) -> str:
         """The name of the case's network, as the agents say it."""
-        return self.bridge.network_of(case).display_name
+        return self.served.network_of(case).display_name
 
     def _load(self, reply_id: int):
-        with self.bridge.session() as s:
+        with self.session() as s:
             reply = replies.get_reply(s, message_id=reply_id)
             if reply is None or reply.direction != "out":
                 return None, None
@@ -233,28 +257,26 @@ class ReplyChanges:
     def _notice(self, reply, case, text: Words, *, undo: bool = False) -> None:
         try:
             if reply.notice_id:
-                self.bridge.chat.update_notice(
-                    case.channel, reply.notice_id, text, undo_reply_id=reply.id if undo else None
-                )
+                self.chat.update_notice(case.channel, reply.notice_id, text, undo_reply_id=reply.id if undo else None)
             else:
-                self.bridge.chat.say_in_thread(case.channel, case.thread_id, text)
+                self.chat.say_in_thread(case.channel, case.thread_id, text)
         except ChatError as err:
             log.warning("reply %s: notice not shown: %s", reply.id, err)
 
     def _say(self, case, text: Words) -> None:
         try:
-            self.bridge.chat.say_in_thread(case.channel, case.thread_id, text)
+            self.chat.say_in_thread(case.channel, case.thread_id, text)
         except ChatError as err:
             log.warning("case %s: %s (%s)", case.id, err, getattr(text, "plain", text))
 
     def _tell(self, case, user: str, text: Words) -> None:
         try:
-            self.bridge.chat.tell(case.channel, user, text, thread_id=case.thread_id)
+            self.chat.tell(case.channel, user, text, thread_id=case.thread_id)
         except ChatError as err:
             log.warning("could not tell %s: %s", user, err)
 
     def _ask(self, case, user: str, text: Words, choices) -> None:
         try:
-            self.bridge.chat.ask(case.channel, user, text, choices, thread_id=case.thread_id)
+            self.chat.ask(case.channel, user, text, choices, thread_id=case.thread_id)
         except ChatError as err:
             log.warning("could not ask %s: %s", user, err)
