@@ -79,9 +79,9 @@ class Bridge:
         from bot.domain.alerts import Alerts, AlertsConfig
         from bot.domain.casework import Casework
         from bot.domain.clicks import Clicks
-        from bot.domain.digests import Digests
+        from bot.domain.digests import Digests, DigestsConfig
         from bot.domain.ingest import Ingest, IngestConfig
-        from bot.domain.metrics import Metrics
+        from bot.domain.metrics import Metrics, MetricsConfig
         from bot.domain.mirror import Mirror
         from bot.domain.readback import ThreadReadback
         from bot.domain.refusals import Refusals
@@ -151,8 +151,20 @@ class Bridge:
             casework=self.casework,
             network_unavailable=config.network_unavailable,
         )
-        self.metrics = Metrics(self)
-        self.digests = Digests(self)
+        self.metrics = Metrics(
+            session=self.session,
+            clock=clock,
+            chat=chat,
+            networks=self.networks,
+            config=MetricsConfig(config.sla_minutes, config.timezone, config.business_hours, config.allowed_agents),
+        )
+        self.digests = Digests(
+            session=self.session,
+            clock=clock,
+            chat=chat,
+            metrics=self.metrics,
+            config=DigestsConfig(config.inbox_channel, config.digest_channel, config.digest_time),
+        )
         self.clicks = Clicks(self)
         self.readback = ThreadReadback(self)
         self._database_busy = False  # a request-path transaction failed to get the database in time, none since

@@ -3,12 +3,14 @@ same over the week before. Each part is recorded (kind, period) before it is pos
 once, whichever worker or restart gets there first."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from bot.domain.clock import to_utc
 from bot.domain.errors import ChatError, ChatRateLimited, ChatUncertain
-from bot.domain.metrics import Period, Report, Trend
+from bot.domain.metrics import Metrics, Period, Report, Trend
+from bot.domain.ports import Chat
 from storage import digest_runs
 
 log = logging.getLogger(__name__)
@@ -43,24 +45,33 @@ def run_kind(cadence: str, part: str) -> str:
     return f"{cadence}-{part}"
 
 
+@dataclass(frozen=True)
+class DigestsConfig:
+    inbox_channel: str | None
+    digest_channel: str | None = None  # where the digests go; the inbox channel when unset
+    digest_time: time = time(9, 0)  # local time after which the day's digests are due
+
+
 class Digests:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self, *, session: Callable, clock: Callable[[], datetime], chat: Chat, metrics: Metrics, config: DigestsConfig
+    ):
+        self.session, self.clock, self.chat, self.metrics, self.config = session, clock, chat, metrics, config
 
     @property
     def channel(self) -> str | None:
-        return self.bridge.config.digest_channel or self.bridge.config.inbox_channel
+        return self.config.digest_channel or self.config.inbox_channel
 
     def latest_due_day(self, now: datetime | None = None) -> date:
         """The last day whose daily digest is due: yesterday once the local clock passed DIGEST_TIME, else the
         day before."""
-        local = to_utc(now or self.bridge.clock()).astimezone(self.bridge.metrics.tz)
-        back = 1 if local.time().replace(tzinfo=None) >= self.bridge.config.digest_time else 2
+        local = to_utc(now or self.clock()).astimezone(self.metrics.tz)
+        back = 1 if local.time().replace(tzinfo=None) >= self.config.digest_time else 2
         return local.date() - timedelta(days=back)
 
     def due(self, now: datetime | None = None) -> list[tuple[str, Period]]:
         day = self.latest_due_day(now)
-        metrics = self.bridge.metrics
+        metrics = self.metrics
         due = [(DAILY, metrics.days(day, day))]
         if day.weekday() == 6:  # a Sunday: the week Monday..Sunday is complete
             due.append((WEEKLY, metrics.days(day - timedelta(days=6), day)))
@@ -71,16 +82,16 @@ class Digests:
         return [self.post(cadence, period) for cadence, period in self.due()]
 
     def daily(self, day: date) -> Period:
-        return self.bridge.metrics.days(day, day)
+        return self.metrics.days(day, day)
 
     def weekly(self, last: date) -> Period:
-        return self.bridge.metrics.days(last - timedelta(days=6), last)
+        return self.metrics.days(last - timedelta(days=6), last)
 
     def post(self, cadence: str, period: Period, *, force: bool = False) -> DigestsPosted:
         """Post the digests of a period that are not recorded yet (all of them with `force`). A ChatError is
         raised after releasing the claim of a part the chat surely refused, so a later run may post it."""
         outcome = DigestsPosted(cadence, period)
-        with self.bridge.session() as s:
+        with self.session() as s:
             pending = [
                 p
                 for p in PARTS
@@ -89,14 +100,14 @@ class Digests:
         outcome.skipped = [p for p in PARTS if p not in pending]
         if not pending:
             return outcome
-        report = self.bridge.metrics.report(period)
+        report = self.metrics.report(period)
         unit, count = TREND[cadence]
-        trend = self.bridge.metrics.trend(period.last, unit=unit, count=count)
+        trend = self.metrics.trend(period.last, unit=unit, count=count)
         channel = self.channel
         for part in pending:
             kind = run_kind(cadence, part)
-            with self.bridge.session() as s:
-                claimed = digest_runs.claim_run(s, kind=kind, period=period.key, at=self.bridge.clock())
+            with self.session() as s:
+                claimed = digest_runs.claim_run(s, kind=kind, period=period.key, at=self.clock())
             if not claimed and not force:
                 outcome.skipped.append(part)
                 continue
@@ -104,7 +115,7 @@ class Digests:
                 self._send(channel, cadence, part, report, trend)
             except ChatError as err:
                 if claimed and not isinstance(err, UNCERTAIN):
-                    with self.bridge.session() as s:
+                    with self.session() as s:
                         digest_runs.release_run(s, kind=kind, period=period.key)
                 log.error("%s %s digest for %s not posted: %s", cadence, part, period.key, err.message)
                 raise
@@ -113,7 +124,7 @@ class Digests:
         return outcome
 
     def _send(self, channel: str, cadence: str, part: str, report: Report, trend: Trend) -> None:
-        chat = self.bridge.chat
+        chat = self.chat
         if part != "chart":
             chat.post_digest(channel, Digest(part, cadence, report))
             return

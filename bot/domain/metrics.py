@@ -19,12 +19,14 @@ Medians and the 90th percentile interpolate linearly between ranks (as PostgreSQ
 
 import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.business_hours import BusinessHours, parse_business_hours
 from bot.domain.clock import to_utc
+from bot.domain.ports import Chat, Network
 from bot.domain.sources import network_of_message
 from bot.domain.states import CaseStatus
 from storage import metrics as q
@@ -249,29 +251,46 @@ def topics(texts: list[str], limit: int = 5) -> tuple[list[tuple[str, int]], lis
 # -- the service ----------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class MetricsConfig:
+    sla_minutes: float = 60.0  # the first-response target
+    timezone: str = "UTC"  # where the days of a period begin and end
+    business_hours: str | None = None  # a BUSINESS_HOURS spec: SLA clocks count business time only
+    allowed_agents: frozenset[str] = field(default_factory=frozenset)  # agents to find by name besides who worked
+
+
 class Metrics:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        clock: Callable[[], datetime],
+        chat: Chat,
+        networks: Mapping[str, Network],
+        config: MetricsConfig,
+    ):
+        """`networks`: by network name, for the customers' profile links."""
+        self.session, self.clock, self.chat, self.networks, self.config = session, clock, chat, networks, config
         self._hours_spec: str | None = None
         self._hours: BusinessHours | None = None
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.bridge.config.timezone)
+        return ZoneInfo(self.config.timezone)
 
     @property
     def target_seconds(self) -> float:
-        return self.bridge.config.sla_minutes * 60.0
+        return self.config.sla_minutes * 60.0
 
     @property
     def business_hours(self) -> BusinessHours | None:
-        spec = self.bridge.config.business_hours
+        spec = self.config.business_hours
         if spec != self._hours_spec:
             self._hours, self._hours_spec = (parse_business_hours(spec) if spec else None), spec
         return self._hours
 
     def now(self) -> datetime:
-        return to_utc(self.bridge.clock())
+        return to_utc(self.clock())
 
     def today(self) -> date:
         return self.now().astimezone(self.tz).date()
@@ -285,7 +304,7 @@ class Metrics:
             last=last,
             start=local_midnight(first, tz),
             end=local_midnight(last + timedelta(days=1), tz),
-            timezone=self.bridge.config.timezone,
+            timezone=self.config.timezone,
             name=name,
         )
 
@@ -321,7 +340,7 @@ class Metrics:
         now = self.now()
         only = {"agent": agent, "campaign": campaign}
         span = {"start": period.start, "end": period.end}
-        with self.bridge.session(read_only=True) as s:
+        with self.session(read_only=True) as s:
             q.prepare(s)
             first = self._first_responses(s, [period.start, period.end], now, with_breaches=True, **only)
             work = q.activity(s, **span, **only)
@@ -341,7 +360,7 @@ class Metrics:
         return Report(
             period=period,
             generated_at=now,
-            sla_minutes=self.bridge.config.sla_minutes,
+            sla_minutes=self.config.sla_minutes,
             business_hours=self.business_hours.spec if self.business_hours else None,
             first_response=first.per_bucket[0],
             breaches=[self._breach(b) for b in first.breaches],
@@ -358,7 +377,7 @@ class Metrics:
         step = 7 if unit == "week" else 1
         firsts = [last - timedelta(days=step * (count - i) - 1) for i in range(count)]
         bounds = [local_midnight(d, self.tz) for d in firsts] + [local_midnight(last + timedelta(days=1), self.tz)]
-        with self.bridge.session(read_only=True) as s:
+        with self.session(read_only=True) as s:
             q.prepare(s)
             first = self._first_responses(s, bounds, self.now(), with_breaches=False)
         points = [
@@ -367,16 +386,14 @@ class Metrics:
             )
             for d, f in zip(firsts, first.per_bucket, strict=True)
         ]
-        return Trend(
-            points=points, unit=unit, sla_minutes=self.bridge.config.sla_minutes, timezone=self.bridge.config.timezone
-        )
+        return Trend(points=points, unit=unit, sla_minutes=self.config.sla_minutes, timezone=self.config.timezone)
 
     def find_agent(self, name: str) -> str | None:
         """The chat user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
-        with self.bridge.session(read_only=True) as s:
+        with self.session(read_only=True) as s:
             actors = q.recent_actors(s, since=self.now() - ACTOR_LOOKBACK)
-        candidates = sorted(set(actors) | set(self.bridge.config.allowed_agents))
-        return self.bridge.chat.find_user(name, candidates) if candidates else None
+        candidates = sorted(set(actors) | set(self.config.allowed_agents))
+        return self.chat.find_user(name, candidates) if candidates else None
 
     # -- parts -----------------------------------------------------------------------------------------
 
@@ -475,7 +492,7 @@ class Metrics:
         return list(counts.values()), durations, breaches
 
     def _profile_url(self, message_network: str, handle: str) -> str:
-        network = self.bridge.networks.get(network_of_message(message_network))
+        network = self.networks.get(network_of_message(message_network))
         return network.profile_url(handle) if network is not None else ""
 
     def _context(self, s, period: Period, campaign: str | None) -> Context:
@@ -497,7 +514,7 @@ class Metrics:
     def _breach(self, row: dict) -> Breach:
         link = None
         if row.get("channel") and row.get("thread_id"):
-            link = self.bridge.chat.thread_link(row["channel"], row["thread_id"])
+            link = self.chat.thread_link(row["channel"], row["thread_id"])
         answered = row["answered"] if "answered" in row else row["first_reply_at"] is not None
         return Breach(
             case_id=row["case_id"],
