@@ -165,8 +165,23 @@ class Bridge:
             metrics=self.metrics,
             config=DigestsConfig(config.inbox_channel, config.digest_channel, config.digest_time),
         )
-        self.clicks = Clicks(self)
-        self.readback = ThreadReadback(self)
+        self.clicks = Clicks(
+            session=self.session,
+            request_session=self.request_session,
+            clock=clock,
+            chat=chat,
+            casework=self.casework,
+            changes=self.changes,
+            saved=self.saved,
+            settle_seconds=config.settle_seconds,
+        )
+        self.readback = ThreadReadback(
+            session=self.session,
+            clock=clock,
+            chat=chat,
+            replies=self.replies,
+            readback_after_seconds=config.readback_after_seconds,
+        )
         self._database_busy = False  # a request-path transaction failed to get the database in time, none since
 
     def _now(self) -> datetime:

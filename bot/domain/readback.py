@@ -13,10 +13,13 @@ found this way is held, and its owner asked whether to send it (see Replies.foll
 import logging
 import threading
 import time
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.domain.clock import to_utc
 from bot.domain.errors import ChatError
+from bot.domain.ports import Chat
+from bot.domain.replies import Replies
 from storage import cases
 
 log = logging.getLogger(__name__)
@@ -27,8 +30,18 @@ BURST = 5  # threads read in one go at most
 
 
 class ThreadReadback:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self,
+        *,
+        session: Callable,
+        clock: Callable[[], datetime],
+        chat: Chat,
+        replies: Replies,
+        readback_after_seconds: float = 360.0,
+    ):
+        """`readback_after_seconds`: a thread message not delivered this long after it was typed is read back."""
+        self.session, self.clock, self.chat, self.replies = session, clock, chat, replies
+        self.readback_after_seconds = readback_after_seconds
         self._tokens = float(BURST)
         self._refilled = time.monotonic()
         self._lock = threading.Lock()
@@ -52,10 +65,10 @@ class ThreadReadback:
         allowed = self._take()
         if not allowed:
             return 0
-        now = self.bridge.clock()
+        now = self.clock()
         since = now - ACTIVE_WINDOW
-        latest = now - timedelta(seconds=self.bridge.config.readback_after_seconds)
-        with self.bridge.session(read_only=True) as s:
+        latest = now - timedelta(seconds=self.readback_after_seconds)
+        with self.session(read_only=True) as s:
             # A thread holds nothing older than its case: a case opened after `latest` has nothing to read back yet.
             due = cases.threads_to_read_back(s, active_since=since, opened_before=latest, limit=allowed)
         self._give_back(allowed - len(due))
@@ -63,12 +76,12 @@ class ThreadReadback:
         for case in due:
             oldest = max(to_utc(case.thread_read_until), since) if case.thread_read_until else since
             try:
-                messages = self.bridge.chat.thread_messages(case.channel, case.thread_id, oldest=oldest, latest=latest)
+                messages = self.chat.thread_messages(case.channel, case.thread_id, oldest=oldest, latest=latest)
             except ChatError as err:
                 log.warning("case %s: thread not read back: %s", case.id, err)
                 continue
             for message in messages:
-                received = self.bridge.replies.record(message, late=True)
+                received = self.replies.record(message, late=True)
                 if received.verdict in ("duplicate", "not-a-case"):
                     continue
                 found += 1
@@ -81,7 +94,7 @@ class ThreadReadback:
                     message.user,
                     received.verdict,
                 )
-                self.bridge.replies.follow_up(received)
-            with self.bridge.session() as s:
+                self.replies.follow_up(received)
+            with self.session() as s:
                 cases.mark_thread_read(s, case_id=case.id, until=latest)
         return found
