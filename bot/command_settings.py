@@ -150,7 +150,9 @@ _SETTINGS = [
         "an app password of that account, never the account's own password",
         fix="signed in as the brand on Bluesky: Settings → Privacy and security → App passwords → Add",
     ),
-    Setting("BLUESKY_PDS_URL", "the account's Bluesky server (PDS), a local network or a stand-in", "https://bsky.social"),
+    Setting(
+        "BLUESKY_PDS_URL", "the account's Bluesky server (PDS), a local network or a stand-in", "https://bsky.social"
+    ),
     Setting("ACCOUNTS_FILE", "a YAML file of brand accounts, tracked terms and DM channels"),
     Setting("X_BEARER_TOKEN", "app-only token, for the doctor's check"),
     Setting("X_API_URL", "X's API, or a proxy or stand-in", "https://api.twitter.com"),

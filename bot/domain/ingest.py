@@ -166,7 +166,8 @@ class Ingest:
         account = source.account
         network = dm_network(account.network)
         stored = 0
-        for page in source.network.direct_messages.pages(account):
+        messages = source.network.direct_messages
+        for page in messages.pages(account):
             with self.session() as s:
                 met_stored = bool(cases.existing_post_ids(s, network=network, post_ids=[p.id for p in page]))
             stored += self._store(
@@ -176,7 +177,7 @@ class Ingest:
                 channel=source.dm_channel,
                 skip=lambda p: p.author.id == account.account_id,  # what the brand sent (the replies)
             )
-            if met_stored:
+            if met_stored and not messages.ends_by_itself:
                 break
         if stored:
             log.info("stored %d new direct message(s) to @%s", stored, account.handle)

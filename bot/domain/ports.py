@@ -22,6 +22,10 @@ from bot.domain.verbs import Verb
 class DirectMessages(Protocol):
     """A network's private messages to and from a brand account: an optional capability (None where there are none)."""
 
+    # False: pages() reads back from the newest and the caller stops at the first page with a message it has.
+    # True: pages() reads from the network's own high-water mark and ends by itself; the caller reads every page.
+    ends_by_itself: bool
+
     def pages(self, account: BrandAccount) -> Iterator[list[InboundPost]]:
         """The account's direct messages, newest first, a page at a time (no since_id: the caller stops)."""
 

@@ -12,6 +12,9 @@ from atproto_client.exceptions import BadRequestError, NetworkError, RequestExce
 from bot.domain.errors import BadCredentials, OutcomeUnknown, RateLimited, ReplyRejected
 from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
 from bot.networks.bluesky import ids, text
+from bot.networks.bluesky.chat import BlueskyDirectMessages
+from bot.networks.bluesky.xrpc_errors import reset_at as _reset_at
+from bot.networks.bluesky.xrpc_errors import said as _error
 
 log = logging.getLogger(__name__)
 CASE_REASONS = ["mention", "reply", "quote"]
@@ -21,24 +24,10 @@ POSTS_BATCH = 25  # app.bsky.feed.getPosts takes 25 uris a call
 SEARCH_REACH = timedelta(days=7)
 
 
-def _error(err: RequestException) -> tuple[int, str, str, dict]:
-    response = err.response
-    content = getattr(response, "content", None)
-    code = content.error if hasattr(content, "error") else ""
-    message = content.message if hasattr(content, "message") else str(content or "")
-    return getattr(response, "status_code", 0), code or "", message or "", dict(getattr(response, "headers", {}) or {})
-
-
-def _reset_at(headers: dict) -> datetime | None:
-    reset = {k.lower(): v for k, v in headers.items()}.get("ratelimit-reset")
-    return datetime.fromtimestamp(int(reset), UTC) if reset and str(reset).isdigit() else None
-
-
 class BlueskyNetwork:
     name = "bluesky"
     display_name = "Bluesky"
     reachable_mentions = 10_000  # listNotifications pages back as far as asked
-    direct_messages = None
 
     def __init__(self, *, pds_url: str, handle: str, app_password: str, sessions=None, credentials_message=None):
         self.client = Client(base_url=pds_url)
@@ -52,6 +41,7 @@ class BlueskyNetwork:
         self._signed_in = False
         self._dids: dict[str, str | None] = {}
         self.client.on_session_change(self._keep_session)
+        self.direct_messages = BlueskyDirectMessages(self)
 
     # --- session: createSession is limited (30 / 5 min, 300 / day): sign in once, then refresh or import
     def keep_sessions_in(self, sessions) -> None:

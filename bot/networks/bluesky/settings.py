@@ -10,7 +10,7 @@ CREDENTIAL_KEYS = {
 }
 OPTIONAL_VALUES = frozenset()
 DISPLAY_NAME = BlueskyNetwork.display_name
-DIRECT_MESSAGES = False  # chat.bsky.convo needs Bluesky's chat service, which cannot run here to test against
+DIRECT_MESSAGES = True  # chat.bsky.convo through the chat proxy (tested against the stand-in only)
 TERM_EXAMPLE = 'a Bluesky search such as "acme refund"'
 
 

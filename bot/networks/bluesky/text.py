@@ -59,3 +59,16 @@ def build(text: str, resolve_did):
         at = match.end()
     builder.text(text[at:])
     return builder
+
+
+DM_MAX_GRAPHEMES = 1000  # chat.bsky.convo.defs#messageInput: 1,000 graphemes and 10,000 bytes at most
+DM_MAX_BYTES = 10_000
+
+
+def dm_text_problem(text: str) -> str | None:
+    count, size = graphemes(text), len(text.encode())
+    if count > DM_MAX_GRAPHEMES:
+        return f"it is {count:,} characters, over the {DM_MAX_GRAPHEMES:,} a Bluesky direct message allows: shorten it"
+    if size > DM_MAX_BYTES:
+        return f"it is {size:,} bytes, over the {DM_MAX_BYTES:,} a Bluesky direct message allows: shorten it"
+    return None

@@ -244,6 +244,8 @@ FORBIDDEN_REASONS = (
 class XDirectMessages:
     """X's direct messages of the account an XNetwork signs in as (the DirectMessages capability)."""
 
+    ends_by_itself = False  # no since_id: read back until a stored message
+
     def __init__(self, network: "XNetwork"):
         self.network = network
 

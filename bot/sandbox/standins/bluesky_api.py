@@ -2,7 +2,12 @@
 
 It answers in the real shapes: errors as {"error": ..., "message": ...}; 400 InvalidRequest for a post over 300
 graphemes or 3,000 bytes; 429 with ratelimit-limit/-remaining/-reset/-policy headers when a fault asks for it; 400
-ExpiredToken for an access token past its time. Tokens are unsigned JWTs whose `exp` the SDK reads to refresh."""
+ExpiredToken for an access token past its time. Tokens are unsigned JWTs whose `exp` the SDK reads to refresh.
+
+The chat service (chat.bsky.convo.*) answers only requests that carry the proxy header
+(`atproto-proxy: did:web:api.bsky.chat#bsky_chat`; without it, 501 as from a PDS that does not serve them), with its
+refusals: 400 MessagingDisabled for someone who accepts no messages from the brand, 400 InvalidConvo for a
+conversation that is gone, 400 InvalidRequest for a message over 1,000 graphemes or 10,000 bytes."""
 
 import base64
 import itertools
@@ -14,7 +19,7 @@ from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
 from bot.networks.bluesky import ids
-from bot.networks.bluesky.text import MAX_BYTES, MAX_GRAPHEMES, graphemes
+from bot.networks.bluesky.text import DM_MAX_BYTES, DM_MAX_GRAPHEMES, MAX_BYTES, MAX_GRAPHEMES, graphemes
 from bot.sandbox.standins.server import QuietServer
 
 
@@ -36,6 +41,10 @@ def _payload(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
 
 
+CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
+MESSAGE_VIEW = "chat.bsky.convo.defs#messageView"
+
+
 def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -50,6 +59,9 @@ class FakeBluesky:
         self.sessions_created = 0
         self.fail_next: dict[str, list[tuple]] = {}  # nsid -> [(status, error, message, headers)] or ("drop",)
         self.lose_answer_of_next_post = False
+        self.convos: dict[str, dict] = {}  # convo id -> {id, members: [did, did], messages: [view], rev}
+        self.chat_log: dict[str, list[dict]] = {}  # did -> its log entries, oldest first
+        self.closed_to_messages: set[str] = set()  # dids that accept no direct messages
         self._seq = itertools.count(1)
         self._clock = itertools.count(int(time.time() * 1_000_000))
         self._lock = threading.RLock()
@@ -98,6 +110,16 @@ class FakeBluesky:
             target, author, f"at://{author}/app.bsky.feed.repost/{ids.micros_tid(next(self._clock))}", "repost"
         )
 
+    def dm(self, sender: str, to: str, text: str) -> dict:
+        """A direct message from handle `sender` to handle `to`, in the conversation of the two (made if new)."""
+        with self._lock:
+            return self._send(self._convo_of([self.did_of(sender), self.did_of(to)]), self.did_of(sender), text)
+
+    def dms_from(self, handle: str) -> list[dict]:
+        """The direct messages `handle` sent, oldest first."""
+        did = self.did_of(handle)
+        return [m for c in self.convos.values() for m in c["messages"] if m["sender"]["did"] == did]
+
     def replies_to(self, uri: str) -> list[dict]:
         return [p for p in self.posts.values() if p["record"].get("reply", {}).get("parent", {}).get("uri") == uri]
 
@@ -119,6 +141,79 @@ class FakeBluesky:
                 if target != did and target in self.notifications:
                     self._notify(target, did, uri, reason, record)
             return post
+
+    def _tid(self) -> str:
+        return ids.micros_tid(next(self._clock))
+
+    def _convo_of(self, members: list[str]) -> dict:
+        found = next((c for c in self.convos.values() if set(c["members"]) == set(members)), None)
+        if found is None:
+            found = {"id": self._tid(), "members": list(dict.fromkeys(members)), "messages": [], "rev": self._tid()}
+            self.convos[found["id"]] = found
+            for did in found["members"]:
+                self._log(did, {"$type": "chat.bsky.convo.defs#logBeginConvo", "convoId": found["id"]})
+        return found
+
+    def _log(self, did: str, entry: dict) -> None:
+        self.chat_log.setdefault(did, []).append({**entry, "rev": self._tid()})
+
+    def _send(self, convo: dict, sender: str, text: str) -> dict:
+        view = {"$type": MESSAGE_VIEW, "id": self._tid(), "text": text, "sender": {"did": sender}, "sentAt": _now_iso()}
+        view["rev"] = convo["rev"] = self._tid()
+        convo["messages"].append(view)
+        for did in convo["members"]:
+            self._log(did, {"$type": "chat.bsky.convo.defs#logCreateMessage", "convoId": convo["id"], "message": view})
+        return view
+
+    def _convo_view(self, convo: dict) -> dict:
+        last = convo["messages"][-1] if convo["messages"] else None
+        return {
+            "id": convo["id"],
+            "rev": convo["rev"],
+            "members": [self._basic(d) for d in convo["members"]],
+            **({"lastMessage": last} if last else {}),
+            "muted": False,
+            "unreadCount": 0,
+            "status": "accepted",
+        }
+
+    @staticmethod
+    def _page(items: list, query: dict, key: str) -> dict:
+        offset, limit = int(query.get("cursor", ["0"])[0]), min(int(query.get("limit", ["50"])[0]), 100)
+        more = offset + limit < len(items)
+        return {key: items[offset : offset + limit], **({"cursor": str(offset + limit)} if more else {})}
+
+    def _chat(self, me: str, nsid: str, query: dict, body: dict) -> dict:
+        if nsid == "chat.bsky.convo.getLog":
+            log = self.chat_log.get(me, [])
+            cursor = query.get("cursor", [None])[0]
+            if cursor is None:  # the log's current cursor, to read on from
+                return {"logs": [], **({"cursor": log[-1]["rev"]} if log else {})}
+            newer = [e for e in log if e["rev"] > cursor][:100]
+            return {"logs": newer, "cursor": newer[-1]["rev"] if newer else cursor}
+        if nsid == "chat.bsky.convo.listConvos":
+            mine = sorted((c for c in self.convos.values() if me in c["members"]), key=lambda c: c["rev"], reverse=True)
+            return self._page([self._convo_view(c) for c in mine], query, "convos")
+        if nsid == "chat.bsky.convo.getConvoForMembers":
+            members = [self._did(m) for m in query.get("members", [])]
+            if None in members:
+                raise _XrpcError(400, "RecipientNotFound", "recipient not found")
+            if any(m in self.closed_to_messages for m in members):
+                raise _XrpcError(400, "MessagingDisabled", "recipient has disabled incoming messages")
+            return {"convo": self._convo_view(self._convo_of([me, *members]))}
+        convo = self.convos.get(query.get("convoId", [None])[0] or body.get("convoId"))
+        if convo is None or me not in convo["members"]:
+            raise _XrpcError(400, "InvalidConvo", "Convo not found")
+        if nsid == "chat.bsky.convo.getMessages":
+            return self._page(list(reversed(convo["messages"])), query, "messages")
+        if nsid == "chat.bsky.convo.sendMessage":
+            text = body["message"]["text"]
+            if graphemes(text) > DM_MAX_GRAPHEMES or len(text.encode()) > DM_MAX_BYTES:
+                raise _XrpcError(400, "InvalidRequest", "Input/message/text must not be longer than 1000 graphemes")
+            if any(d in self.closed_to_messages for d in convo["members"] if d != me):
+                raise _XrpcError(400, "MessagingDisabled", "recipient has disabled incoming messages")
+            return self._send(convo, me, text)
+        raise _XrpcError(501, "MethodNotImplemented", f"Method Not Implemented: {nsid}")
 
     def _notify(self, target: str, author: str, uri: str, reason: str, record: dict | None = None) -> None:
         self.notifications[target].append(
@@ -190,6 +285,10 @@ class FakeBluesky:
             except StopIteration:
                 raise _XrpcError(400, "InvalidRequest", "Unable to resolve handle") from None
         me = self._caller(headers)
+        if nsid.startswith("chat.bsky."):
+            if headers.get("atproto-proxy") != CHAT_PROXY:
+                raise _XrpcError(501, "MethodNotImplemented", "Method Not Implemented")  # the PDS does not serve chat
+            return self._chat(me, nsid, query, body)
         if nsid == "com.atproto.server.getSession":
             return {"did": me, "handle": self.users[me]["handle"], "active": True}
         if nsid == "app.bsky.notification.listNotifications":
