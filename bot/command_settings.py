@@ -153,6 +153,10 @@ _SETTINGS = [
     Setting(
         "BLUESKY_PDS_URL", "the account's Bluesky server (PDS), a local network or a stand-in", "https://bsky.social"
     ),
+    Setting(
+        "BLUESKY_POINTS_PER_HOUR", "write points a Bluesky account may spend an hour (a reply 3, a delete 1)", "5000"
+    ),
+    Setting("BLUESKY_POINTS_PER_DAY", "write points a Bluesky account may spend a day", "35000"),
     Setting("ACCOUNTS_FILE", "a YAML file of brand accounts, tracked terms and DM channels"),
     Setting("X_BEARER_TOKEN", "app-only token, for the doctor's check"),
     Setting("X_API_URL", "X's API, or a proxy or stand-in", "https://api.twitter.com"),
@@ -211,7 +215,13 @@ _X = {
     "X_API_URL": OPTIONAL,
     "X_TIMEOUT_SECONDS": OPTIONAL,
 }
-_BLUESKY = {"BLUESKY_HANDLE": OPTIONAL, "BLUESKY_APP_PASSWORD": WITH_BLUESKY, "BLUESKY_PDS_URL": OPTIONAL}
+_BLUESKY = {
+    "BLUESKY_HANDLE": OPTIONAL,
+    "BLUESKY_APP_PASSWORD": WITH_BLUESKY,
+    "BLUESKY_PDS_URL": OPTIONAL,
+    "BLUESKY_POINTS_PER_HOUR": OPTIONAL,
+    "BLUESKY_POINTS_PER_DAY": OPTIONAL,
+}
 _DATABASE = {"DATABASE_URL": OPTIONAL}
 _FIGURES = {"TIMEZONE": OPTIONAL, "SLA_FIRST_RESPONSE_MINUTES": OPTIONAL, "BUSINESS_HOURS": OPTIONAL}
 _AGENTS = {

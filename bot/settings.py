@@ -57,6 +57,8 @@ class Settings:
     bluesky_handle: str | None = None
     bluesky_app_password: str | None = None
     bluesky_pds_url: str = DEFAULT_BLUESKY_PDS_URL
+    bluesky_points_per_hour: int = 5000
+    bluesky_points_per_day: int = 35000
     database_url: str = DEFAULT_DATABASE_URL
     port: int = 3000
     poll_interval_seconds: float = 60.0
@@ -280,6 +282,8 @@ def from_env(env=None) -> Settings:
         bluesky_handle=_text(env, "BLUESKY_HANDLE"),
         bluesky_app_password=_text(env, "BLUESKY_APP_PASSWORD"),
         bluesky_pds_url=_url(env, "BLUESKY_PDS_URL", DEFAULT_BLUESKY_PDS_URL).rstrip("/"),
+        bluesky_points_per_hour=_number(env, "BLUESKY_POINTS_PER_HOUR", 5000, minimum=3, integer=True),
+        bluesky_points_per_day=_number(env, "BLUESKY_POINTS_PER_DAY", 35000, minimum=3, integer=True),
         database_url=database_url,
         port=_number(env, "PORT", 3000, minimum=0, integer=True),
         poll_interval_seconds=_number(env, "POLL_INTERVAL_SECONDS", 60.0, minimum=0.1),

@@ -184,6 +184,9 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         if hasattr(network, "keep_sessions_in"):  # a network whose sign-ins are limited keeps its session
             network.keep_sessions_in(KeptSessions(engine))
     bridge = Bridge(engine, chat, networks, config, sources=sources)
+    for network in networks.values():
+        if hasattr(network, "use_clock"):  # a network that counts its own limits counts on the bridge's clock
+            network.use_clock(lambda: bridge.clock())
     if wing is not None:
         _TEAMS[bridge] = wing
     return bridge

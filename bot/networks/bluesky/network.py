@@ -11,8 +11,9 @@ from atproto_client.exceptions import BadRequestError, NetworkError, RequestExce
 
 from bot.domain.errors import BadCredentials, OutcomeUnknown, RateLimited, ReplyRejected
 from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, OwnPost, PostedReply
-from bot.networks.bluesky import ids, text
+from bot.networks.bluesky import ids, text, write_budget
 from bot.networks.bluesky.chat import BlueskyDirectMessages
+from bot.networks.bluesky.write_budget import WriteBudget
 from bot.networks.bluesky.xrpc_errors import reset_at as _reset_at
 from bot.networks.bluesky.xrpc_errors import said as _error
 
@@ -29,7 +30,9 @@ class BlueskyNetwork:
     display_name = "Bluesky"
     reachable_mentions = 10_000  # listNotifications pages back as far as asked
 
-    def __init__(self, *, pds_url: str, handle: str, app_password: str, sessions=None, credentials_message=None):
+    def __init__(
+        self, *, pds_url: str, handle: str, app_password: str, sessions=None, credentials_message=None, budget=None
+    ):
         self.client = Client(base_url=pds_url)
         self.handle, self._password = handle, app_password
         self.sessions = sessions  # where the session string is kept across restarts (None: memory only)
@@ -42,11 +45,18 @@ class BlueskyNetwork:
         self._dids: dict[str, str | None] = {}
         self.client.on_session_change(self._keep_session)
         self.direct_messages = BlueskyDirectMessages(self)
+        self.budget = budget or WriteBudget(handle)
+        self.budget.sessions = sessions
 
     # --- session: createSession is limited (30 / 5 min, 300 / day): sign in once, then refresh or import
     def keep_sessions_in(self, sessions) -> None:
         """Keep the session in `sessions` (load, save) so that a restarted bot goes on with it."""
         self.sessions = sessions
+        self.budget.sessions = sessions
+
+    def use_clock(self, clock) -> None:
+        """Count the write budget on the bridge's clock."""
+        self.budget.clock = clock
 
     def _keep_session(self, event, session) -> None:
         if self.sessions is not None:
@@ -244,6 +254,7 @@ class BlueskyNetwork:
         root = getattr(parent.record, "reply", None)
         root_ref = root.root if root else parent_ref
         builder = text.build(text_, self._resolve_did)
+        self.budget.spend(write_budget.CREATE)
         try:
             record = models.AppBskyFeedPost.Record(
                 text=builder.build_text(),
@@ -263,6 +274,7 @@ class BlueskyNetwork:
         return PostedReply(id=created.uri, url=ids.post_url(account.handle, created.uri))
 
     def delete_post(self, account: BrandAccount, post_id: str) -> None:
+        self.budget.spend(write_budget.DELETE)
         try:
             self._call(self.client.delete_post, post_id)
         except BadRequestError as err:

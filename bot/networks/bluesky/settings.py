@@ -1,6 +1,7 @@
 """Bluesky's credentials: what an ACCOUNTS_FILE entry with `network: bluesky` names, and the adapter built from them."""
 
 from bot.networks.bluesky.network import BlueskyNetwork
+from bot.networks.bluesky.write_budget import WriteBudget
 
 NAME = "bluesky"
 CREDENTIAL_KEYS = {
@@ -17,8 +18,15 @@ TERM_EXAMPLE = 'a Bluesky search such as "acme refund"'
 def build_network(settings) -> BlueskyNetwork:
     """The Bluesky adapter of the one account of the BLUESKY_* settings (no ACCOUNTS_FILE)."""
     return BlueskyNetwork(
-        pds_url=settings.bluesky_pds_url, handle=settings.bluesky_handle, app_password=settings.bluesky_app_password
+        pds_url=settings.bluesky_pds_url,
+        handle=settings.bluesky_handle,
+        app_password=settings.bluesky_app_password,
+        budget=_budget(settings, settings.bluesky_handle),
     )
+
+
+def _budget(settings, handle: str) -> WriteBudget:
+    return WriteBudget(handle, per_hour=settings.bluesky_points_per_hour, per_day=settings.bluesky_points_per_day)
 
 
 def build_account_network(entry, settings, path: str) -> BlueskyNetwork:
@@ -27,5 +35,6 @@ def build_account_network(entry, settings, path: str) -> BlueskyNetwork:
         pds_url=settings.bluesky_pds_url,
         handle=credentials["handle"],
         app_password=credentials["app_password"],
+        budget=_budget(settings, credentials["handle"]),
         credentials_message=f'Bluesky rejected the handle or app password of account "{entry.name}" ({path}).',
     )
