@@ -32,7 +32,7 @@ from storage.models import Case, Event, Message
 STATUS_KINDS = ("claim", "unclaim", "reassign", "resolve", "reopen")
 WORK_KINDS = ("claim", "reply", "resolve")
 SUMMARY = (
-    *("bucket", "campaign", "opened"),
+    *("bucket", "campaign", "network", "opened"),
     *("within", "late", "unanswered", "closed", "pending", "waiting", "messages"),
 )
 Fraction = tuple[int, int]  # (numerator, denominator): the median is (1, 2)
@@ -108,6 +108,7 @@ def _cohort(bounds: list[datetime], agent: str | None, campaign: str | None, *ex
         Case.id.label("case_id"),
         Case.opened_at,
         Case.campaign,
+        Case.network,
         Case.status,
         Case.resolved_at,
         Case.kind,
@@ -197,7 +198,7 @@ def first_response_figures(
     agent: str | None = None,
     campaign: str | None = None,
 ) -> tuple[list[dict], OrderStatistics]:
-    """Per bucket and campaign: cases opened, counted by SLA outcome; `waiting`, those with no reply and not
+    """Per bucket, campaign and network: cases opened, counted by SLA outcome; `waiting`, those with no reply and not
     resolved now; `messages`, their customer posts and public replies. And per bucket the order
     statistics of the first response times of the answered ones. One statement over one materialized cohort."""
     k = _classified(session, bounds, now, target_seconds, agent, campaign, _message_count(), materialized=True)
@@ -210,15 +211,16 @@ def first_response_figures(
     nothing = [null().cast(Integer)] * len(counts)
     ranks = _ranks("frt", k.c.bucket, k.c.frt, fractions, k.c.first_reply_at.is_not(None)).subquery("ranks")
     statement = union_all(
-        select(k.c.bucket.cast(String), k.c.campaign, *counts, *[null().cast(Float)] * 3).group_by(
-            k.c.bucket, k.c.campaign
+        select(k.c.bucket.cast(String), k.c.campaign, k.c.network, *counts, *[null().cast(Float)] * 3).group_by(
+            k.c.bucket, k.c.campaign, k.c.network
         ),
-        select(*ranks.c[1:2], null().cast(String), *nothing, *ranks.c[2:]),
+        select(*ranks.c[1:2], null().cast(String), null().cast(String), *nothing, *ranks.c[2:]),
     )
     summary, ranked = [], []
-    for bucket, campaign, *rest in session.exec(statement):
+    for bucket, campaign, network, *rest in session.exec(statement):
         if rest[0] is not None:
-            summary.append(dict(zip(SUMMARY, (int(bucket), campaign, *(int(v) for v in rest[:-3])), strict=True)))
+            values = (int(bucket), campaign, network, *(int(v) for v in rest[:-3]))
+            summary.append(dict(zip(SUMMARY, values, strict=True)))
         else:
             ranked.append(("frt", bucket, *rest[-3:]))
     return summary, _collect(ranked, int).get("frt", {})
@@ -261,8 +263,8 @@ def breached_cases(
 def first_response_rows(
     session: Session, *, bounds: list[datetime], agent: str | None = None, campaign: str | None = None
 ) -> list[tuple]:
-    """(case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages, kind) of the cohort:
-    what business-hours SLA clocks need, which the databases cannot count portably."""
+    """(case_id, bucket, campaign, network, opened_at, first_reply_at, status, resolved_at, messages, kind) of the
+    cohort: what business-hours SLA clocks need, which the databases cannot count portably."""
     c = _cohort(bounds, agent, campaign, _message_count(), materialized=True)
     return list(
         session.exec(
@@ -270,6 +272,7 @@ def first_response_rows(
                 c.c.case_id,
                 c.c.bucket,
                 c.c.campaign,
+                c.c.network,
                 c.c.opened_at,
                 c.c.first_reply_at,
                 c.c.status,
@@ -322,7 +325,8 @@ def backlog_at(session: Session, *, at: datetime, campaign: str | None = None) -
     return max(int(unresolved) - int(opened_since) + int(resolves) - int(reopens), 0)
 
 
-RESOLUTION_STATISTICS = ("resolved", "resolution", "handle_by_agent", "handle_by_campaign")
+RESOLUTION_STATISTICS = ("resolved", "resolved_by_network", "resolution", "handle_by_agent", "handle_by_campaign")
+COUNTED = ("resolved", "resolved_by_network")
 
 
 def resolution_statistics(
@@ -335,7 +339,8 @@ def resolution_statistics(
     campaign: str | None = None,
 ) -> dict[str, OrderStatistics]:
     """The resolutions in [start, end), in one statement over them:
-    - "resolved": per campaign, the cases resolved (each once), as {campaign: count};
+    - "resolved": per campaign, the cases resolved (each once), as {campaign: count}; "resolved_by_network" the
+      same per network;
     - "resolution" (group 0): from the case's latest (re)opening before the resolution (the latest reopen
       event, else the case's first customer post) to the resolution;
     - "handle_by_agent" (the resolver) and "handle_by_campaign": from the claim to the resolution, when the
@@ -364,6 +369,7 @@ def resolution_statistics(
             resolve.case_id,
             resolve.actor.label("agent"),
             Case.campaign.label("campaign"),
+            Case.network.label("network"),
             resolve.at,
             latest(taken).label("claimed_at"),
             latest(released).label("released_at"),
@@ -383,16 +389,22 @@ def resolution_statistics(
     # The claim made the resolver the owner when nothing released the case after it.
     handled = and_(r.c.claimed_at.is_not(None), or_(r.c.released_at.is_(None), r.c.released_at < r.c.claimed_at))
     handle = _seconds(session, r.c.at, r.c.claimed_at)
-    resolved = select(literal("resolved"), r.c.campaign, func.count(distinct(r.c.case_id)).cast(Float), *[null()] * 2)
+
+    def resolved(name, group):
+        count = func.count(distinct(r.c.case_id)).cast(Float)
+        return select(literal(name), group, count, *[null().cast(Float)] * 2).group_by(group)
+
     statement = union_all(
-        resolved.group_by(r.c.campaign),
+        resolved("resolved", r.c.campaign),
+        resolved("resolved_by_network", r.c.network),
         _ranks("resolution", literal("0"), r.c.resolution, fractions),
         _ranks("handle_by_agent", r.c.agent, handle, fractions, handled),
         _ranks("handle_by_campaign", r.c.campaign, handle, fractions, handled),
     )
     rows = list(session.exec(statement))
-    found = _collect(row for row in rows if row[0] != "resolved")
-    found["resolved"] = {campaign: int(n) for name, campaign, n, _, _ in rows if name == "resolved"}
+    found = _collect(row for row in rows if row[0] not in COUNTED)
+    for counted in COUNTED:
+        found[counted] = {group: int(n) for name, group, n, _, _ in rows if name == counted}
     found["resolution"] = {0: found.pop("resolution")["0"]} if "resolution" in found else {}
     return {name: found.get(name, {}) for name in RESOLUTION_STATISTICS}
 

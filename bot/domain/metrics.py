@@ -13,7 +13,8 @@ Definitions (see DESIGN.md, "Metrics"), all from messages and events:
   Backlog: cases opened and not resolved at the end of the period (or now, for a period not over yet).
 - Handle time: claim to resolve, for the resolver. Messages per case: customer posts and public replies of the
   cases opened in the period. Per campaign: its cases opened in the period (their SLA and messages), and
-  the claims, replies, resolutions and handle times in the period.
+  the claims, replies, resolutions and handle times in the period. Per network (side by side, and together): its
+  cases opened in the period (their SLA) and its cases resolved in the period.
 Medians and the 90th percentile interpolate linearly between ranks (as PostgreSQL's percentile_cont does).
 """
 
@@ -139,6 +140,20 @@ class CampaignRow:
 
 
 @dataclass(frozen=True)
+class NetworkRow:
+    network: str  # the network's name in cases, "" for all of them together
+    name: str  # how people call it (the Network port's display_name)
+    opened: int = 0
+    within: int = 0
+    breached: int = 0
+    resolved: int = 0
+
+    @property
+    def attainment(self) -> float | None:
+        return self.within / (self.within + self.breached) if self.within + self.breached else None
+
+
+@dataclass(frozen=True)
 class Reach:
     handle: str
     name: str
@@ -170,6 +185,7 @@ class Report:
     context: Context | None
     agent: str | None = None
     campaign: str | None = None
+    networks: list[NetworkRow] = field(default_factory=list)  # side by side, then together; [] with one network
 
     @property
     def quiet(self) -> bool:
@@ -370,6 +386,7 @@ class Metrics:
             context=context,
             agent=agent,
             campaign=campaign,
+            networks=[] if agent else self._networks(first.per_network, stats["resolved_by_network"]),
         )
 
     def trend(self, last: date, *, unit: str = "day", count: int = 14) -> Trend:
@@ -422,6 +439,7 @@ class Metrics:
                 )
         totals = [dict.fromkeys(COUNTS, 0) for _ in range(len(bounds) - 1)]
         campaigns: dict[str, dict] = {}
+        networks: dict[str, dict] = {}
         for row in counts:
             for k in COUNTS:
                 totals[row["bucket"]][k] += row[k]
@@ -429,6 +447,10 @@ class Metrics:
             for k in ("opened", "within", "messages"):
                 c[k] += row[k]
             c["breached"] += row["late"] + row["unanswered"]
+            n = networks.setdefault(row["network"], dict.fromkeys(("opened", "within", "breached"), 0))
+            n["opened"] += row["opened"]
+            n["within"] += row["within"]
+            n["breached"] += row["late"] + row["unanswered"]
         per_bucket = []
         for b, total in enumerate(totals):
             median, p90 = durations.get(b, (None, None))
@@ -436,22 +458,23 @@ class Metrics:
                 FirstResponse(**{k: v for k, v in total.items() if k != "messages"}, median=median, p90=p90)
             )
         messages = [t["messages"] for t in totals]
-        return _Cohort(per_bucket, campaigns, breaches, messages)
+        return _Cohort(per_bucket, campaigns, breaches, messages, networks)
 
     def _business_first_responses(self, s, bounds, now, with_breaches, only):
         """The same figures with SLA clocks counting business time only. The databases cannot count business
         time portably, so what the clocks need of the cohort (eight columns per case) is read and classified here."""
         rows = q.first_response_rows(s, bounds=bounds, **only)
         target = self.target_seconds
-        earliest = min([to_utc(r[3]) for r in rows], default=now)
+        earliest = min([to_utc(r[4]) for r in rows], default=now)
         calendar = self.business_hours.calendar(self.tz, min(earliest, now), max(now, bounds[-1]))
         counts: dict[tuple, dict] = {}
         answered: dict[int, list[float]] = {}
         breached: list[tuple] = []
-        for case_id, bucket, campaign, opened_at, first_reply_at, status, resolved_at, messages, kind in rows:
+        for case_id, bucket, campaign, network, opened_at, first_reply_at, status, resolved_at, messages, kind in rows:
             opened_at = to_utc(opened_at)
             row = counts.setdefault(
-                (bucket, campaign), {"bucket": bucket, "campaign": campaign, **dict.fromkeys(COUNTS, 0)}
+                (bucket, campaign, network),
+                {"bucket": bucket, "campaign": campaign, "network": network, **dict.fromkeys(COUNTS, 0)},
             )
             row["opened"] += 1
             row["messages"] += messages
@@ -490,6 +513,29 @@ class Metrics:
                 for opened_at, case_id, answered_, waited in first
             ]
         return list(counts.values()), durations, breaches
+
+    def _networks(self, first: dict[str, dict], resolved: dict[str, int]) -> list[NetworkRow]:
+        """Each network's row (those configured, and any a case came by), then all of them together; none when
+        there is only one network: the report's figures are its own."""
+        names = sorted(set(self.networks) | set(first) | set(resolved))
+        if len(names) < 2:
+            return []
+        rows = [
+            NetworkRow(
+                network=name,
+                name=self.networks[name].display_name if name in self.networks else name,
+                **first.get(name, {}),
+                resolved=resolved.get(name, 0),
+            )
+            for name in names
+        ]
+        rows.sort(key=lambda r: (-(r.opened + r.resolved), r.name.lower()))
+        together = NetworkRow(
+            network="",
+            name="",
+            **{k: sum(getattr(r, k) for r in rows) for k in ("opened", "within", "breached", "resolved")},
+        )
+        return [*rows, together]
 
     def _profile_url(self, message_network: str, handle: str) -> str:
         network = self.networks.get(network_of_message(message_network))
@@ -545,6 +591,7 @@ class _Cohort:
     per_campaign: dict[str, dict]  # opened, within, breached, messages
     breaches: list[dict]
     messages: list[int]  # customer posts and public replies of each bucket's cases
+    per_network: dict[str, dict]  # opened, within, breached
 
 
 def _agents(work: list[tuple], handle: dict, agent: str | None) -> list[AgentRow]:

@@ -154,6 +154,13 @@ def campaign_line(row) -> str:
     return " · ".join(parts)
 
 
+def network_line(row) -> str:
+    """`*Bluesky* · 3 opened · 67% answered within target · 1 resolved`; the last row, all networks together."""
+    within = [] if row.attainment is None else [f"{percent(row.attainment)} answered within target"]
+    name = escape(row.name) if row.network else "Together"
+    return " · ".join([f"*{name}*", f"{row.opened:,} opened", *within, f"{row.resolved:,} resolved"])
+
+
 def context_blocks(report: Report) -> list[dict]:
     c = report.context
     if c is None or not (c.locations or c.reach or c.hashtags or c.terms):
@@ -197,6 +204,8 @@ def resolution_blocks(report: Report) -> list[dict]:
     if report.agents:
         rows = report.agents[:MAX_AGENTS]
         blocks.append(_lines("*By agent*", [agent_line(a) for a in rows], len(report.agents) - len(rows)))
+    if report.networks:
+        blocks.append(_lines("*By network*", [network_line(n) for n in report.networks]))
     if report.campaigns:
         rows = report.campaigns[:MAX_CAMPAIGNS]
         blocks.append(_lines("*By campaign*", [campaign_line(c) for c in rows], len(report.campaigns) - len(rows)))

@@ -76,7 +76,15 @@ def resolution_body(report: Report, name_of: Callable[[str], str]) -> list[dict]
         for a in report.agents[:MAX_ROWS]:
             line = f" · {plural(a.claims, 'claim')} · {plural(a.replies, 'public reply', 'public replies')}"
             body.append(small(run(name_of(a.agent), weight="bolder"), run(f"{line} · {a.resolved:,} resolved")))
+    if report.networks:
+        body.append(rich(run("By network", weight="bolder"), spacing="medium"))
+        body.append(facts((n.name if n.network else "Together", network_figures(n)) for n in report.networks))
     return body
+
+
+def network_figures(row) -> str:
+    within = "" if row.attainment is None else f" · {percent(row.attainment)} answered within target"
+    return f"{row.opened:,} opened{within} · {row.resolved:,} resolved"
 
 
 def digest_card(d, name_of: Callable[[str], str]) -> dict:
