@@ -167,6 +167,11 @@ _SETTINGS = [
     Setting("POLL_OVERLAP_SECONDS", "how far a poll reaches back before the cursor", "30"),
     Setting("POLL_OVERLAP_EVERY", "which polls reach back: the first and every Nth", "10"),
     Setting("MIRROR_RATE_PER_CHANNEL", "Slack posts per second per channel", "1"),
+    Setting(
+        "BACKLOG_POLL_SECONDS",
+        "while a backlog is shown, the networks are read again this often, so follow-ups go first",
+        "5",
+    ),
     Setting("REPLY_SETTLE_SECONDS", "after this long an interrupted reply is checked on X and sent if absent", "60"),
     Setting(
         "REOPEN_WITHIN_DAYS",
@@ -235,6 +240,7 @@ _POLLING = {
     "POLL_OVERLAP_SECONDS": OPTIONAL,
     "POLL_OVERLAP_EVERY": OPTIONAL,
     "MIRROR_RATE_PER_CHANNEL": OPTIONAL,
+    "BACKLOG_POLL_SECONDS": OPTIONAL,
     "REPLY_SETTLE_SECONDS": OPTIONAL,
     "REOPEN_WITHIN_DAYS": OPTIONAL,
     "THREAD_READBACK_AFTER_SECONDS": OPTIONAL,

@@ -65,6 +65,8 @@ class Settings:
     poll_overlap_seconds: float = 30.0
     poll_overlap_every: int = 10
     mirror_rate_per_channel: float = 1.0
+    # X allows 180 mention reads per 15 minutes per account: one every 5 s
+    backlog_poll_seconds: float = 5.0
     reply_settle_seconds: float = 60.0
     x_timeout_seconds: float = 30.0
     campaign: str | None = None
@@ -290,6 +292,7 @@ def from_env(env=None) -> Settings:
         poll_overlap_seconds=_number(env, "POLL_OVERLAP_SECONDS", 30.0),
         poll_overlap_every=_number(env, "POLL_OVERLAP_EVERY", 10, minimum=1, integer=True),
         mirror_rate_per_channel=_number(env, "MIRROR_RATE_PER_CHANNEL", 1.0, minimum=0.01),
+        backlog_poll_seconds=_number(env, "BACKLOG_POLL_SECONDS", 5.0, minimum=0.1),
         reply_settle_seconds=settle,
         x_timeout_seconds=x_timeout,
         campaign=_text(env, "CAMPAIGN"),

@@ -112,10 +112,32 @@ class Worker:
     def poll(self) -> None:
         if not self.is_leader:
             return
-        with self._cycle_lock:
-            report = self.bridge.cycle(proceed=lambda: self.is_leader)
-            if any(report.values()):
-                log.info("cycle: %s", report)
+        with self._cycle_lock, self._interval_held():
+            while True:
+                report = self.bridge.cycle(
+                    proceed=lambda: self.is_leader, mirror_for=self.settings.backlog_poll_seconds
+                )
+                if any(report.values()):
+                    log.info("cycle: %s", report)
+                # A backlog being shown: read the networks again at once (its slice of posting took
+                # backlog_poll_seconds), so that a follow-up waits that long at most, not a poll interval.
+                if not (self.is_leader and report.get("waiting") and report.get("mirrored")):
+                    break
+
+    @contextlib.contextmanager
+    def _interval_held(self):
+        """The poll's interval waits while a backlog keeps one poll going (it would only be skipped, with a warning);
+        it starts again from when that poll ends."""
+        running = self.scheduler.running
+        if running:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.pause_job("poll")
+        try:
+            yield
+        finally:
+            if running and self.scheduler.running:
+                with contextlib.suppress(JobLookupError):
+                    self.scheduler.resume_job("poll")
 
     def start(self) -> None:
         self.heartbeat()

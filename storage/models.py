@@ -200,3 +200,15 @@ class NetworkSession(SQLModel, table=True):
     handle: str = Field(primary_key=True)
     session: str = Field(sa_column=Column(Text, nullable=False))
     saved_at: datetime
+
+
+class ChannelStatus(SQLModel, table=True):
+    """The one message in a channel that says its current status on a topic (e.g. a backlog being shown), updated
+    rather than said again."""
+
+    __tablename__ = "channel_status"
+    channel: str = Field(primary_key=True)
+    topic: str = Field(primary_key=True)
+    message_id: str
+    text: str = Field(sa_column=Column(Text, nullable=False))  # what it says now: an unchanged status is not resent
+    updated_at: datetime

@@ -45,6 +45,15 @@ class ChatRouter:
     def say_in_channel(self, channel, text):
         return self._for(channel).say_in_channel(channel, text)
 
+    def posts_per_second(self, channel):
+        return self._for(channel).posts_per_second(channel)
+
+    def post_status(self, channel, text):
+        return self._for(channel).post_status(channel, text)
+
+    def update_status(self, channel, message_id, text):
+        return self._for(channel).update_status(channel, message_id, text)
+
     def alert(self, channel, thread_id, alert):
         return self._for(channel).alert(channel, thread_id, alert)
 

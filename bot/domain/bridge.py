@@ -5,6 +5,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -98,7 +99,14 @@ class Bridge:
             network_unavailable=config.network_unavailable,
         )
         self.agents = Agents(chat, AgentsConfig(config.allowed_agents, config.agent_usergroup))
-        self.mirror = Mirror(self)
+        self.mirror = Mirror(
+            session=self.session,
+            chat=chat,
+            clock=clock,
+            served=self.served,
+            agents=self.agents,
+            inbox_channel=config.inbox_channel,
+        )
         self.ingest = Ingest(
             session=self.session,
             clock=clock,
@@ -248,15 +256,23 @@ class Bridge:
         with self.session() as s:
             return deliveries.forget_older_than(s, before=before) + clicks.forget_done_before(s, before=before)
 
-    def cycle(self, proceed: Callable[[], bool] = lambda: True) -> dict:
+    def cycle(self, proceed: Callable[[], bool] = lambda: True, *, mirror_for: float | None = None) -> dict:
         """One ingest + mirror cycle, the clicks an interrupted process left unfinished, the threads read back for
         messages the chat never delivered, then the replies that are due or unsettled. A step that fails (a network or
         the chat down, a limit) does not stop the others; what it left undone is found by the next cycle.
-        `proceed()` turning False (the worker lost its lease) ends the cycle before the next step or message."""
+        `proceed()` turning False (the worker lost its lease) ends the cycle before the next step or message.
+        `mirror_for` (seconds) bounds the posting of a backlog: report["waiting"] says what it left."""
+
+        def mirror() -> int:
+            until = monotonic() + mirror_for if mirror_for is not None else None
+            mirrored = self.mirror.run_once(proceed=proceed, until=until)
+            report["waiting"] = self.mirror.waiting
+            return mirrored
+
         report: dict = {"errors": []}
         steps = (
             ("ingested", self.ingest.poll),
-            ("mirrored", lambda: self.mirror.run_once(proceed=proceed)),
+            ("mirrored", mirror),
             ("clicks finished", self.clicks.finish_unfinished),
             ("read back", self.readback.run_once),
             ("settled", self.replies.settle_unfinished),

@@ -18,7 +18,7 @@ from bot.domain.errors import AllowanceSpent, NetworkError, PartlyDone, RateLimi
 from bot.domain.ports import Network
 from bot.domain.refusals import Refusals
 from bot.domain.sources import DM, MENTION, NO_ACCOUNT, TERM, AccountSource, Sources, TermSource, dm_network
-from bot.domain.states import EventKind
+from bot.domain.states import CaseStatus, EventKind
 from bot.domain.types import InboundPost
 from storage import accounts, cases, terms
 
@@ -251,50 +251,74 @@ class Ingest:
         posts = sorted(fresh, key=lambda p: network.order_key(p.id))
         with self.session() as s:
             known = cases.existing_post_ids(s, network=message_network, post_ids=[p.id for p in posts])
-            stored = 0
+            new = []
             for post in posts:
-                if post.id in known:
-                    continue
-                known.add(post.id)
-                case_key = dict(network=network_name, account_id=account_id, conversation_id=post.conversation_id)
-                self._store_post(s, post, now, case_key, kind, campaign, channel, message_network)
-                stored += 1
+                if post.id not in known:
+                    known.add(post.id)
+                    new.append(post)
+            if new:
+                window = timedelta(days=self.config.reopen_within_days)
+                batch = _Batch(s, network_name, account_id, kind, new, window)
+                for post in new:
+                    batch.add(post, now=now, campaign=campaign, channel=channel, message_network=message_network)
+                batch.write()
             if advance is not None:
                 advance(s)
-        return stored
+        return len(new)
 
-    def _store_post(self, s, post: InboundPost, now, case_key: dict, kind, campaign, channel, message_network) -> None:
-        case = cases.find_case(s, **case_key, customer_id=post.author.id)
-        if case is None and kind == MENTION:
-            # A new conversation soon after the customer's case was resolved continues (reopens) that case.
-            window = timedelta(days=self.config.reopen_within_days)
-            case = cases.recent_case_of_customer(
-                s,
-                network=case_key["network"],
-                account_id=case_key["account_id"],
-                customer_id=post.author.id,
-                kind=MENTION,
-                resolved_since=post.created_at - window,
+
+class _Batch:
+    """The new posts of one read, stored together: the cases they belong to read in two queries, new cases and the
+    messages inserted in one statement each (10,000 mentions in well under a second), in the order of the posts."""
+
+    def __init__(self, s, network: str, account_id: str, kind: str, posts: list[InboundPost], reopen_window):
+        self.s, self.network, self.account_id, self.kind = s, network, account_id, kind
+        self.reopen_window = reopen_window
+        keys = {(p.conversation_id, p.author.id) for p in posts}
+        self.cases = cases.cases_of_conversations(s, network=network, account_id=account_id, keys=keys)
+        # A customer's latest case: a new conversation soon after it was resolved continues (reopens) it.
+        customers = {p.author.id for p in posts}
+        self.latest = (
+            cases.latest_cases_of_customers(
+                s, network=network, account_id=account_id, customer_ids=customers, kind=kind
             )
+            if kind == MENTION
+            else {}
+        )
+        self.new_cases: list[_NewCase] = []
+        self.messages: list[tuple] = []  # (the case, or the new case, it belongs to; its fields)
+
+    def add(self, post: InboundPost, *, now, campaign: str, channel: str, message_network: str) -> None:
+        key = (post.conversation_id, post.author.id)
+        case = self.cases.get(key)
+        if case is None and self.kind == MENTION:
+            latest = self.latest.get(post.author.id)
+            since = post.created_at - self.reopen_window
+            if latest is not None and latest.status == CaseStatus.RESOLVED and latest.resolved_at >= since:
+                case = latest
         if case is None:
-            case = cases.add_case(
-                s,
-                **case_key,
+            case = _NewCase(
+                network=self.network,
+                account_id=self.account_id,
+                conversation_id=post.conversation_id,
                 customer_id=post.author.id,
                 customer_handle=post.author.handle,
                 customer_name=post.author.name,
                 campaign=campaign,
-                kind=kind,
+                kind=self.kind,
                 channel=channel,
                 opened_at=post.created_at,
             )
-        elif cases.reopen_on_customer_post(s, case_id=case.id):
+            self.new_cases.append(case)
+            self.latest.pop(post.author.id, None)  # the customer's latest case is an open one now
+        elif case.status == CaseStatus.RESOLVED and cases.reopen_on_customer_post(self.s, case_id=case.id):
             # The owner keeps the case (named in the event: the thread post tells them, handle time restarts).
             actor = f"customer:{post.author.id}"
-            cases.add_event(s, case_id=case.id, kind=EventKind.REOPEN, actor=actor, at=now, detail=case.owner)
-        cases.add_message(
-            s,
-            case_id=case.id,
+            cases.add_event(self.s, case_id=case.id, kind=EventKind.REOPEN, actor=actor, at=now, detail=case.owner)
+            self.latest.pop(post.author.id, None)
+            self.s.expire(case)  # read again when next looked at: it is open (or claimed) now
+        self.cases[key] = case
+        fields = dict(
             direction="in",
             network=message_network,
             post_id=post.id,
@@ -307,3 +331,20 @@ class Ingest:
             posted_at=post.created_at,
             stored_at=now,
         )
+        self.messages.append((case, fields))
+
+    def write(self) -> None:
+        ids = cases.add_cases(self.s, [new.fields for new in self.new_cases])
+        for new, case_id in zip(self.new_cases, ids, strict=True):
+            new.id = case_id
+        cases.add_messages(self.s, [{**fields, "case_id": case.id} for case, fields in self.messages])
+
+
+class _NewCase:
+    """A case this read opens, inserted with the others once all are known (plain values: cheap to make by the
+    thousand, unlike a table row object)."""
+
+    status = CaseStatus.OPEN
+
+    def __init__(self, **fields):
+        self.fields, self.id = fields, None

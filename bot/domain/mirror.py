@@ -8,13 +8,19 @@ same message at once.
 """
 
 import logging
+import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
+from bot.domain import backlog
+from bot.domain.backlog import Waiting
+from bot.domain.backlog_status import BacklogStatus
 from bot.domain.cards import card_view, thread_post
 from bot.domain.errors import ChatError
 from bot.domain.notices import Icon, said
+from bot.domain.ports import Chat
 from bot.domain.states import CaseStatus
 from storage import cases
 from storage.models import Notice
@@ -32,34 +38,51 @@ REDRAWS = 4
 
 
 class Mirror:
-    def __init__(self, bridge):
-        self.bridge = bridge
+    def __init__(
+        self, *, session: Callable, chat: Chat, clock: Callable[[], datetime], served, agents, inbox_channel: str | None
+    ):
+        """`served`: the accounts served (bot.domain.served.Served): each case's network and handle; `agents`: the
+        team a claimed card offers to reassign to; `inbox_channel`: where a case without a channel of its own goes."""
+        self.session, self.chat, self.clock = session, chat, clock
+        self.served, self.agents, self.inbox_channel = served, agents, inbox_channel
+        self.status = BacklogStatus(session, chat, clock)
+        self.waiting = 0  # messages left unmirrored by the last run
         self._attempts: dict[int, datetime] = {}  # message id -> when this process last started mirroring it
 
-    def run_once(self, limit: int = 500, proceed: Callable[[], bool] = lambda: True) -> int:
-        """Mirror what is not yet in the chat; stops early once `proceed()` turns False (the worker lost its lease).
+    def run_once(self, limit: int = 500, proceed: Callable[[], bool] = lambda: True, until: float | None = None) -> int:
+        """Mirror what is not yet in the chat (at most `limit` per channel), in the backlog's order
+        (bot.domain.backlog); stops early once `proceed()` turns False (the worker lost its lease), and stops posting
+        at `until` (time.monotonic()) so that the worker reads the networks again and new follow-ups go ahead.
         The chat's limit is per channel: each channel's messages go out in their order, the channels side by side, so
         that one channel waiting for its next second (or out a 429) holds up none of the others."""
-        with self.bridge.session() as s:
-            rows = cases.unmirrored_messages(s, limit=limit)
-        queues: dict[str, list] = {}
-        for row in rows:
-            queues.setdefault(row[1].channel or self.bridge.config.inbox_channel or "", []).append(row)
+        inbox = self.inbox_channel or ""
+        with self.session(read_only=True) as s:
+            waiting = [
+                Waiting(message_id, case_id, kind, status, thread is not None, channel or inbox, followers)
+                for message_id, case_id, kind, status, thread, channel, followers in cases.unmirrored_backlog(s)
+            ]
+            ids: dict[str, list[int]] = {}
+            for w in backlog.in_order(waiting):
+                if len(ids.setdefault(w.channel, [])) < limit:
+                    ids[w.channel].append(w.message_id)
+            queues = {channel: cases.messages_with_cases(s, message_ids=batch) for channel, batch in ids.items()}
+        self.status.show(Counter(w.channel for w in waiting))
         if len(queues) <= 1:
-            mirrored = sum(self._run_queue(queue, proceed) for queue in queues.values())
+            mirrored = sum(self._run_queue(queue, proceed, until) for queue in queues.values())
         else:
             with ThreadPoolExecutor(min(len(queues), MAX_CHANNELS_AT_ONCE), thread_name_prefix="mirror") as pool:
-                mirrored = sum(pool.map(lambda queue: self._run_queue(queue, proceed), queues.values()))
+                mirrored = sum(pool.map(lambda queue: self._run_queue(queue, proceed, until), queues.values()))
+        self.waiting = len(waiting) - mirrored
         if proceed():
             self.refresh_stale_cards()
         return mirrored
 
-    def _run_queue(self, rows: list, proceed: Callable[[], bool]) -> int:
+    def _run_queue(self, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
         threads: dict[int, tuple[str, str]] = {}
         blocked: set[int] = set()
         mirrored = 0
         for message, case in rows:
-            if not proceed():
+            if not proceed() or (until is not None and time.monotonic() >= until):
                 return mirrored
             if case.id in blocked:
                 continue
@@ -77,22 +100,22 @@ class Mirror:
 
     def _mirror(self, message, case, threads) -> bool:
         """Mirror one message; False when another process is mirroring it (its case waits for the next cycle)."""
-        chat = self.bridge.chat
-        now = self.bridge.clock()
+        chat = self.chat
+        now = self.clock()
         seen = message.mirror_started_at
         mine = seen is not None and self._attempts.get(message.id) == seen
         # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
         new_card = seen is None and not case.thread_id and case.id not in threads
-        handle = self.bridge.handle_for(case) if new_card else None
-        network = self.bridge.network_of(case)
+        handle = self.served.handle_for(case) if new_card else None
+        network = self.served.network_of(case)
         view = reopened_for = None
-        with self.bridge.session() as s:
+        with self.session() as s:
             claimed = cases.claim_mirror(
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
             )
             fresh = cases.get_case(s, case_id=case.id) if claimed else None
             if new_card and claimed and not fresh.thread_id:
-                view = card_view(s, network, fresh, handle, chat_name=self.bridge.chat.name)
+                view = card_view(s, network, fresh, handle, chat_name=self.chat.name)
             elif claimed:
                 reopened_for = cases.owner_told_of_reopening(s, message=message)
         if not claimed:
@@ -101,7 +124,7 @@ class Mirror:
         if fresh.thread_id and case.id not in threads:
             threads[case.id] = (fresh.channel, fresh.thread_id)
         thread = threads.get(case.id)
-        channel = thread[0] if thread else (fresh.channel or self.bridge.config.inbox_channel)
+        channel = thread[0] if thread else (fresh.channel or self.inbox_channel)
         if seen is not None:
             ts = chat.find_mirror(channel, thread[1] if thread else None, message.id, seen - LOOKBACK)
             if ts is not None:
@@ -113,10 +136,10 @@ class Mirror:
             ts = chat.post_in_thread(thread[0], thread[1], thread_post(network, message, reopened_for))
         else:
             if view is None:
-                handle = self.bridge.handle_for(case)
-                with self.bridge.session() as s:
+                handle = self.served.handle_for(case)
+                with self.session() as s:
                     fresh = cases.get_case(s, case_id=case.id)
-                    view = card_view(s, network, fresh, handle, chat_name=self.bridge.chat.name)
+                    view = card_view(s, network, fresh, handle, chat_name=self.chat.name)
             channel, ts = chat.post_card(channel, view)
             self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
             return True
@@ -124,7 +147,7 @@ class Mirror:
         return True
 
     def _record(self, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
-        with self.bridge.session() as s:
+        with self.session() as s:
             if not thread:
                 cases.set_case_thread(s, case_id=case.id, channel=channel, thread_id=ts, synced_rev=synced_rev)
                 threads[case.id] = (channel, ts)
@@ -138,7 +161,7 @@ class Mirror:
         the case is read again: if it changed since that drawing, it is drawn again."""
         drawn = None
         for _ in range(REDRAWS):
-            with self.bridge.session() as s:
+            with self.session() as s:
                 case = cases.get_case(s, case_id=case_id)
             if case is None or case.thread_id is None:
                 return False
@@ -150,30 +173,30 @@ class Mirror:
         return True
 
     def _draw_card(self, case) -> bool:
-        handle = self.bridge.handle_for(case)
-        team = self.bridge.agents.team() if case.status == CaseStatus.CLAIMED else None
-        network = self.bridge.network_of(case)
-        with self.bridge.session() as s:
-            view = card_view(s, network, case, handle, team, chat_name=self.bridge.chat.name)
+        handle = self.served.handle_for(case)
+        team = self.agents.team() if case.status == CaseStatus.CLAIMED else None
+        network = self.served.network_of(case)
+        with self.session() as s:
+            view = card_view(s, network, case, handle, team, chat_name=self.chat.name)
         try:
-            self.bridge.chat.update_card(case.channel, case.thread_id, view)
+            self.chat.update_card(case.channel, case.thread_id, view)
         except ChatError as err:
             log.warning("case %s: card not updated: %s", case.id, err)
             return False
-        with self.bridge.session() as s:
+        with self.session() as s:
             cases.mark_card_synced(s, case_id=case.id, rev=case.card_rev)
         return True
 
     def refresh_stale_cards(self, limit: int = 100) -> int:
-        with self.bridge.session() as s:
+        with self.session() as s:
             stale = cases.cases_with_stale_cards(s, limit=limit)
         return sum(self.refresh_card(case.id) for case in stale)
 
     def announce_gap(self, network, account, cursor: str, result, channel: str | None = None) -> None:
         """Say once, in the account's channel, that mentions between the cursor and the oldest fetched may be lost."""
         key = f"gap:{account.network}:{account.account_id}:{cursor}"
-        with self.bridge.session() as s:
-            if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": self.bridge.clock()}]):
+        with self.session() as s:
+            if not insert_ignoring_duplicates(s, Notice, [{"key": key, "said_at": self.clock()}]):
                 return
         since, until = network.post_time(cursor), network.post_time(result.oldest_id)
         between = f"between {_minute(since)} and {_minute(until)}" if since and until else "while the bridge was away"
@@ -187,7 +210,7 @@ class Mirror:
             f"{name} for that time range to review them.",
         )
         try:
-            self.bridge.chat.say_in_channel(channel or self.bridge.config.inbox_channel, text)
+            self.chat.say_in_channel(channel or self.inbox_channel, text)
         except ChatError as err:
             log.error("could not announce a gap in the mentions (%s): %s", err, text.plain)
 

@@ -111,6 +111,15 @@ class Chat(Protocol):
 
     def say_in_channel(self, channel: str, text: Words) -> None: ...
 
+    def posts_per_second(self, channel: str) -> float:
+        """The new messages the channel takes a second for long (the chat's limit, which the adapter keeps to)."""
+
+    def post_status(self, channel: str, text: Words) -> str:
+        """A channel message saying a status that will change (a backlog being shown); return its id."""
+
+    def update_status(self, channel: str, message_id: str, text: Words) -> None:
+        """Rewrite a status message in place."""
+
     def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
         """An SLA alert in the case's thread; a breach also in the channel, calling whom `alert.call` names."""
 

@@ -50,6 +50,16 @@ class MemoryChat:
     def say_in_channel(self, channel, text):
         self.said.append((channel, text))
 
+    def posts_per_second(self, channel):
+        return 1.0
+
+    def post_status(self, channel, text):
+        self.said.append((channel, text))
+        return self._new_ts()
+
+    def update_status(self, channel, message_id, text):
+        self.said.append((channel, text))
+
     def group_members(self, group):
         return []
 

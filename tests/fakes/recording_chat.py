@@ -67,6 +67,15 @@ class RecordingChat:
     def say_in_channel(self, channel, text):
         self._record("say_in_channel", channel, what=text)
 
+    def posts_per_second(self, channel):
+        return 1.0
+
+    def post_status(self, channel, text):
+        return self._record("post_status", channel, what=text, posted=True)
+
+    def update_status(self, channel, message_id, text):
+        self._record("update_status", channel, message_id, what=text)
+
     def alert(self, channel, thread_id, alert):
         self._record("alert", channel, thread_id, what=alert)
 

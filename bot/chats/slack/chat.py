@@ -200,8 +200,17 @@ class SlackChat:
     def say_in_channel(self, channel: str, text: Words) -> None:
         self._post_in_channel(channel, rendered(text))
 
-    def _post_in_channel(self, channel: str, mrkdwn: str) -> None:
-        self._call("chat_postMessage", channel=channel, text=mrkdwn)
+    def _post_in_channel(self, channel: str, mrkdwn: str) -> str:
+        return self._call("chat_postMessage", channel=channel, text=mrkdwn)["ts"]
+
+    def posts_per_second(self, channel: str) -> float:
+        return 1.0 / self.pacer.interval
+
+    def post_status(self, channel: str, text: Words) -> str:
+        return self._post_in_channel(channel, rendered(text))
+
+    def update_status(self, channel: str, message_id: str, text: Words) -> None:
+        self._call("chat_update", channel=channel, ts=message_id, text=rendered(text))
 
     def alert(self, channel: str, thread_id: str, alert: SlaAlert) -> None:
         self._post_in_thread(channel, thread_id, notices.sla_in_thread(alert))

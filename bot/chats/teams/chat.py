@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from bot.chats.teams import cards, notices
 from bot.chats.teams.channel_reads import ChannelReads, cards_of
-from bot.chats.teams.connector import Connector, thread_conversation
+from bot.chats.teams.connector import THREAD_LIMITS, Connector, thread_conversation
 from bot.chats.teams.text import plain, without_mention
 from bot.domain.errors import ChatError, ChatRefused, ChatUncertain, NotInChannel
 from bot.domain.notices import Link, SlaAlert, SlaStage, Words, said
@@ -171,6 +171,19 @@ class TeamsChat:
     def say_in_channel(self, channel: str, text: Words) -> None:
         conversation, root = self.connector.new_post(channel, self.tenant_id, cards.notice(text, self.name_of))
         self._remember(root, conversation)
+
+    def posts_per_second(self, channel: str) -> float:
+        return min(count / seconds for count, seconds in THREAD_LIMITS)  # what a conversation takes for long
+
+    def post_status(self, channel: str, text: Words) -> str:
+        conversation, root = self.connector.new_post(channel, self.tenant_id, cards.notice(text, self.name_of))
+        return self._remember(root, conversation)
+
+    def update_status(self, channel: str, message_id: str, text: Words) -> None:
+        # a channel post is its own thread's root: the conversation it lives in is named after it
+        with self._lock:
+            conversation = self._conversation_of.get(message_id, thread_conversation(channel, message_id))
+        self.connector.update(conversation, message_id, cards.notice(text, self.name_of))
 
     def post_pending(self, channel: str, thread_id: str, reply_id: int, text: Words) -> str:
         conversation = thread_conversation(channel, thread_id)

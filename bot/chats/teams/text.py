@@ -15,7 +15,13 @@ from collections.abc import Callable
 
 from bot.domain.notices import Emphasis, Icon, Link, Person, Quote, Said
 
-EMOJI = {"warning": "⚠️", "no_entry": "⛔", "white_check_mark": "✅", "rotating_light": "🚨"}
+EMOJI = {
+    "warning": "⚠️",
+    "no_entry": "⛔",
+    "white_check_mark": "✅",
+    "rotating_light": "🚨",
+    "hourglass_flowing_sand": "⏳",
+}
 
 
 def run(text: str, **style) -> dict:
