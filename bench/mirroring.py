@@ -13,7 +13,7 @@ from pathlib import Path
 from slack_sdk import WebClient
 from sqlalchemy import event
 
-from bench.common import Figure, add_customers, median, mention_text, running_bot, workdir
+from bench.common import Figure, add_customers, median, mention_text, postgres_database, running_bot, workdir
 from tests.fakes import FakeSlack, FakeX
 
 SECTION = "1. Mirroring overhead"
@@ -71,13 +71,15 @@ def bare_round(client: WebClient, prepared: list[dict]) -> float:
     return time.perf_counter() - started
 
 
-def measure(n: int, rounds: int, *, db_dir: str | None = None, slack_latency: float = 0.0) -> dict:
+def measure(
+    n: int, rounds: int, *, db_dir: str | None = None, slack_latency: float = 0.0, database_url: str | None = None
+) -> dict:
     """Median ratio (bot throughput / bare throughput) over `rounds` alternating rounds, with the rates."""
     with (
         workdir(db_dir) as work,
         FakeSlack(channels=("C_INBOX", "C_DIGEST", BARE_CHANNEL), latency=slack_latency) as slack,
         FakeX() as x,
-        running_bot(slack, x, work.database_url(), MIRROR_RATE_PER_CHANNEL="1000000") as bot,
+        running_bot(slack, x, database_url or work.database_url(), MIRROR_RATE_PER_CHANNEL="1000000") as bot,
     ):
         bot.bridge.account()  # the one-off users/me of a process start is not part of mirroring
         mentions = Round(x, add_customers(x, CUSTOMERS))
@@ -134,6 +136,18 @@ def run(quick: bool = False) -> list[Figure]:
             headline=True,
         )
     ]
+    with postgres_database() as url:
+        if url is None:
+            print("  PostgreSQL is not reachable on 127.0.0.1:5432 (BENCH_POSTGRES_URL): its ratio is not measured")
+        else:
+            figures.append(
+                _figure(
+                    "the same, PostgreSQL (local server)",
+                    measure(n, rounds, database_url=url),
+                    "the database for several processes; each commit synced by the server",
+                    headline=True,
+                )
+            )
     if Path("/dev/shm").is_dir():
         figures.append(
             _figure(

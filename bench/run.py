@@ -1,12 +1,12 @@
 """Run the benchmarks: each prints its figures, and all of them are written to bench/RESULTS.md.
 
-    python -m bench                 # everything, under 10 minutes on 2 cores; writes bench/RESULTS.md
+    python -m bench                 # everything, about 15 minutes on 2 cores; writes bench/RESULTS.md
     python -m bench --quick         # a smoke run of each with small N (CI); writes nothing unless --output is given
     python -m bench --only mirroring,economy
     python -m bench hostile         # sections by name, as --only does
 
 Sections: mirroring (1), economy (2), slack-limit (3), ack-latency (4), digests (5, bench/digests.py), profile (6),
-hostile (7).
+hostile (7), teams (8), burst (9), ingest (10).
 The exit status is 0 when every section ran, whether or not its targets were met: the figures say that.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # `python bench/run.py`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import ack_latency, economy, hostile, mirroring, slack_limit, teams  # noqa: E402
+from bench import ack_latency, burst, economy, hostile, ingest, mirroring, slack_limit, teams  # noqa: E402
 from bench.common import Figure, machine, quiet_logs  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -123,6 +123,8 @@ SECTIONS = {
     "profile": profile,
     "hostile": hostile.run,
     "teams": teams.run,
+    "burst": burst.run,
+    "ingest": ingest.run,
 }
 
 
