@@ -8,10 +8,12 @@ same message at once.
 """
 
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.domain import backlog
@@ -62,8 +64,11 @@ class Mirror:
                 for message_id, case_id, kind, status, thread, channel, followers in cases.unmirrored_backlog(s)
             ]
             ids: dict[str, list[int]] = {}
+            room: dict[str, int] = {}
             for w in backlog.in_order(waiting):
-                if len(ids.setdefault(w.channel, [])) < limit:
+                if w.channel not in room:
+                    room[w.channel] = self._room(w.channel, limit, until)
+                if len(ids.setdefault(w.channel, [])) < room[w.channel]:
                     ids[w.channel].append(w.message_id)
             queues = {channel: cases.messages_with_cases(s, message_ids=batch) for channel, batch in ids.items()}
         self.status.show(Counter(w.channel for w in waiting))
@@ -77,29 +82,45 @@ class Mirror:
             self.refresh_stale_cards()
         return mirrored
 
+    def _room(self, channel: str, limit: int, until: float | None) -> int:
+        """How many of a channel's messages to read for this run: what the chat takes before `until`, and a few."""
+        if until is None:
+            return limit
+        return min(limit, math.ceil(self.chat.posts_per_second(channel) * max(0.0, until - time.monotonic())) + 2)
+
     def _run_queue(self, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
         threads: dict[int, tuple[str, str]] = {}
         blocked: set[int] = set()
+        unrecorded: list[_Posted] = []
         mirrored = 0
-        for message, case in rows:
-            if not proceed() or (until is not None and time.monotonic() >= until):
-                return mirrored
-            if case.id in blocked:
-                continue
-            if case.thread_id and case.id not in threads:
-                threads[case.id] = (case.channel, case.thread_id)
-            try:
-                if self._mirror(message, case, threads):
-                    mirrored += 1
-                else:
+        try:
+            for message, case in rows:
+                if not proceed() or (until is not None and time.monotonic() >= until):
+                    break
+                if case.id in blocked:
+                    continue
+                if case.thread_id and case.id not in threads:
+                    threads[case.id] = (case.channel, case.thread_id)
+                try:
+                    if self._mirror(message, case, threads, unrecorded):
+                        mirrored += 1
+                    else:
+                        blocked.add(case.id)
+                except ChatError as err:
                     blocked.add(case.id)
-            except ChatError as err:
-                blocked.add(case.id)
-                log.warning("case %s: could not mirror message %s: %s", case.id, message.id, err)
+                    log.warning("case %s: could not mirror message %s: %s", case.id, message.id, err)
+        finally:
+            if unrecorded:
+                with self.session() as s:
+                    self._write(s, unrecorded)
         return mirrored
 
-    def _mirror(self, message, case, threads) -> bool:
-        """Mirror one message; False when another process is mirroring it (its case waits for the next cycle)."""
+    def _mirror(self, message, case, threads, unrecorded: list["_Posted"]) -> bool:
+        """Mirror one message; False when another process is mirroring it (its case waits for the next cycle).
+
+        What was posted is recorded in the transaction that claims the next message (`unrecorded`): one commit per
+        message, not two. A process that dies in between left a claimed message without its chat id, as a lost
+        answer does: the next attempt finds the post in the chat by its metadata and records it, never posts again."""
         chat = self.chat
         now = self.clock()
         seen = message.mirror_started_at
@@ -110,6 +131,7 @@ class Mirror:
         network = self.served.network_of(case)
         view = reopened_for = None
         with self.session() as s:
+            self._write(s, unrecorded)
             claimed = cases.claim_mirror(
                 s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
             )
@@ -130,7 +152,7 @@ class Mirror:
             if ts is not None:
                 # The card found was drawn at some earlier state (it may have been claimed since, from the very
                 # card the lost answer hid from us): record it as never synced, so the next pass redraws it.
-                self._record(message, case, channel, ts, thread, threads, synced_rev=0)
+                self._record(unrecorded, message, case, channel, ts, thread, threads, synced_rev=0)
                 return True
         if thread:
             ts = chat.post_in_thread(thread[0], thread[1], thread_post(network, message, reopened_for))
@@ -141,18 +163,26 @@ class Mirror:
                     fresh = cases.get_case(s, case_id=case.id)
                     view = card_view(s, network, fresh, handle, chat_name=self.chat.name)
             channel, ts = chat.post_card(channel, view)
-            self._record(message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
+            self._record(unrecorded, message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
             return True
-        self._record(message, case, channel, ts, thread, threads)
+        self._record(unrecorded, message, case, channel, ts, thread, threads)
         return True
 
-    def _record(self, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
-        with self.session() as s:
-            if not thread:
-                cases.set_case_thread(s, case_id=case.id, channel=channel, thread_id=ts, synced_rev=synced_rev)
-                threads[case.id] = (channel, ts)
-            cases.set_mirrored(s, message_id=message.id, mirror_id=ts)
-        self._attempts.pop(message.id, None)
+    def _record(self, unrecorded, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
+        if not thread:
+            threads[case.id] = (channel, ts)
+        unrecorded.append(_Posted(message.id, case.id, channel, ts, None if thread else synced_rev))
+
+    def _write(self, s, unrecorded: list["_Posted"]) -> None:
+        """Record what was posted (in the caller's transaction) and forget it."""
+        for posted in unrecorded:
+            if posted.card_rev is not None:
+                cases.set_case_thread(
+                    s, case_id=posted.case_id, channel=posted.channel, thread_id=posted.ts, synced_rev=posted.card_rev
+                )
+            cases.set_mirrored(s, message_id=posted.message_id, mirror_id=posted.ts)
+            self._attempts.pop(posted.message_id, None)
+        unrecorded.clear()
 
     def refresh_card(self, case_id: int) -> bool:
         """Redraw one case's card; False when the chat refused (the next cycle tries again).
@@ -213,6 +243,18 @@ class Mirror:
             self.chat.say_in_channel(channel or self.inbox_channel, text)
         except ChatError as err:
             log.error("could not announce a gap in the mentions (%s): %s", err, text.plain)
+
+
+@dataclass(frozen=True)
+class _Posted:
+    """A message posted to the chat, not yet recorded; `card_rev`: the card's revision drawn, when it opened the
+    case's thread."""
+
+    message_id: int
+    case_id: int
+    channel: str
+    ts: str
+    card_rev: int | None
 
 
 def _minute(moment) -> str:
