@@ -1,6 +1,6 @@
 """The order a backlog is shown in, and what the inbox is told while it is long.
 
-A viral burst brings more than the chat lets the bridge post (Slack: about one message a second per channel). What
+A viral burst brings more than the chat lets the bridge post (often about one message a second per channel). What
 waits is shown in the order agents need it:
 1. follow-ups of open and claimed cases: an agent is talking to that customer and waits for them;
 2. new cases, most-followed customer first (reach: who is heard by most if left waiting); direct messages count here;

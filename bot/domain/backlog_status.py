@@ -14,7 +14,7 @@ from storage import channel_status
 log = logging.getLogger(__name__)
 
 TOPIC = "backlog"
-# A status is rewritten at most this often: the chat limits updates too (Slack: about 50 a minute per workspace).
+# A status is rewritten at most this often: the chat limits updates too (often about 50 a minute).
 UPDATE_EVERY = timedelta(seconds=30)
 
 
