@@ -67,27 +67,6 @@ def reopen_on_customer_post(session: Session, *, case_id: int) -> bool:
     return result.rowcount == 1
 
 
-def recent_case_of_customer(
-    session: Session, *, network: str, account_id: str, customer_id: str, kind: str, resolved_since: datetime
-) -> Case | None:
-    """The case a new conversation of the customer's continues: their latest case with the account, when it was
-    resolved at or after `resolved_since` (one still open or claimed is not continued: the new conversation is a
-    case of its own, as before)."""
-    latest = (
-        select(func.max(Case.id))
-        .where(
-            Case.network == network,
-            Case.account_id == account_id,
-            Case.customer_id == customer_id,
-            Case.kind == kind,
-        )
-        .scalar_subquery()
-    )
-    return session.exec(
-        select(Case).where(Case.id == latest, Case.status == "resolved", Case.resolved_at >= resolved_since)
-    ).first()
-
-
 CHUNK = 500  # values bound in one IN (...): well under every database's limit
 
 
@@ -115,8 +94,8 @@ def cases_of_conversations(
 def latest_cases_of_customers(
     session: Session, *, network: str, account_id: str, customer_ids: set[str], kind: str
 ) -> dict[str, Case]:
-    """Each customer's latest case of this kind with the account (what recent_case_of_customer looks at), by
-    customer."""
+    """Each customer's latest case of this kind with the account, by customer: a new conversation soon after it was
+    resolved continues it (one still open or claimed is not continued: the new conversation is a case of its own)."""
     latest: dict[str, Case] = {}
     for chunk in _chunks(sorted(customer_ids)):
         newest = (

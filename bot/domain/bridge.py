@@ -213,7 +213,7 @@ class Bridge:
             raise NotRecorded(f"{type(err).__name__}: {first_line}") from err
         self._database_busy = False
 
-    # The account look-ups, for the handlers and the mirror: the services are given `served` itself.
+    # The account look-ups the handlers and the start-up checks call: the services are given `served` itself.
 
     def accounts(self) -> tuple[list[AccountSource], dict[str, NetworkError]]:
         return self.served.accounts()
@@ -221,20 +221,11 @@ class Bridge:
     def account(self) -> BrandAccount:
         return self.served.account()
 
-    def source_for(self, case) -> AccountSource | None:
-        return self.served.source_for(case)
-
     def network_of(self, case) -> Network:
         return self.served.network_of(case)
 
-    def network_named(self, name: str) -> Network:
-        return self.served.network_named(name)
-
     def handle_for(self, case) -> str:
         return self.served.handle_for(case)
-
-    def not_served(self, case) -> str:
-        return self.served.not_served(case)
 
     def worker_leads(self) -> bool:
         """A worker holds the lead now: it sends the queued replies that are due (within a second or two)."""
