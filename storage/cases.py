@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, insert, or_, update
+from sqlalchemy import bindparam, case, exists, func, insert, or_, update
 from sqlmodel import Session, select
 
 from storage.models import Case, Event, Message
@@ -128,26 +128,35 @@ def add_messages(session: Session, rows: list[dict]) -> None:
         session.connection().execute(insert(Message.__table__), rows)
 
 
-def owner_told_of_reopening(session: Session, *, message: Message) -> str | None:
-    """The owner a customer's post gave a resolved case back to, when this post is the one that reopened it: the
-    reopening is recorded with the post, at the moment the post was stored, naming the owner it kept."""
-    owner = session.scalar(
-        select(Event.detail).where(
-            Event.case_id == message.case_id,
-            Event.kind == "reopen",
-            Event.at == message.stored_at,
-            Event.actor == f"customer:{message.author_id}",
-            Event.detail.is_not(None),
+def reopenings_told(session: Session, *, messages: list[Message]) -> dict[int, str]:
+    """The owner each customer's post gave a resolved case back to, by message id, for the posts that reopened their
+    case: the reopening is recorded with the post, at the moment the post was stored, naming the owner it kept (of
+    several posts stored at that moment, the first is the one that reopened it)."""
+    case_ids = sorted({m.case_id for m in messages})
+    reopenings: dict[tuple[int, datetime, str], str] = {}
+    for chunk in _chunks(case_ids):
+        rows = session.exec(
+            select(Event.case_id, Event.at, Event.actor, Event.detail).where(
+                Event.case_id.in_(chunk), Event.kind == "reopen", Event.detail.is_not(None)
+            )
+        )
+        reopenings.update({(case_id, at, actor): owner for case_id, at, actor, owner in rows})
+    told = {
+        m.id: reopenings[(m.case_id, m.stored_at, f"customer:{m.author_id}")]
+        for m in messages
+        if (m.case_id, m.stored_at, f"customer:{m.author_id}") in reopenings
+    }
+    if not told:
+        return {}
+    reopened = sorted({m.case_id for m in messages if m.id in told})
+    firsts = set(
+        session.exec(
+            select(func.min(Message.id))
+            .where(Message.case_id.in_(reopened), Message.direction == "in")
+            .group_by(Message.case_id, Message.stored_at)
         )
     )
-    if owner is None:
-        return None
-    first = session.scalar(
-        select(func.min(Message.id)).where(
-            Message.case_id == message.case_id, Message.direction == "in", Message.stored_at == message.stored_at
-        )
-    )
-    return owner if first == message.id else None
+    return {message_id: owner for message_id, owner in told.items() if message_id in firsts}
 
 
 def transition(
@@ -221,14 +230,59 @@ def claim_mirror(
     return result.rowcount == 1
 
 
-def set_mirrored(session: Session, *, message_id: int, mirror_id: str) -> None:
-    session.exec(update(Message).where(Message.id == message_id).values(mirror_id=mirror_id))
+def claim_mirrors(session: Session, *, message_ids: list[int], at: datetime) -> set[int]:
+    """claim_mirror for messages no process has tried yet, in one statement each few hundred: the ids won."""
+    table = Message.__table__
+    won: set[int] = set()
+    for chunk in _chunks(message_ids):
+        statement = (
+            update(table)
+            .where(table.c.id.in_(chunk), table.c.mirror_id.is_(None), table.c.mirror_started_at.is_(None))
+            .values(mirror_started_at=at)
+            .returning(table.c.id)
+        )
+        won.update(session.connection().execute(statement).scalars())
+    return won
 
 
-def set_case_thread(session: Session, *, case_id: int, channel: str, thread_id: str, synced_rev: int) -> None:
-    session.exec(
-        update(Case).where(Case.id == case_id).values(channel=channel, thread_id=thread_id, card_synced_rev=synced_rev)
-    )
+def release_mirrors(session: Session, *, message_ids: list[int], at: datetime) -> None:
+    """Give back attempts started at `at` that posted nothing (the caller stopped before them): they are as if
+    never tried, so that the next attempt posts them without looking for them in the chat first."""
+    table = Message.__table__
+    for chunk in _chunks(message_ids):
+        session.connection().execute(
+            update(table)
+            .where(table.c.id.in_(chunk), table.c.mirror_id.is_(None), table.c.mirror_started_at == at)
+            .values(mirror_started_at=None)
+        )
+
+
+def set_mirrored(session: Session, *, mirror_ids: dict[int, str]) -> None:
+    """Record the chat's id of each message posted (message id -> chat id)."""
+    if mirror_ids:
+        table = Message.__table__
+        statement = update(table).where(table.c.id == bindparam("message_id")).values(mirror_id=bindparam("chat_id"))
+        session.connection().execute(statement, [{"message_id": m, "chat_id": c} for m, c in mirror_ids.items()])
+
+
+def set_case_threads(session: Session, *, threads: list[tuple[int, str, str, int]]) -> None:
+    """Record the thread each case's card opened: (case id, channel, thread id, card revision drawn)."""
+    if threads:
+        table = Case.__table__
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("case_id"))
+            .values(channel=bindparam("to_channel"), thread_id=bindparam("to_thread"), card_synced_rev=bindparam("rev"))
+        )
+        rows = [{"case_id": i, "to_channel": c, "to_thread": t, "rev": r} for i, c, t, r in threads]
+        session.connection().execute(statement, rows)
+
+
+def get_cases(session: Session, *, case_ids: list[int]) -> dict[int, Case]:
+    found: dict[int, Case] = {}
+    for chunk in _chunks(sorted(set(case_ids))):
+        found.update((case.id, case) for case in session.exec(select(Case).where(Case.id.in_(chunk))))
+    return found
 
 
 def cases_with_stale_cards(session: Session, *, limit: int) -> list[Case]:
@@ -246,10 +300,14 @@ def mark_card_synced(session: Session, *, case_id: int, rev: int) -> None:
     session.exec(update(Case).where(Case.id == case_id, Case.card_synced_rev < rev).values(card_synced_rev=rev))
 
 
-def first_inbound(session: Session, *, case_id: int) -> Message | None:
-    return session.exec(
-        select(Message).where(Message.case_id == case_id, Message.direction == "in").order_by(Message.id)
-    ).first()
+def first_inbounds(session: Session, *, case_ids: list[int]) -> dict[int, Message]:
+    """Each case's first customer post, by case id."""
+    found: dict[int, Message] = {}
+    for chunk in _chunks(sorted(set(case_ids))):
+        firsts = select(func.min(Message.id)).where(Message.case_id.in_(chunk), Message.direction == "in")
+        rows = session.exec(select(Message).where(Message.id.in_(firsts.group_by(Message.case_id))))
+        found.update((message.case_id, message) for message in rows)
+    return found
 
 
 def latest_inbound(session: Session, *, case_id: int) -> Message | None:
@@ -258,26 +316,38 @@ def latest_inbound(session: Session, *, case_id: int) -> Message | None:
     ).first()
 
 
-def message_counts(session: Session, *, case_id: int) -> tuple[int, int]:
-    """(customer posts, public replies sent) of a case."""
-    rows = session.exec(
-        select(Message.direction, func.count())
-        .where(
-            Message.case_id == case_id,
-            or_(Message.direction == "in", Message.state == "sent"),
+def message_counts(session: Session, *, case_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """(customer posts, public replies sent) of each case, by case id (a case with neither is left out)."""
+    counts: dict[int, dict[str, int]] = {}
+    for chunk in _chunks(sorted(set(case_ids))):
+        rows = session.exec(
+            select(Message.case_id, Message.direction, func.count())
+            .where(Message.case_id.in_(chunk), or_(Message.direction == "in", Message.state == "sent"))
+            .group_by(Message.case_id, Message.direction)
         )
-        .group_by(Message.direction)
-    )
-    counts = {direction: count for direction, count in rows.all()}
-    return counts.get("in", 0), counts.get("out", 0)
+        for case_id, direction, count in rows:
+            counts.setdefault(case_id, {})[direction] = count
+    return {case_id: (c.get("in", 0), c.get("out", 0)) for case_id, c in counts.items()}
+
+
+CARD_EVENTS = ("claim", "unclaim", "resolve", "reopen", "reassign")
 
 
 def last_event(session: Session, *, case_id: int) -> Event | None:
-    return session.exec(
-        select(Event)
-        .where(Event.case_id == case_id, Event.kind.in_(("claim", "unclaim", "resolve", "reopen", "reassign")))
-        .order_by(Event.id.desc())
-    ).first()
+    return last_events(session, case_ids=[case_id]).get(case_id)
+
+
+def last_events(session: Session, *, case_ids: list[int]) -> dict[int, Event]:
+    """Each case's latest event of those a card tells (claim, unclaim, resolve, reopen, reassign), by case id."""
+    found: dict[int, Event] = {}
+    for chunk in _chunks(sorted(set(case_ids))):
+        latest = (
+            select(func.max(Event.id))
+            .where(Event.case_id.in_(chunk), Event.kind.in_(CARD_EVENTS))
+            .group_by(Event.case_id)
+        )
+        found.update((event.case_id, event) for event in session.exec(select(Event).where(Event.id.in_(latest))))
+    return found
 
 
 def unanswered_cases(session: Session) -> list[Case]:

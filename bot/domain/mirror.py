@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from bot.domain import backlog
 from bot.domain.backlog import Waiting
 from bot.domain.backlog_status import BacklogStatus
-from bot.domain.cards import card_view, thread_post
+from bot.domain.cards import card_view, card_views, thread_post
 from bot.domain.errors import ChatError
 from bot.domain.notices import Icon, said
 from bot.domain.ports import Chat
@@ -37,6 +37,9 @@ IN_FLIGHT = timedelta(seconds=60)
 MAX_CHANNELS_AT_ONCE = 8
 # A card redrawn this many times in a row, each time changed again meanwhile, is left to the next cycle.
 REDRAWS = 4
+# A batch of messages is claimed in one transaction: as many as the chat takes in this many seconds, at most MAX_BATCH.
+RECORDED_WITHIN = 1.0
+MAX_BATCH = 50
 
 
 class Mirror:
@@ -73,10 +76,10 @@ class Mirror:
             queues = {channel: cases.messages_with_cases(s, message_ids=batch) for channel, batch in ids.items()}
         self.status.show(Counter(w.channel for w in waiting))
         if len(queues) <= 1:
-            mirrored = sum(self._run_queue(queue, proceed, until) for queue in queues.values())
+            mirrored = sum(self._run_queue(channel, queue, proceed, until) for channel, queue in queues.items())
         else:
             with ThreadPoolExecutor(min(len(queues), MAX_CHANNELS_AT_ONCE), thread_name_prefix="mirror") as pool:
-                mirrored = sum(pool.map(lambda queue: self._run_queue(queue, proceed, until), queues.values()))
+                mirrored = sum(pool.map(lambda item: self._run_queue(*item, proceed, until), queues.items()))
         self.waiting = len(waiting) - mirrored
         if proceed():
             self.refresh_stale_cards()
@@ -88,101 +91,148 @@ class Mirror:
             return limit
         return min(limit, math.ceil(self.chat.posts_per_second(channel) * max(0.0, until - time.monotonic())) + 2)
 
-    def _run_queue(self, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
-        threads: dict[int, tuple[str, str]] = {}
-        blocked: set[int] = set()
+    def _run_queue(self, channel: str, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
+        """Post one channel's messages in their order, a batch claimed at a time (see _claim)."""
+        threads: dict[int, tuple[str, str]] = {}  # case id -> (channel, thread id), as posted or read
+        blocked: set[int] = set()  # cases whose next message is not ours to post in this run
         unrecorded: list[_Posted] = []
-        mirrored = 0
+        unposted: list[_Claimed] = []  # claimed, then left: given back at the end
+        size = self._batch_size(channel)
+        batch: list[_Claimed] = []
+        start = mirrored = 0
         try:
-            for message, case in rows:
-                if not proceed() or (until is not None and time.monotonic() >= until):
-                    break
-                if case.id in blocked:
+            while not _stopping(proceed, until):
+                if not batch:
+                    if start >= len(rows):
+                        break
+                    batch = self._claim(rows[start : start + size], threads, blocked, unrecorded)
+                    start += size
+                    if not batch:
+                        continue
+                item = batch.pop(0)
+                if item.case.id in blocked:
+                    unposted.append(item)
                     continue
-                if case.thread_id and case.id not in threads:
-                    threads[case.id] = (case.channel, case.thread_id)
                 try:
-                    if self._mirror(message, case, threads, unrecorded):
-                        mirrored += 1
-                    else:
-                        blocked.add(case.id)
+                    self._post(item, threads, unrecorded)
+                    mirrored += 1
                 except ChatError as err:
-                    blocked.add(case.id)
-                    log.warning("case %s: could not mirror message %s: %s", case.id, message.id, err)
+                    blocked.add(item.case.id)
+                    log.warning("case %s: could not mirror message %s: %s", item.case.id, item.message.id, err)
         finally:
-            if unrecorded:
+            unposted += batch
+            if unrecorded or unposted:
                 with self.session() as s:
                     self._write(s, unrecorded)
+                    self._release(s, unposted)
         return mirrored
 
-    def _mirror(self, message, case, threads, unrecorded: list["_Posted"]) -> bool:
-        """Mirror one message; False when another process is mirroring it (its case waits for the next cycle).
+    def _batch_size(self, channel: str) -> int:
+        """Messages claimed in one transaction: as many as the chat takes in RECORDED_WITHIN, so that a post's chat id
+        is recorded (in the next batch's transaction) about that soon; at Slack's pace, one."""
+        return max(1, min(MAX_BATCH, int(self.chat.posts_per_second(channel) * RECORDED_WITHIN)))
 
-        What was posted is recorded in the transaction that claims the next message (`unrecorded`): one commit per
-        message, not two. A process that dies in between left a claimed message without its chat id, as a lost
-        answer does: the next attempt finds the post in the chat by its metadata and records it, never posts again."""
-        chat = self.chat
+    def _claim(self, rows: list, threads: dict, blocked: set[int], unrecorded: list["_Posted"]) -> list["_Claimed"]:
+        """Claim a batch of messages in one transaction, which also records what the previous batch posted (one
+        commit per batch, not two per message), and read there what posting them needs: each case as it is now, the
+        cards of new cases, who a reopened case went back to.
+
+        A process that dies after posting left claimed messages without their chat ids, as a lost answer does: the
+        next attempt finds each post in the chat by its metadata and records it, never posts it again. A case whose
+        message another process holds waits, with its later messages, for the next cycle."""
         now = self.clock()
-        seen = message.mirror_started_at
-        mine = seen is not None and self._attempts.get(message.id) == seen
-        # A new case's card is drawn in the transaction that claims the attempt: one transaction less per case.
-        new_card = seen is None and not case.thread_id and case.id not in threads
-        handle = self.served.handle_for(case) if new_card else None
-        network = self.served.network_of(case)
-        view = reopened_for = None
+        fresh_ids = [message.id for message, _ in rows if message.mirror_started_at is None]
         with self.session() as s:
             self._write(s, unrecorded)
-            claimed = cases.claim_mirror(
-                s, message_id=message.id, seen=seen, at=now, stale_before=None if mine else now - IN_FLIGHT
+            won = cases.claim_mirrors(s, message_ids=fresh_ids, at=now)
+            for message, _ in rows:
+                seen = message.mirror_started_at
+                if seen is not None:
+                    mine = self._attempts.get(message.id) == seen
+                    stale_before = None if mine else now - IN_FLIGHT
+                    if cases.claim_mirror(s, message_id=message.id, seen=seen, at=now, stale_before=stale_before):
+                        won.add(message.id)
+            kept, given_back = [], []
+            for message, case in rows:
+                if message.id in won and case.id not in blocked:
+                    kept.append(message)
+                elif message.id in won and message.mirror_started_at is None:
+                    given_back.append(message.id)
+                else:
+                    blocked.add(case.id)
+                    if message.id in won:  # a case blocked before this attempt: it is ours, looked for next time
+                        self._attempts[message.id] = now
+            cases.release_mirrors(s, message_ids=given_back, at=now)
+            now_cases = cases.get_cases(s, case_ids=[message.case_id for message in kept])
+            opening = {}  # case id -> the message that opens its thread with a card
+            for message in kept:
+                case = now_cases[message.case_id]
+                if not case.thread_id and case.id not in threads:
+                    opening.setdefault(case.id, message.id)
+            served = self.served
+            drawn = [(now_cases[i], served.network_of(now_cases[i]), served.handle_for(now_cases[i])) for i in opening]
+            views = card_views(s, drawn, chat_name=self.chat.name) if drawn else {}
+            follow_ups = [message for message in kept if opening.get(message.case_id) != message.id]
+            reopened = cases.reopenings_told(s, messages=follow_ups) if follow_ups else {}
+        for message in kept:
+            self._attempts[message.id] = now
+        return [
+            _Claimed(
+                message,
+                now_cases[message.case_id],
+                seen=message.mirror_started_at,
+                at=now,
+                view=views.get(message.case_id) if opening.get(message.case_id) == message.id else None,
+                reopened_for=reopened.get(message.id),
             )
-            fresh = cases.get_case(s, case_id=case.id) if claimed else None
-            if new_card and claimed and not fresh.thread_id:
-                view = card_view(s, network, fresh, handle, chat_name=self.chat.name)
-            elif claimed:
-                reopened_for = cases.owner_told_of_reopening(s, message=message)
-        if not claimed:
-            return False
-        self._attempts[message.id] = now
-        if fresh.thread_id and case.id not in threads:
-            threads[case.id] = (fresh.channel, fresh.thread_id)
+            for message in kept
+        ]
+
+    def _post(self, item: "_Claimed", threads: dict, unrecorded: list["_Posted"]) -> None:
+        chat, message, case = self.chat, item.message, item.case
+        network = self.served.network_of(case)
+        if case.thread_id and case.id not in threads:
+            threads[case.id] = (case.channel, case.thread_id)
         thread = threads.get(case.id)
-        channel = thread[0] if thread else (fresh.channel or self.inbox_channel)
-        if seen is not None:
-            ts = chat.find_mirror(channel, thread[1] if thread else None, message.id, seen - LOOKBACK)
+        channel = thread[0] if thread else (case.channel or self.inbox_channel)
+        if item.seen is not None:
+            ts = chat.find_mirror(channel, thread[1] if thread else None, message.id, item.seen - LOOKBACK)
             if ts is not None:
                 # The card found was drawn at some earlier state (it may have been claimed since, from the very
                 # card the lost answer hid from us): record it as never synced, so the next pass redraws it.
-                self._record(unrecorded, message, case, channel, ts, thread, threads, synced_rev=0)
-                return True
+                self._record(unrecorded, item, channel, ts, thread, threads, synced_rev=0)
+                return
         if thread:
-            ts = chat.post_in_thread(thread[0], thread[1], thread_post(network, message, reopened_for))
-        else:
-            if view is None:
-                handle = self.served.handle_for(case)
-                with self.session() as s:
-                    fresh = cases.get_case(s, case_id=case.id)
-                    view = card_view(s, network, fresh, handle, chat_name=self.chat.name)
-            channel, ts = chat.post_card(channel, view)
-            self._record(unrecorded, message, case, channel, ts, thread, threads, synced_rev=fresh.card_rev)
-            return True
-        self._record(unrecorded, message, case, channel, ts, thread, threads)
-        return True
+            ts = chat.post_in_thread(thread[0], thread[1], thread_post(network, message, item.reopened_for))
+            self._record(unrecorded, item, channel, ts, thread, threads)
+            return
+        channel, ts = chat.post_card(channel, item.view)
+        self._record(unrecorded, item, channel, ts, thread, threads, synced_rev=case.card_rev)
 
-    def _record(self, unrecorded, message, case, channel, ts, thread, threads, synced_rev: int = 0) -> None:
+    def _record(self, unrecorded, item, channel, ts, thread, threads, synced_rev: int = 0) -> None:
         if not thread:
-            threads[case.id] = (channel, ts)
-        unrecorded.append(_Posted(message.id, case.id, channel, ts, None if thread else synced_rev))
+            threads[item.case.id] = (channel, ts)
+        unrecorded.append(_Posted(item.message.id, item.case.id, channel, ts, None if thread else synced_rev))
 
     def _write(self, s, unrecorded: list["_Posted"]) -> None:
         """Record what was posted (in the caller's transaction) and forget it."""
+        cases.set_case_threads(
+            s, threads=[(p.case_id, p.channel, p.ts, p.card_rev) for p in unrecorded if p.card_rev is not None]
+        )
+        cases.set_mirrored(s, mirror_ids={p.message_id: p.ts for p in unrecorded})
         for posted in unrecorded:
-            if posted.card_rev is not None:
-                cases.set_case_thread(
-                    s, case_id=posted.case_id, channel=posted.channel, thread_id=posted.ts, synced_rev=posted.card_rev
-                )
-            cases.set_mirrored(s, message_id=posted.message_id, mirror_id=posted.ts)
             self._attempts.pop(posted.message_id, None)
         unrecorded.clear()
+
+    def _release(self, s, unposted: list["_Claimed"]) -> None:
+        """Give back the claims of this run's first attempts that were never posted; a repeated attempt keeps its
+        claim (it may have been posted before), to be looked for in the chat next time."""
+        for at in {item.at for item in unposted}:
+            first_tries = [i.message.id for i in unposted if i.at == at and i.seen is None]
+            cases.release_mirrors(s, message_ids=first_tries, at=at)
+            for message_id in first_tries:
+                self._attempts.pop(message_id, None)
+        unposted.clear()
 
     def refresh_card(self, case_id: int) -> bool:
         """Redraw one case's card; False when the chat refused (the next cycle tries again).
@@ -246,6 +296,19 @@ class Mirror:
 
 
 @dataclass(frozen=True)
+class _Claimed:
+    """A message claimed for posting, with its case as read then; `seen`: the earlier attempt it was claimed over
+    (None: its first); `view`: the card it opens its case's thread with."""
+
+    message: object
+    case: object
+    seen: datetime | None
+    at: datetime
+    view: object | None
+    reopened_for: str | None
+
+
+@dataclass(frozen=True)
 class _Posted:
     """A message posted to the chat, not yet recorded; `card_rev`: the card's revision drawn, when it opened the
     case's thread."""
@@ -255,6 +318,10 @@ class _Posted:
     channel: str
     ts: str
     card_rev: int | None
+
+
+def _stopping(proceed: Callable[[], bool], until: float | None) -> bool:
+    return not proceed() or (until is not None and time.monotonic() >= until)
 
 
 def _minute(moment) -> str:
