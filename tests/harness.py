@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot import wiring
 from bot.chats.slack import socket_mode
+from bot.domain.backlog_status import UPDATE_EVERY
 from bot.domain.clock import utcnow
 from bot.listener_pool import ListenerPool
 from bot.sandbox.standins.slack_socket import SocketModeDriver, SocketModeSlack
@@ -153,6 +154,14 @@ class RunningBot:
         stop_server(self.server, self.thread)
         self.listeners.shutdown(wait=True)
         self.bridge.engine.dispose()
+
+
+def post_a_slice_then_say_how_it_stands(bot, seconds: float) -> None:
+    """A slice of `seconds` of posting a backlog, then a cycle that posts nothing, once the backlog's status may be
+    updated again (the bot's clock moved on): it only says how the backlog stands."""
+    bot.bridge.cycle(mirror_for=seconds)
+    bot.clock_ahead(UPDATE_EVERY.total_seconds() + 1)
+    bot.bridge.cycle(mirror_for=0)
 
 
 def socket_mode_env(slack: FakeSlack, x: FakeX, database_url: str, app: SocketModeSlack, **extra) -> dict[str, str]:

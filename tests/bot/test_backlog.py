@@ -3,7 +3,7 @@ cases by reach, oldest first), the inbox told how long it waits in one message k
 reading the networks again while it posts, so that a follow-up does not wait behind the backlog."""
 
 from bot.worker import Worker
-from tests.harness import buttons, cards, wait_until
+from tests.harness import buttons, cards, post_a_slice_then_say_how_it_stands, wait_until
 
 
 def statuses(slack) -> list[dict]:
@@ -45,9 +45,7 @@ def test_a_long_backlog_is_said_once_in_the_inbox_and_kept_up_to_date(make_bot, 
     assert "70 messages are waiting to be shown here" in status["text"]
     assert "about 1 min" in status["text"]
 
-    slow.bridge.cycle(mirror_for=1.5)  # a post or two at one a second
-    slow.clock_ahead(31)
-    slow.bridge.cycle(mirror_for=0)
+    post_a_slice_then_say_how_it_stands(slow, 1.5)  # a post or two at one a second
 
     [again] = statuses(slack)
     assert again["ts"] == status["ts"], "the status is updated, not said again"

@@ -7,8 +7,8 @@ models) runs against it:
 - the OpenID metadata of the Bot Connector (`TEAMS_OPENID_URL`) and its signing keys, endorsed for `msteams`;
 - the connector (`serviceUrl`): conversations create (a new post in a channel: `…;messageid=<root>`, or a 1:1
   chat), activities create / reply / update, team details and channels, members; the bearer token checked; a
-  message over about 28 KB refused (413); per thread 7 sends a second, 60 per 30 s, 1,800 an hour, else 429 with
-  `Retry-After`;
+  message over about 28 KB refused (413); per thread 7 sends a second, 8 per 2 s, 60 per 30 s, 1,800 an hour, else
+  429 with `Retry-After`;
 - Graph's channel messages and replies (what `ChannelMessage.Read.Group` lets the app read).
 
 People reach the bot through `TeamsDriver` (in this module): their messages and clicks are activities POSTed to the
@@ -45,8 +45,10 @@ BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 CONNECTOR_SCOPE = "https://api.botframework.com/.default"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 MAX_MESSAGE_BYTES = 28 * 1024
-# Teams' per-bot, per-thread limits on sending (https://learn.microsoft.com/…/rate-limit): (sends, seconds).
-THREAD_LIMITS = ((7, 1.0), (60, 30.0), (1800, 3600.0))
+# Teams' per-bot, per-thread limits on sending and creating conversations, (sends, seconds): Microsoft Learn,
+# "Optimize your bot with rate limiting in Teams" (microsoftteams/platform/bots/how-to/rate-limit), the per bot per
+# thread table.
+THREAD_LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
 TOKEN_LIFETIME_SECONDS = 3599
 
 
