@@ -10,6 +10,7 @@ refusals: 400 MessagingDisabled for someone who accepts no messages from the bra
 conversation that is gone, 400 InvalidRequest for a message over 1,000 graphemes or 10,000 bytes."""
 
 import base64
+import copy
 import itertools
 import json
 import threading
@@ -45,8 +46,12 @@ CHAT_PROXY = "did:web:api.bsky.chat#bsky_chat"
 MESSAGE_VIEW = "chat.bsky.convo.defs#messageView"
 
 
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 def _now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return _iso(datetime.now(UTC))
 
 
 class FakeBluesky:
@@ -70,13 +75,37 @@ class FakeBluesky:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self):
+    def start(self) -> str:
         self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self):
+        self.start()
         return self
 
     def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop()
+
+    _KEPT = ("users", "posts", "notifications", "convos", "chat_log", "closed_to_messages")
+
+    def snapshot(self) -> dict:
+        """The world (accounts, posts, notifications, conversations), for restore() in another process."""
+        with self._lock:
+            seq = next(self._seq)
+            self._seq = itertools.count(seq)
+            return copy.deepcopy({**{name: getattr(self, name) for name in self._KEPT}, "seq": seq})
+
+    def restore(self, state: dict) -> None:
+        with self._lock:
+            for name in self._KEPT:
+                if name in state:
+                    setattr(self, name, copy.deepcopy(state[name]))
+            self.closed_to_messages = set(self.closed_to_messages)
+            self._seq = itertools.count(state.get("seq", 1))  # no did or cid of the restored world is made again
 
     # --- the test's side
     def add_user(self, handle: str, password: str = "app-pass-1234", name: str = "", followers: int = 0) -> str:
@@ -88,9 +117,19 @@ class FakeBluesky:
     def did_of(self, handle: str) -> str:
         return next(d for d, u in self.users.items() if u["handle"] == handle)
 
-    def post(self, handle: str, text: str, *, reply_to: str | None = None, mention: str | None = None) -> str:
-        """A post by `handle`; mentioning @mention (a facet) and/or replying to a post, notifying whom it concerns."""
-        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": _now_iso()}
+    def post(
+        self,
+        handle: str,
+        text: str,
+        *,
+        reply_to: str | None = None,
+        mention: str | None = None,
+        created_at: datetime | None = None,
+    ) -> str:
+        """A post by `handle`; mentioning @mention (a facet) and/or replying to a post, notifying whom it concerns.
+        `created_at` is the time its author's app wrote in the record (the rkey is still made now)."""
+        created = _now_iso() if created_at is None else _iso(created_at)
+        record = {"$type": "app.bsky.feed.post", "text": text, "createdAt": created}
         if mention and f"@{mention}" in text:
             start = len(text[: text.index(f"@{mention}")].encode())
             feature = {"$type": "app.bsky.richtext.facet#mention", "did": self.did_of(mention)}
@@ -119,6 +158,11 @@ class FakeBluesky:
         """The direct messages `handle` sent, oldest first."""
         did = self.did_of(handle)
         return [m for c in self.convos.values() for m in c["messages"] if m["sender"]["did"] == did]
+
+    def views(self) -> list[dict]:
+        """Every post as the AppView shows it (with its author's handle and name), oldest first."""
+        with self._lock:
+            return [self._view(p) for p in sorted(self.posts.values(), key=lambda p: ids.order_key(p["uri"]))]
 
     def replies_to(self, uri: str) -> list[dict]:
         return [p for p in self.posts.values() if p["record"].get("reply", {}).get("parent", {}).get("uri") == uri]
