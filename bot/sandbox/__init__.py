@@ -1,4 +1,5 @@
-"""`python -m bot sandbox`: the real bridge between local stand-ins of Slack and X, and a page to use it from."""
+"""`python -m bot sandbox`: the real bridge between local stand-ins of Slack, X and Bluesky, and a page to use it
+from."""
 
 import signal
 import sys
@@ -13,7 +14,10 @@ def serve(data_dir=None, port: int = 0, *, env=None, announce: str | None = None
     """Start a sandbox, print where it is, run until SIGINT or SIGTERM."""
     if announce:
         print(announce, flush=True)
-    print("Starting the sandbox: stand-ins for Slack and X on 127.0.0.1, the real bridge between them…", flush=True)
+    print(
+        "Starting the sandbox: stand-ins for Slack, X and Bluesky on 127.0.0.1, the real bridge between them…",
+        flush=True,
+    )
     sandbox = Sandbox(data_dir, port=port, base_env=env, configure_logging=True, socket_mode=socket_mode)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -29,7 +33,8 @@ def serve(data_dir=None, port: int = 0, *, env=None, announce: str | None = None
         print(f"  the bot is connected in Socket Mode to {sandbox.bot_url} (no HTTP, no signing secret)", flush=True)
     else:
         print(f"  the bot's /slack/events: {sandbox.bot_url}/slack/events", flush=True)
-    print(f"  Slack stand-in: {sandbox.slack.url}   X stand-in: {sandbox.x.url}", flush=True)
+    standins = f"Slack stand-in: {sandbox.slack.url}   X stand-in: {sandbox.x.url}"
+    print(f"  {standins}   Bluesky stand-in: {sandbox.bluesky.url}", flush=True)
     print(f"  database and state: {where}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
     stop.wait()

@@ -18,7 +18,7 @@ PAGE = """<!doctype html>
 {banner}
 <nav class="tabs" aria-label="Panes">
   <button type="button" class="tab current" data-tab="slack" aria-pressed="true">Slack · # {channel_name}</button>
-  <button type="button" class="tab" data-tab="x" aria-pressed="false">X · @{brand_handle}</button>
+  <button type="button" class="tab" data-tab="x" aria-pressed="false">X · Bluesky</button>
 </nav>
 <main class="panes">
   <nav class="sidebar">
@@ -26,7 +26,7 @@ PAGE = """<!doctype html>
     <div class="section-title">Channels</div>
     {channels}
     <div class="sidebar-help">
-      Everything here is local: a stand-in Slack and a stand-in X, with the real bridge between them.
+      Everything here is local: a stand-in Slack, X and Bluesky, with the real bridge between them.
       Post as a customer on the right, then claim and answer the case as an agent.
     </div>
   </nav>
@@ -42,7 +42,7 @@ PAGE = """<!doctype html>
   </section>
   <section class="x">
     <div class="x-head">{brand_avatar}<div><div class="x-title">{brand_name} <span class="verified">✓</span></div>
-      <div class="handle">@{brand_handle} · mentions and replies</div></div></div>
+      <div class="handle">@{brand_handle} on X · @{bluesky_brand} on Bluesky</div></div></div>
     <form class="x-compose" method="post" action="/act/mention" data-async>
       {x_hidden}
       <div class="row">
@@ -53,8 +53,11 @@ PAGE = """<!doctype html>
       </div>
       <textarea name="text" rows="2" data-keep="x-text" data-clear="@{brand_handle} "
                 aria-label="Post text">@{brand_handle} </textarea>
-      <div class="row right"><span class="hint">Posts as the customer, mentioning @{brand_handle}</span>
-        <button type="submit" class="btn x-btn">Post on X</button></div>
+      <div class="row right"><span class="hint">Posts as the customer, mentioning the brand</span>
+        <span class="row"><select name="network" class="menu" data-network aria-label="Network">
+          <option value="x" data-brand="@{brand_handle} " selected>on X</option>
+          <option value="bluesky" data-brand="@{bluesky_brand} ">on Bluesky</option></select>
+        <button type="submit" class="btn x-btn">Post</button></span></div>
     </form>
     <div class="feed" id="x-feed">{x}</div>
   </section>
@@ -187,6 +190,10 @@ form.reply input:focus, form.composer input:focus { outline: none; border-color:
 .who b { font-weight: 700; }
 .replying { color: #536471; font-size: 13px; }
 .x-entity { color: #1d9bf0; }
+.net { font-size: 11px; color: #536471; border: 1px solid #cfd9de; border-radius: 4px; padding: 0 4px;
+  margin-left: 6px; vertical-align: 1px; }
+.net.on-bsky { color: #0085ff; border-color: #8cc4ff; }
+.avatar.brand.on-bsky { background: #0085ff; }
 .deleted { color: #536471; font-style: italic; }
 form.x-reply { display: flex; gap: 6px; padding: 4px 16px 4px 66px; }
 form.x-reply .x-btn { font-size: 12px; padding: 3px 12px; }
@@ -304,6 +311,13 @@ JS = r"""
 
   document.addEventListener('change', (event) => {
     if (event.target.matches('select[data-autosubmit]')) event.target.form.requestSubmit();
+    if (event.target.matches('select[data-network]')) {  // the brand's handle of the network chosen leads the text
+      const text = event.target.form.querySelector('textarea[name=text]');
+      const brand = event.target.selectedOptions[0].dataset.brand;
+      const typed = [...event.target.options].map(o => o.dataset.brand).find(b => text.value.startsWith(b));
+      if (typed !== undefined) text.value = brand + text.value.slice(typed.length);
+      text.dataset.clear = brand;
+    }
   });
 
   function pane(name) {

@@ -1,4 +1,5 @@
-"""The sandbox page, rendered on the server: the Slack channel as Slack shows it, beside the brand's X timeline."""
+"""The sandbox page, rendered on the server: the Slack channel as Slack shows it, beside the brand's conversations
+on X and Bluesky."""
 
 import hashlib
 import html
@@ -8,17 +9,35 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 from bot.domain.wording import plural
+from bot.networks.bluesky import ids
 from bot.sandbox import assets, slack_html
-from bot.sandbox.runtime import AGENTS, BRAND_HANDLE, BRAND_NAME, CHANNELS, INBOX, Notice, Sandbox
+from bot.sandbox.runtime import (
+    AGENTS,
+    BLUESKY,
+    BLUESKY_BRAND,
+    BRAND_HANDLE,
+    BRAND_NAME,
+    CHANNELS,
+    INBOX,
+    Notice,
+    Sandbox,
+)
 
 X_ENTITY = re.compile(r"(https?://\S+)|(@\w{1,15})|(#\w+)")
+BSKY_ENTITY = re.compile(r"(https?://\S+)|(@[\w-]+(?:\.[\w-]+)*)|(#\w+)")
 # Links the bot writes for a real install (X's posts and profiles, Slack permalinks) lead nowhere from the sandbox:
 # the page points them at the post, the customer or the message on this page instead. The bot keeps writing them.
 OUT = r'" target="_blank" rel="noopener"'
 X_POST_LINK = re.compile(r'href="https://x\.com/(\w{1,15})/status/(\d+)' + OUT)
 X_PROFILE_LINK = re.compile(r'href="https://x\.com/(\w{1,15})' + OUT)
+BSKY_POST_LINK = re.compile(r'href="https://bsky\.app/profile/([\w.-]+)/post/(\w+)' + OUT)
+BSKY_PROFILE_LINK = re.compile(r'href="https://bsky\.app/profile/([\w.-]+)' + OUT)
 SLACK_PERMALINK = re.compile(r'href="https://[\w-]+\.slack\.com/archives/(\w+)/p(\d+)(?:\?[^"]*)?' + OUT)
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/svg+xml", "image/webp")
+
+
+def _moment(iso: str) -> datetime:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00"))
 
 
 def esc(value) -> str:
@@ -108,6 +127,8 @@ class Renderer:
 
         fragment = X_POST_LINK.sub(lambda m: f'href="#x{m.group(2)}" data-pane="x"', fragment)
         fragment = X_PROFILE_LINK.sub(lambda m: f'href="#xu-{m.group(1).lower()}" data-pane="x"', fragment)
+        fragment = BSKY_POST_LINK.sub(lambda m: f'href="#b{m.group(2)}" data-pane="x"', fragment)
+        fragment = BSKY_PROFILE_LINK.sub(lambda m: f'href="#bu-{m.group(1).lower()}" data-pane="x"', fragment)
         return SLACK_PERMALINK.sub(message, fragment)
 
     # -- the Slack side -----------------------------------------------------------------------------------
@@ -224,11 +245,12 @@ class Renderer:
             return f'<div class="empty">{esc(empty)}</div>'
         return "".join(html_ for _, html_ in items)
 
-    # -- the X side -----------------------------------------------------------------------------------------
+    # -- the social side: X and Bluesky --------------------------------------------------------------------
 
-    def x_text(self, text: str) -> str:
+    @staticmethod
+    def post_text(text: str, entity: re.Pattern = X_ENTITY) -> str:
         out, last = [], 0
-        for m in X_ENTITY.finditer(text):
+        for m in entity.finditer(text):
             out.append(esc(text[last : m.start()]))
             token = m.group(0)
             if m.group(1):
@@ -239,55 +261,101 @@ class Renderer:
         out.append(esc(text[last:]))
         return "".join(out).replace("\n", "<br>")
 
-    def x_post(self, post: dict, parent: dict | None) -> str:
-        author = post["author"]
-        brand = author["username"].lower() == BRAND_HANDLE.lower()
-        created = datetime.fromisoformat(post["created_at"].replace("Z", "+00:00"))
-        replying = ""
-        if parent is not None:
-            to = esc(parent["author"]["username"])
-            replying = f'<div class="replying">Replying to <span class="x-entity">@{to}</span></div>'
-        text = (post.get("note_tweet") or {}).get("text") or post["text"]
-        body = '<p class="deleted">This post was deleted.</p>' if post.get("deleted") else f"<p>{self.x_text(text)}</p>"
+    def social_post(
+        self, *, anchor: str, post_id: str, network: str, name: str, handle: str, brand: bool, created, to, body
+    ) -> str:
+        """One post of a conversation, an X post or a Bluesky one, with its network named."""
+        replying = f'<div class="replying">Replying to <span class="x-entity">@{esc(to)}</span></div>' if to else ""
+        net = "on-bsky" if network == BLUESKY else "on-x"  # not "x": that is the pane's class
         badge = '<span class="verified" title="The brand">✓</span>' if brand else ""
+        label = f'<span class="net {net}">{"Bluesky" if network == BLUESKY else "X"}</span>'
         return (
-            f'<article class="tweet{" brand" if brand else ""}" id="x{esc(post["id"])}" data-id="{esc(post["id"])}">'
-            f"{avatar(author['name'], author['username'], 'brand' if brand else 'round')}"
-            f'<div class="tweet-body"><div class="who"><b>{esc(author["name"])}</b>{badge} '
-            f'<span class="handle">@{esc(author["username"])} · {self.clock(created)}</span></div>'
+            f'<article class="tweet {net}{" brand" if brand else ""}" id="{esc(anchor)}" data-id="{esc(post_id)}">'
+            f"{avatar(name, handle, f'brand {net}' if brand else 'round')}"
+            f'<div class="tweet-body"><div class="who"><b>{esc(name)}</b>{badge} '
+            f'<span class="handle">@{esc(handle)} · {self.clock(created)}</span>{label}</div>'
             f"{replying}{body}</div></article>"
         )
 
+    def x_post(self, post: dict, parent: dict | None) -> str:
+        author = post["author"]
+        text = (post.get("note_tweet") or {}).get("text") or post["text"]
+        body = (
+            '<p class="deleted">This post was deleted.</p>' if post.get("deleted") else f"<p>{self.post_text(text)}</p>"
+        )
+        return self.social_post(
+            anchor=f"x{post['id']}",
+            post_id=post["id"],
+            network="x",
+            name=author["name"],
+            handle=author["username"],
+            brand=author["username"].lower() == BRAND_HANDLE.lower(),
+            created=_moment(post["created_at"]),
+            to=parent["author"]["username"] if parent is not None else None,
+            body=body,
+        )
+
+    def bluesky_post(self, post: dict) -> str:
+        return self.social_post(
+            anchor=f"b{ids.rkey(post['uri'])}",
+            post_id=post["uri"],
+            network=BLUESKY,
+            name=post["author"]["displayName"],
+            handle=post["author"]["handle"],
+            brand=post["author"]["handle"] == BLUESKY_BRAND,
+            created=_moment(post["record"]["createdAt"]),
+            to=post["parent_handle"],
+            body=f"<p>{self.post_text(post['record'].get('text', ''), BSKY_ENTITY)}</p>",
+        )
+
+    def reply_form(self, customer: str, in_reply_to: str, keep: str, network: str = "x") -> str:
+        return (
+            f'<form class="x-reply" method="post" action="/act/mention" data-async>'
+            f"{self.hidden(handle=customer, in_reply_to=in_reply_to, network=network)}"
+            f'<input type="text" name="text" autocomplete="off" data-keep="{esc(keep)}" '
+            f'data-clear="" placeholder="Reply as @{esc(customer)}…">'
+            f'<button type="submit" class="btn x-btn">Reply</button></form>'
+        )
+
+    def conversation(self, rendered: list[str], form: str, customer: str | None, anchored: set, prefix: str) -> str:
+        anchor = ""
+        if customer is not None and (prefix + customer.lower()) not in anchored:
+            anchored.add(prefix + customer.lower())
+            anchor = f' id="{prefix}{esc(customer.lower())}"'
+        return f'<section class="conversation"{anchor}>{"".join(rendered)}{form}</section>'
+
+    def x_conversation(self, posts: list[dict], anchored: set) -> str:
+        by_id = {p["id"]: p for p in posts}
+        rendered = []
+        for p in posts:
+            parent_id = next((r["id"] for r in p.get("referenced_tweets") or [] if r["type"] == "replied_to"), None)
+            rendered.append(self.x_post(p, by_id.get(parent_id)))
+        customer = next((p["author"] for p in posts if p["author"]["username"].lower() != BRAND_HANDLE.lower()), None)
+        form = ""
+        if customer is not None:
+            latest = next((p for p in reversed(posts) if not p.get("deleted")), posts[-1])
+            form = self.reply_form(customer["username"], latest["id"], f"x-{posts[0]['id']}")
+        return self.conversation(rendered, form, customer and customer["username"], anchored, "xu-")
+
+    def bluesky_conversation(self, posts: list[dict], anchored: set) -> str:
+        customer = next((p["author"]["handle"] for p in posts if p["author"]["handle"] != BLUESKY_BRAND), None)
+        form = ""
+        if customer is not None:
+            form = self.reply_form(customer, posts[-1]["uri"], f"b-{ids.rkey(posts[0]['uri'])}", BLUESKY)
+        return self.conversation([self.bluesky_post(p) for p in posts], form, customer, anchored, "bu-")
+
     def x_feed(self) -> str:
-        conversations = self.sandbox.x_conversations()
-        if not conversations:
+        """The brand's conversations on both networks, the liveliest first."""
+        x = [(_moment(c[-1]["created_at"]), c, self.x_conversation) for c in self.sandbox.x_conversations()]
+        bluesky = [
+            (_moment(c[-1]["record"]["createdAt"]), c, self.bluesky_conversation)
+            for c in self.sandbox.bluesky_conversations()
+        ]
+        if not x and not bluesky:
             return '<div class="empty">No posts yet. Write one above as a customer.</div>'
-        out, anchored = [], set()
-        for posts in conversations:
-            by_id = {p["id"]: p for p in posts}
-            rendered = []
-            for p in posts:
-                parent_id = next((r["id"] for r in p.get("referenced_tweets") or [] if r["type"] == "replied_to"), None)
-                rendered.append(self.x_post(p, by_id.get(parent_id)))
-            customer = next(
-                (p["author"] for p in posts if p["author"]["username"].lower() != BRAND_HANDLE.lower()), None
-            )
-            form = ""
-            if customer is not None:
-                latest = next((p for p in reversed(posts) if not p.get("deleted")), posts[-1])
-                form = (
-                    f'<form class="x-reply" method="post" action="/act/mention" data-async>'
-                    f"{self.hidden(handle=customer['username'], in_reply_to=latest['id'])}"
-                    f'<input type="text" name="text" autocomplete="off" data-keep="x-{esc(posts[0]["id"])}" '
-                    f'data-clear="" placeholder="Reply as @{esc(customer["username"])}…">'
-                    f'<button type="submit" class="btn x-btn">Reply</button></form>'
-                )
-            anchor = ""
-            if customer is not None and customer["username"].lower() not in anchored:
-                anchored.add(customer["username"].lower())
-                anchor = f' id="xu-{esc(customer["username"].lower())}"'
-            out.append(f'<section class="conversation"{anchor}>{"".join(rendered)}{form}</section>')
-        return "".join(out)
+        anchored: set[str] = set()
+        ordered = sorted(x + bluesky, key=lambda item: item[0], reverse=True)
+        return "".join(render(posts, anchored) for _, posts, render in ordered)
 
     # -- the whole page -----------------------------------------------------------------------------------
 
@@ -319,7 +387,9 @@ class Renderer:
             )
         else:
             digest = '<span class="top-note" title="Not in this version of the bridge">Digests: not available</span>'
-        customers = "".join(f'<option value="@{esc(h)}">' for h in self.sandbox.customers)
+        customers = "".join(
+            f'<option value="@{esc(h)}">' for h in self.sandbox.customers + self.sandbox.bluesky_customers
+        )
         banner = (
             f'<div class="toast show" id="toast">{esc(error)}</div>'
             if error
@@ -327,8 +397,9 @@ class Renderer:
         )
         channel_name = CHANNELS[self.channel]
         topic = {
-            INBOX: f"Every mention of @{BRAND_HANDLE} becomes a card. Claim it, reply in the thread: the owner's "
-            "replies go out on X. Start with note: to keep a message internal.",
+            INBOX: f"Every mention of @{BRAND_HANDLE} on X and @{BLUESKY_BRAND} on Bluesky becomes a card. Claim "
+            "it, reply in the thread: the owner's replies go out on the customer's network. Start with note: to keep "
+            "a message internal.",
         }.get(self.channel, "Daily SLA and resolution digests for managers.")
         return assets.PAGE.format(
             title=f"Social Inbox sandbox · @{BRAND_HANDLE}",
@@ -346,6 +417,7 @@ class Renderer:
             composer_hidden=self.hidden(channel=self.channel),
             composer_placeholder=esc(f"Message #{channel_name} as {self.user_name(self.agent)} — try /social-stats"),
             brand_handle=esc(BRAND_HANDLE),
+            bluesky_brand=esc(BLUESKY_BRAND),
             brand_name=esc(BRAND_NAME),
             brand_avatar=avatar(BRAND_NAME, BRAND_HANDLE, "brand"),
             x_hidden=self.hidden(),

@@ -1,8 +1,10 @@
-"""The sandbox's world: FakeSlack and FakeX on 127.0.0.1, and the real bot between them, as a real install runs it.
+"""The sandbox's world: FakeSlack, FakeX and FakeBluesky on 127.0.0.1, and the real bot between them, as a real
+install runs it.
 
-The bot gets its settings from an env dict (SLACK_API_URL and X_API_URL pointing at the stand-ins), is served
-by bot/web.py on a free port and has the worker's cycle running; everything a person does on the page reaches
-it the way Slack and X would deliver it: signed requests from the SlackDriver, posts on FakeX. With
+The bot gets its settings from an env dict (SLACK_API_URL, X_API_URL and BLUESKY_PDS_URL pointing at the stand-ins:
+the X account and, beside it, one Bluesky account, the single-account form of both), is served by bot/web.py on a
+free port and has the worker's cycle running; everything a person does on the page reaches it the way Slack, X and
+Bluesky would deliver it: signed requests from the SlackDriver, posts on FakeX or FakeBluesky. With
 ``socket_mode`` the bot serves no HTTP at all: it connects to the Socket Mode stand-in with an app-level token, as
 `python -m bot run` with SLACK_APP_TOKEN does, and the page's clicks, messages and commands reach it as envelopes.
 """
@@ -16,12 +18,16 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot import command_settings, logs, preflight, web, wiring
 from bot.chats.slack import manifest, socket_mode
 from bot.chats.slack import preflight as slack_preflight
 from bot.listener_pool import ListenerPool
+from bot.networks.bluesky import ids
+from bot.networks.bluesky import settings as bluesky_settings
 from bot.sandbox import state
+from bot.sandbox.standins.bluesky_api import FakeBluesky
 from bot.sandbox.standins.slack_api import FakeSlack
 from bot.sandbox.standins.slack_driver import Delivery, SlackDriver
 from bot.sandbox.standins.slack_socket import SocketModeDriver, SocketModeSlack
@@ -29,6 +35,7 @@ from bot.sandbox.standins.x_api import FakeX
 from bot.settings import Settings, from_env
 from storage import schema
 from storage.engine import make_engine
+from storage.network_sessions import KeptSessions
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +46,8 @@ BOT_USER = "U0BOT"
 AGENTS = {"U0LUCIA": ("lucia", "Lucía Ortega"), "U0SAM": ("sam", "Sam Carter")}
 BRAND_HANDLE = "AcmeSupport"
 BRAND_NAME = "Acme Support"
+BLUESKY_BRAND = "acme.bsky.social"
+BLUESKY_DOMAIN = ".bsky.social"  # what a handle typed without a domain gets, as on bsky.app
 DATABASE_FILE = "sandbox.db"
 STATE_FILE = "standins.json"
 UNMATCHED_PATIENCE = 10.0  # seconds a response_url nobody here asked for may hold up the ones after it
@@ -46,8 +55,16 @@ UNMATCHED_PATIENCE = 10.0  # seconds a response_url nobody here asked for may ho
 # hung listener, not a guess at how long one takes).
 HANDLING_PATIENCE = 120.0
 HANDLE = re.compile(r"^@?(\w{1,15})$")
+BLUESKY_HANDLE = re.compile(r"^@?((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)$")
+X_BRAND_FIRST = re.compile(rf"^@{BRAND_HANDLE}\b", re.IGNORECASE)
+X, BLUESKY = "x", "bluesky"
 # Settings a person may still choose for the sandbox; credentials and addresses are always the sandbox's own.
 PASSED_THROUGH = tuple(command_settings.reads("sandbox"))
+
+
+def _app_password() -> str:
+    """An app password as Bluesky makes them: four groups of four."""
+    return "-".join(secrets.token_hex(2) for _ in range(4))
 
 
 class SandboxError(Exception):
@@ -98,9 +115,12 @@ class Sandbox:
             scopes=self._manifest_scopes(),
         )
         self.x = FakeX(brand_username=BRAND_HANDLE, brand_name=BRAND_NAME)
+        self.bluesky = FakeBluesky()
+        self.bluesky.add_user(BLUESKY_BRAND, _app_password(), name=BRAND_NAME)
         self.socket = SocketModeSlack(self.slack, app_id="A0SANDBOX") if socket_mode else None
         self._socket_handler = None
         self.customers: list[str] = []  # handles, in the order they first posted
+        self.bluesky_customers: list[str] = []  # the same on Bluesky
         self.notices: list[Notice] = []
         self.seeded = False
         self.url = self.bot_url = ""
@@ -145,6 +165,9 @@ class Sandbox:
                 "X_ACCESS_TOKEN": self.x.access_token,
                 "X_ACCESS_TOKEN_SECRET": self.x.access_token_secret,
                 "X_API_URL": self.x.url,
+                "BLUESKY_HANDLE": BLUESKY_BRAND,
+                "BLUESKY_APP_PASSWORD": self.bluesky.users[self.bluesky.did_of(BLUESKY_BRAND)]["password"],
+                "BLUESKY_PDS_URL": self.bluesky.url,
                 "DATABASE_URL": f"sqlite:///{self.data_dir / DATABASE_FILE}",
                 "PORT": "0",
                 "POLL_INTERVAL_SECONDS": str(self.poll_interval),
@@ -172,6 +195,7 @@ class Sandbox:
                 self.slack.add_user(uid, name, real_name)
         self.slack.start()
         self.x.start()
+        self.bluesky.start()
         if self.socket is not None:
             self.socket.start()
         try:
@@ -200,6 +224,7 @@ class Sandbox:
             logs.configure(self.settings.log_level, self.settings.secrets())
         self.settings.require_for("run")
         self._migrate()
+        self._move_kept_bluesky_session()
         # What `python -m bot run` does, on 127.0.0.1 and a free port.
         self.bridge = wiring.build_bridge(self.settings)
         slack_preflight.check_slack(
@@ -229,6 +254,26 @@ class Sandbox:
         engine = make_engine(self.settings.database_url)
         try:
             schema.upgrade(engine)
+        finally:
+            engine.dispose()
+
+    def _move_kept_bluesky_session(self) -> None:
+        """A restarted sandbox's Bluesky stand-in has the accounts and sessions it had, on a new port. The bot's kept
+        session names the PDS it was made on (as a real one names the account's own PDS, which the bot then uses):
+        it is pointed at the stand-in's new address, as if the PDS had moved with its sessions."""
+        from atproto_client.client.session import Session as BlueskySession
+
+        engine = make_engine(self.settings.database_url)
+        try:
+            kept = KeptSessions(engine)
+            value = kept.load(bluesky_settings.NAME, BLUESKY_BRAND)
+            if not value:
+                return
+            session = BlueskySession.decode(value)
+            path = urlsplit(session.pds_endpoint or "").path  # kept as the library keeps it (maybe with /xrpc)
+            if session.pds_endpoint != self.bluesky.url + path:
+                session.pds_endpoint = self.bluesky.url + path
+                kept.save(bluesky_settings.NAME, BLUESKY_BRAND, session.encode())
         finally:
             engine.dispose()
 
@@ -287,6 +332,7 @@ class Sandbox:
         if self.socket is not None:
             self.socket.stop()
         self.x.stop()
+        self.bluesky.stop()
         self.slack.stop()
         if self._own_dir:
             shutil.rmtree(self.data_dir, ignore_errors=True)
@@ -302,15 +348,21 @@ class Sandbox:
     def _save(self) -> None:
         with self._lock:
             notices = [n.__dict__ for n in self.notices]
-            extra = {"customers": self.customers, "notices": notices, "response_urls": self._response_urls}
-        state.save(self.data_dir / STATE_FILE, self.slack, self.x, extra)
+            extra = {
+                "customers": self.customers,
+                "bluesky_customers": self.bluesky_customers,
+                "notices": notices,
+                "response_urls": self._response_urls,
+            }
+        state.save(self.data_dir / STATE_FILE, self.slack, self.x, self.bluesky, extra)
 
     def _restore(self) -> bool:
         path = self.data_dir / STATE_FILE
         if not path.exists():
             return False
-        extra = state.load(path, self.slack, self.x)
+        extra = state.load(path, self.slack, self.x, self.bluesky)
         self.customers = list(extra.get("customers") or [])
+        self.bluesky_customers = list(extra.get("bluesky_customers") or [])
         self.notices = [Notice(**n) for n in extra.get("notices") or []]
         self._response_urls = dict(extra.get("response_urls") or {})
         self._seen_ephemerals = len(self.slack.ephemerals)
@@ -347,8 +399,16 @@ class Sandbox:
         in_reply_to: str | None = None,
         created_at=None,
         poll: bool = True,
+        network: str = X,
     ) -> dict:
-        """A customer posts on X; like X's own reply box, the brand's @handle is there even if not typed."""
+        """A customer posts on X (or Bluesky); like X's own reply box, the brand's @handle is there even if not
+        typed."""
+        if network == BLUESKY:
+            return self.post_on_bluesky(
+                handle, text, name=name, followers=followers, in_reply_to=in_reply_to, created_at=created_at, poll=poll
+            )
+        if network != X:
+            raise SandboxError(f"Unknown network {network!r}: X or Bluesky.")
         text = (text or "").strip()
         if not text or text.lower() == f"@{BRAND_HANDLE.lower()}":
             raise SandboxError("Write something for the customer to post.")
@@ -361,6 +421,50 @@ class Sandbox:
         if poll:
             self.poll()
         return post
+
+    def bluesky_customer(self, handle: str, name: str | None = None, followers: int = 0) -> str:
+        """The Bluesky account @handle (a handle without a domain is on bsky.social), created the first time."""
+        match = BLUESKY_HANDLE.match((handle or "").strip().lower())
+        if not match:
+            raise SandboxError("A Bluesky handle is a domain name, like @maria.bsky.social (or just @maria).")
+        handle = match.group(1) if "." in match.group(1) else match.group(1) + BLUESKY_DOMAIN
+        if handle == BLUESKY_BRAND:
+            raise SandboxError(f"@{BLUESKY_BRAND} is the brand: its posts are the agents' replies, sent from Slack.")
+        with self._lock:
+            if not any(u["handle"] == handle for u in self.bluesky.users.values()):
+                self.bluesky.add_user(handle, _app_password(), name=name or handle.split(".")[0], followers=followers)
+            if handle not in self.bluesky_customers:
+                self.bluesky_customers.append(handle)
+        return handle
+
+    def post_on_bluesky(
+        self,
+        handle: str,
+        text: str,
+        *,
+        name: str | None = None,
+        followers: int = 0,
+        in_reply_to: str | None = None,
+        created_at=None,
+        poll: bool = True,
+    ) -> dict:
+        """A customer posts on Bluesky, the brand's @handle a mention (a facet), typed or not."""
+        text = (text or "").strip()
+        brand = f"@{BLUESKY_BRAND}"
+        text = X_BRAND_FIRST.sub("", text, count=1).strip()  # the X brand's handle, left in the box from X's default
+        if not text or text.lower() == brand:
+            raise SandboxError("Write something for the customer to post.")
+        if brand not in text.lower():
+            text = f"{brand} {text}"
+        handle = self.bluesky_customer(handle, name, followers)
+        if in_reply_to and in_reply_to not in self.bluesky.posts:
+            raise SandboxError("That post is not on Bluesky (any more).")
+        uri = self.bluesky.post(
+            handle, text, reply_to=in_reply_to or None, mention=BLUESKY_BRAND, created_at=created_at
+        )
+        if poll:
+            self.poll()
+        return self.bluesky.posts[uri]
 
     def poll(self) -> None:
         """Run the worker's cycle now instead of at its next tick (it is the same job). The sandbox's worker is
@@ -587,6 +691,18 @@ class Sandbox:
             threads.setdefault(post["conversation_id"], []).append(post)
         return sorted(threads.values(), key=lambda t: int(t[-1]["id"]), reverse=True)
 
+    def bluesky_conversations(self) -> list[list[dict]]:
+        """The customers' threads with the brand on Bluesky, each oldest post first, the liveliest first; each post
+        as the AppView shows it, with the handle it replies to."""
+        posts = self.bluesky.views()
+        handles = {p["uri"]: p["author"]["handle"] for p in posts}
+        threads: dict[str, list[dict]] = {}
+        for post in posts:
+            reply = post["record"].get("reply") or {}
+            post["parent_handle"] = handles.get((reply.get("parent") or {}).get("uri"))
+            threads.setdefault((reply.get("root") or {}).get("uri") or post["uri"], []).append(post)
+        return sorted(threads.values(), key=lambda t: ids.order_key(t[-1]["uri"]), reverse=True)
+
     def describe(self) -> dict:
         return {
             "page": self.url,
@@ -594,5 +710,6 @@ class Sandbox:
             "mode": self.mode,
             "slack_api": self.slack.url,
             "x_api": self.x.url,
+            "bluesky_pds": self.bluesky.url,
             "data": str(self.data_dir),
         }

@@ -1,18 +1,19 @@
 """The cases a sandbox starts with: two weeks of history, so the first digests and charts show what a manager
-gets, and today's cases, in Spanish and English, in every state a case can be in.
+gets, and today's cases, in Spanish and English, in every state a case can be in, on X and one on Bluesky.
 
-Today's cases go through the real paths: the customers post on FakeX, the worker's cycle mirrors the mentions,
-and the agents click and type through signed Slack requests. The history's posts do too (on FakeX, dated in the
-past, read by the bridge's own cycle), but clicks and replies cannot be dated in the past over HTTP: the claims,
-public replies and resolutions of the history are recorded with the storage functions the domain uses, at their
-moments, the brand's answers posted on FakeX at those moments and the agents' messages left in the threads.
+Today's cases go through the real paths: the customers post on FakeX (and one on FakeBluesky), the worker's cycle
+mirrors the mentions, and the agents click and type through signed Slack requests. The history's posts do too (on
+FakeX, dated in the past, read by the bridge's own cycle), but clicks and replies cannot be dated in the past over
+HTTP: the claims, public replies and resolutions of the history are recorded with the storage functions the domain
+uses, at their moments, the brand's answers posted on FakeX at those moments and the agents' messages left in the
+threads.
 """
 
 import random
 import time
 from datetime import UTC, date, datetime, timedelta
 
-from bot.sandbox.runtime import AGENTS, BRAND_HANDLE, INBOX, Sandbox
+from bot.sandbox.runtime import AGENTS, BLUESKY_BRAND, BRAND_HANDLE, INBOX, Sandbox
 from storage import cases
 
 LUCIA, SAM = "U0LUCIA", "U0SAM"
@@ -53,6 +54,15 @@ MENTIONS = [
         f"@{BRAND_HANDLE} gracias por la rapidez con la devolución, ¡todo perfecto! 👏",
     ),
 ]
+
+# On Bluesky, beside them: (handle, name, followers, minutes ago, text); it stays open, for someone to claim.
+BLUESKY_MENTION = (
+    "elif.bsky.social",
+    "Elif Demir",
+    640,
+    40,
+    f"@{BLUESKY_BRAND} my order #C2290 arrived without the charger 🔌 can you send it separately?",
+)
 
 
 class SeedTimeout(RuntimeError):
@@ -113,8 +123,12 @@ def seed(sandbox: Sandbox) -> None:
             created_at=now - timedelta(minutes=minutes_ago),
             poll=False,
         )
+    handle, name, followers, minutes_ago, text = BLUESKY_MENTION
+    sandbox.post_on_bluesky(
+        handle, text, name=name, followers=followers, created_at=now - timedelta(minutes=minutes_ago), poll=False
+    )
     sandbox.poll()
-    _wait(lambda: all(_card(sandbox, h) for h in CUSTOMERS), "the first cards")
+    _wait(lambda: all(_card(sandbox, h) for h in [*CUSTOMERS, handle]), "the first cards")
 
     # María's case: claimed, answered in public, then a follow-up from her lands in the thread.
     _act(sandbox, LUCIA, "maria_g", "case_claim")
@@ -146,7 +160,7 @@ def seed(sandbox: Sandbox) -> None:
         "¡Hola Carlos! Sí, enviamos a todo México: elige el país al pagar, en el paso de envío. Llega en 3-5 días.",
     )
     _act(sandbox, SAM, "cruiz_mx", "case_resolve")
-    # James's and Laura's cases stay open, waiting for someone to claim them.
+    # James's, Laura's and Elif's (on Bluesky) cases stay open, waiting for someone to claim them.
 
 
 # -- two weeks of history -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """The page's WSGI app: the page, its fragments for the refresh, and the actions a person takes on it.
 
-Each action is forwarded the way the real platforms would deliver it: a customer's post goes onto FakeX, an agent's
-click, message or slash command becomes a signed request from the SlackDriver to the bot's /slack/events (or, in
-Socket Mode, an envelope over the stand-in's WebSocket). The page's header says which.
+Each action is forwarded the way the real platforms would deliver it: a customer's post goes onto FakeX or
+FakeBluesky (the network the form names), an agent's click, message or slash command becomes a signed request from
+the SlackDriver to the bot's /slack/events (or, in Socket Mode, an envelope over the stand-in's WebSocket). The
+page's header says which.
 A form posted by the page's script gets JSON back; without the script, a redirect to the page.
 
 Only the page itself may use it: a request whose Host is not this server's own address (127.0.0.1 or localhost, on
@@ -161,6 +162,7 @@ class PageApp:
             fields.get("text", ""),
             name=(fields.get("name") or "").strip() or None,
             in_reply_to=fields.get("in_reply_to") or None,
+            network=fields.get("network") or "x",
         )
         return None
 

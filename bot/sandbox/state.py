@@ -32,17 +32,25 @@ def _decode(value):
     return value
 
 
-def save(path: Path, slack, x, extra: dict) -> None:
-    document = {"version": VERSION, "slack": slack.snapshot(), "x": x.snapshot(), "sandbox": extra}
+def save(path: Path, slack, x, bluesky, extra: dict) -> None:
+    document = {
+        "version": VERSION,
+        "slack": slack.snapshot(),
+        "x": x.snapshot(),
+        "bluesky": bluesky.snapshot(),
+        "sandbox": extra,
+    }
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(_encode(document)), encoding="utf-8")
     os.replace(temporary, path)
 
 
-def load(path: Path, slack, x) -> dict:
+def load(path: Path, slack, x, bluesky) -> dict:
     document = _decode(json.loads(path.read_text(encoding="utf-8")))
     if document.get("version") != VERSION:
         raise ValueError(f"{path} was written by another version of the sandbox: use another --data folder")
     slack.restore(document["slack"])
     x.restore(document["x"])
+    if "bluesky" in document:  # a folder kept before the sandbox had Bluesky: its stand-in starts as new
+        bluesky.restore(document["bluesky"])
     return document.get("sandbox") or {}

@@ -83,7 +83,27 @@ def test_the_page_shows_the_seeded_cases_in_spanish_and_english(sandbox):
     for words in ("María García", "mi pedido #A1234", "James O&#x27;Connor", "logging me out", "Carlos Ruiz"):
         assert words in page, words
     assert "Lucía Ortega" in page and "Sam Carter" in page
-    assert page.count('data-action="case_claim"') == 2, "James's and Laura's cases are still open"
+    assert page.count('data-action="case_claim"') == 3, "James's, Laura's and Elif's cases are still open"
+
+
+def test_the_first_view_shows_a_bluesky_case_beside_the_x_ones(sandbox):
+    card = card_text(card_of(sandbox, "elif.bsky.social"))
+    assert "*Open*" in card and "@acme.bsky.social my order #C2290" in card
+    [post] = bluesky_posts_of(sandbox, "elif.bsky.social")
+
+    status, page = get(sandbox.url)
+
+    assert status == 200
+    x_side = page.split('id="x-feed"', 1)[1]
+    assert (
+        "Elif Demir" in x_side
+        and "arrived without the charger" in x_side
+        and '<span class="net on-bsky">Bluesky</span>' in x_side
+    )
+    assert "María García" in x_side and '<span class="net on-x">X</span>' in x_side
+    rkey = post["uri"].rsplit("/", 1)[1]
+    assert f'id="b{rkey}"' in x_side
+    assert f'href="#b{rkey}" data-pane="x"' in fragments(sandbox)["slack"], "the card's link opens the post here"
 
 
 def test_the_seeded_cases_are_in_every_state(sandbox):
@@ -127,6 +147,54 @@ def test_a_mention_posted_on_the_page_becomes_a_card_and_an_agent_answers_it(san
     assert (status, answer["ok"]) == (200, True)
     wait_until(lambda: any(p["text"] == "Hola Tomás, ya está en camino" for p in sandbox.x.brand_posts()))
     wait_until(lambda: "Hola Tomás, ya está en camino" in fragments(sandbox)["x"])
+
+
+def bluesky_posts_of(sandbox: Sandbox, handle: str) -> list[dict]:
+    """The posts of @handle on the Bluesky stand-in, oldest first."""
+    fake = sandbox.bluesky
+    mine = [p for p in fake.posts.values() if fake.users[p["author"]]["handle"] == handle]
+    return sorted(mine, key=lambda p: p["uri"].rsplit("/", 1)[1])
+
+
+def test_a_bluesky_mention_posted_on_the_page_is_answered_on_bluesky_from_the_thread(sandbox):
+    # The X brand's handle, as the box starts: on Bluesky the brand is @acme.bsky.social.
+    status, answer = act(
+        sandbox,
+        "mention",
+        network="bluesky",
+        handle="@nora",
+        name="Nora Quinn",
+        text="@AcmeSupport my parcel never came",
+    )
+    assert (status, answer["ok"]) == (200, True)
+
+    card = wait_until(lambda: card_of(sandbox, "nora.bsky.social"))
+    assert "@acme.bsky.social my parcel never came" in card_text(card) and "AcmeSupport" not in card_text(card)
+    assert "Nora Quinn" in fragments(sandbox)["slack"]
+    [mention] = bluesky_posts_of(sandbox, "nora.bsky.social")
+    claim = {"action_id": "case_claim", "value": buttons(card)["case_claim"]}
+    assert act(sandbox, "click", agent=SAM, channel=INBOX, ts=card["ts"], **claim)[1]["ok"]
+    wait_until(lambda: "*Claimed* by <@U0SAM>" in card_text(card_of(sandbox, "nora.bsky.social")))
+
+    status, answer = act(
+        sandbox, "say", agent=SAM, channel=INBOX, thread_ts=card["ts"], text="Sorry Nora! A courier comes tomorrow."
+    )
+
+    assert (status, answer["ok"]) == (200, True)
+    [reply] = wait_until(lambda: sandbox.bluesky.replies_to(mention["uri"]))
+    assert reply["record"]["text"] == "Sorry Nora! A courier comes tomorrow."
+    assert sandbox.bluesky.users[reply["author"]]["handle"] == "acme.bsky.social", "posted by the brand"
+    x_side = wait_until(lambda: (f := fragments(sandbox)["x"]) and "A courier comes tomorrow" in f and f)
+    brand_post = x_side.split(f'id="b{reply["uri"].rsplit("/", 1)[1]}"', 1)[0].rsplit("<article", 1)[1]
+    assert 'class="tweet on-bsky brand"' in brand_post
+
+    # Nora answers from the reply box under the conversation: a follow-up in the card's thread.
+    status, answer = act(
+        sandbox, "mention", network="bluesky", handle="@nora.bsky.social", in_reply_to=reply["uri"], text="thanks!"
+    )
+    assert (status, answer["ok"]) == (200, True)
+    wait_until(lambda: any("thanks!" in m["text"] for m in sandbox.slack.replies(INBOX, card["ts"])))
+    assert len([m for m in sandbox.slack.messages(INBOX) if "nora.bsky.social" in card_text(m)]) == 1
 
 
 def test_private_notices_are_shown_only_to_their_agent(sandbox):
@@ -182,6 +250,10 @@ def test_an_unknown_slash_command_names_the_commands_of_the_app(sandbox):
 def test_bad_input_gets_a_plain_answer(sandbox):
     assert act(sandbox, "say", agent="U0NOBODY", channel=INBOX, text="hi")[1]["error"].startswith("Choose who you are")
     assert act(sandbox, "mention", handle="@@ no", text="hello")[1]["error"].startswith("An X handle")
+    no = act(sandbox, "mention", network="bluesky", handle="@no_such handle", text="hello")
+    assert no[1]["error"].startswith("A Bluesky handle")
+    brand = act(sandbox, "mention", network="bluesky", handle="@acme.bsky.social", text="hello")
+    assert brand[1]["error"].startswith("@acme.bsky.social is the brand")
     assert act(sandbox, "mention", handle="@AcmeSupport", text="hello")[1]["error"].startswith(
         "@AcmeSupport is the brand"
     )
@@ -354,6 +426,20 @@ def test_a_data_folder_keeps_the_world_across_restarts(tmp_path):
         second.post_as_customer("ana_p", "¿y el lunes?", in_reply_to=post["id"])
         wait_until(lambda: len(second.slack.replies(INBOX, second.slack.messages(INBOX)[0]["ts"])) == 1)
         assert len(second.slack.messages(INBOX)) == 1, "the same conversation: a follow-up in the thread"
+
+
+def test_a_data_folder_keeps_the_bluesky_world_across_restarts(tmp_path):
+    with Sandbox(tmp_path / "data", seed=False) as first:
+        post = first.post_on_bluesky("ana.bsky.social", "hola, ¿abrís el domingo?", name="Ana Pérez")
+        wait_until(lambda: len(first.slack.messages(INBOX)) == 1)
+
+    with Sandbox(tmp_path / "data") as second:
+        assert second.bluesky_customers == ["ana.bsky.social"]
+        assert "¿abrís el domingo?" in fragments(second)["x"], "the post is still on the stand-in"
+        second.post_on_bluesky("ana.bsky.social", "¿y el lunes?", in_reply_to=post["uri"])
+        wait_until(lambda: len(second.slack.replies(INBOX, second.slack.messages(INBOX)[0]["ts"])) == 1)
+        assert len(second.slack.messages(INBOX)) == 1, "the same conversation: a follow-up in the thread"
+        assert second.bluesky.sessions_created == 0, "the bot went on with its kept session (sign-ins are limited)"
 
 
 def test_run_without_any_credentials_starts_the_sandbox(tmp_path):

@@ -40,6 +40,14 @@ def sandbox(tmp_path):
         yield running
 
 
+def claim_and_answer(card, reply: str) -> None:
+    """As Lucía, on the Slack side: claim the card, then answer in its thread."""
+    card.locator("button[data-action=case_claim]").click()
+    card.get_by_text(re.compile(r"Claimed\s+by\s+@Lucía Ortega")).wait_for()
+    card.locator("form.reply input[name=text]").fill(reply)
+    card.locator("form.reply button[type=submit]").click()
+
+
 def test_a_person_posts_a_mention_claims_it_replies_and_sees_the_reply_on_x(browser, sandbox, tmp_path):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.set_default_timeout(20_000)
@@ -58,11 +66,8 @@ def test_a_person_posts_a_mention_claims_it_replies_and_sees_the_reply_on_x(brow
     assert "Nora Quinn" in card.inner_text()
 
     # As the agent, on the Slack side.
-    card.locator("button[data-action=case_claim]").click()
-    card.get_by_text(re.compile(r"Claimed\s+by\s+@Lucía Ortega")).wait_for()
     reply = "Hi Nora, sorry about that! A courier will be at your door tomorrow morning."
-    card.locator("form.reply input[name=text]").fill(reply)
-    card.locator("form.reply button[type=submit]").click()
+    claim_and_answer(card, reply)
 
     x.locator(".tweet.brand", has_text=reply).wait_for()
     card.get_by_text("1 public reply").wait_for()
@@ -70,6 +75,36 @@ def test_a_person_posts_a_mention_claims_it_replies_and_sees_the_reply_on_x(brow
 
     page.screenshot(path=str(tmp_path / "sandbox.png"))
     assert (tmp_path / "sandbox.png").stat().st_size > 10_000
+
+
+def test_a_person_posts_on_bluesky_and_sees_the_brands_reply_there(browser, sandbox):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(20_000)
+    page.goto(sandbox.url)
+    slack, social = page.locator("#slack-feed"), page.locator("#x-feed")
+    social.locator(".tweet.on-bsky", has_text="arrived without the charger").wait_for()  # the seeded Bluesky case
+
+    # As a customer on Bluesky: choosing the network puts its brand's handle at the head of the text.
+    page.fill("form.x-compose input[name=handle]", "@olga")
+    page.fill("form.x-compose input[name=name]", "Olga Weiss")
+    page.select_option("form.x-compose select[name=network]", "bluesky")
+    text = page.locator("form.x-compose textarea[name=text]")
+    assert text.input_value() == "@acme.bsky.social "
+    text.fill(text.input_value() + "the app charges me in dollars, not euros")
+    page.click("form.x-compose button[type=submit]")
+
+    card = slack.locator(".entry", has_text="charges me in dollars").first
+    card.wait_for()
+    assert "Olga Weiss" in card.inner_text() and "@olga.bsky.social" in card.inner_text()
+    assert text.input_value() == "@acme.bsky.social ", "the box is ready for the next post on Bluesky"
+
+    reply = "Hi Olga, prices follow the store's country: switch it to Germany in Settings."
+    claim_and_answer(card, reply)
+
+    social.locator(".tweet.on-bsky.brand", has_text=reply).wait_for()
+    [mention] = [p for p in sandbox.bluesky.posts.values() if "charges me in dollars" in p["record"]["text"]]
+    assert [r["record"]["text"] for r in sandbox.bluesky.replies_to(mention["uri"])] == [reply]
+    shot(page, "sandbox-bluesky")
 
 
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR", Path(__file__).resolve().parents[1] / "screenshots"))
