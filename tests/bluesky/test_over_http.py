@@ -27,7 +27,7 @@ def test_a_mention_becomes_a_card_with_the_author_and_no_location(bsky_bot, slac
     text = card_text(card)
     assert "my parcel never came" in text
     assert "carla.test" in text and "Carla Ruiz" in text
-    assert "https://bsky.app/profile/carla.test/post/" in str(card)
+    assert "https://bsky.app/profile/carla.test/post/" in str(card) and "View on Bluesky" in str(card)
     assert "Madrid" not in text  # nothing invented where Bluesky has no location
     # the authors came from one batched getProfiles, not one look-up per post
     assert bsky.calls.count("app.bsky.actor.getProfile") == 0

@@ -239,14 +239,14 @@ def source_line(card: CardView) -> str:
     moment, campaign = when(card.first_post_at), shown(card.campaign, 200)
     if card.kind == "dm":
         return f":lock: *Private* · direct message to @{shown(card.account_handle, 100)} · {moment} · {campaign}"
-    link = f"<{card.post_url}|View on {card.network.upper()}>"
+    link = f"<{card.post_url}|View on {card.network}>"
     if card.kind == "term":
         return f"{link} · {moment} · tracked term · {campaign}"
     return f"{link} · {moment} · to @{shown(card.account_handle, 100)} · {campaign}"
 
 
 def read_only_line(card: CardView) -> str:
-    network = card.network.upper()
+    network = card.network
     why = shown(card.read_only, 1000)
     return f":eyes: *Read-only* · {why} Answer it on {network} if needed: <{card.post_url}|the post>."
 

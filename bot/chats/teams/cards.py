@@ -136,7 +136,7 @@ def source_runs(view: CardView) -> list[dict]:
     moment, campaign = when(view.first_post_at), cut(view.campaign, 200)
     if view.kind == "dm":
         return [run(f"🔒 Private · direct message to @{cut(view.account_handle, 100)} · {moment} · {campaign}")]
-    shown = link(f"View on {view.network.upper()}", view.post_url)
+    shown = link(f"View on {view.network}", view.post_url)
     if view.kind == "term":
         return [shown, run(f" · {moment} · tracked term · {campaign}")]
     return [shown, run(f" · {moment} · to @{cut(view.account_handle, 100)} · {campaign}")]
