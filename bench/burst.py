@@ -5,7 +5,9 @@ The real bot (its worker, on its schedule) against a Slack stand-in that allows 
 channel with no burst (429 + Retry-After beyond it) and an X stand-in with X's read limits. 30 customers' cases are
 claimed first; then 3,000 new mentions arrive at twice what Slack can show, and during them (from their first tenth
 on) each of the 30 customers writes a follow-up. Measured: the time from a follow-up's arrival on X to its post in
-its case's thread, the rate the inbox achieved over what Slack allowed, and mentions dropped or shown twice.
+its case's thread, the rate the inbox achieved over what Slack allowed while the bot had a backlog to show (from the
+status message in which it says so; the same from the burst's first post is printed too: it also counts the wait for
+the bot's next read of X, when the mentions are not yet known to it), and mentions dropped or shown twice.
 
 Time is compressed SCALE times so that the 50 minutes Slack needs for 3,000 posts take 5: the stand-ins allow SCALE
 posts a second and SCALE times X's reads, and the bot is told the same (MIRROR_RATE_PER_CHANNEL, POLL_INTERVAL_SECONDS
@@ -97,11 +99,16 @@ def scenario(new: int, follow_ups: int) -> dict:
         ids = mirrored(slack, CHANNEL)
         during = [t for t in slack.post_times[CHANNEL] if t >= started]
         share = len(during) / (1 + RATE * SCALE * (max(during) - min(during)))
+        # While the bot has a backlog to show: from its status message on (the bot said it was behind).
+        said_at = min(float(m["ts"]) for m in slack.messages(CHANNEL) if not m.get("metadata"))
+        behind = [float(m["ts"]) for m in posts if float(m["ts"]) >= said_at]
+        share_behind = len(behind) / (1 + RATE * SCALE * (max(behind) - said_at))
         return {
             "new": new,
             "follow_ups": follow_ups,
             "latencies": sorted(latencies),
             "share": share,
+            "share_behind": share_behind,
             "dropped": expected - len(set(ids)),
             "duplicated": len(ids) - len(set(ids)),
             "rate_limited": slack.rate_limited,
@@ -132,12 +139,22 @@ def run(quick: bool = False) -> list[Figure]:
         ),
         Figure(
             SECTION,
-            "achieved rate / allowed rate in the inbox",
-            100 * m["share"],
+            "achieved rate / allowed rate in the inbox, while the bot had a backlog to show",
+            100 * m["share_behind"],
             "{:.1f}%",
             target=f">= {TARGET_SHARE:.0%}",
-            met=m["share"] >= TARGET_SHARE,
-            note=f"{m['rate_limited']} answers 429; {m['status_messages']} status message(s) in the channel",
+            met=m["share_behind"] >= TARGET_SHARE,
+            note=f"from the bot's status message (it said it was behind) to its last post; {m['rate_limited']} "
+            f"answers 429; {m['status_messages']} status message(s) in the channel",
+            extra=m,
+        ),
+        Figure(
+            SECTION,
+            "the same from the first post of the burst on",
+            100 * m["share"],
+            "{:.1f}%",
+            note="includes the wait before the bot's next read of X saw the burst (POLL_INTERVAL_SECONDS, 60 s): "
+            "mentions waiting on X, not yet known to the bot",
             extra=m,
         ),
         Figure(SECTION, "mentions dropped", m["dropped"], "{:.0f}", target="0", met=m["dropped"] == 0, extra=m),
