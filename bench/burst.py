@@ -74,7 +74,7 @@ def scenario(new: int, follow_ups: int) -> dict:
 
         worker = Worker(bot.bridge, bot.settings)
         before = len(slack.post_times[CHANNEL])
-        started = time.monotonic()
+        started, started_wall = time.monotonic(), time.time()
         feeder = threading.Thread(target=feed, daemon=True)
         worker.start()
         feeder.start()
@@ -99,10 +99,11 @@ def scenario(new: int, follow_ups: int) -> dict:
         ids = mirrored(slack, CHANNEL)
         during = [t for t in slack.post_times[CHANNEL] if t >= started]
         share = len(during) / (1 + RATE * SCALE * (max(during) - min(during)))
-        # While the bot has a backlog to show: from its status message on (the bot said it was behind).
-        said_at = min(float(m["ts"]) for m in slack.messages(CHANNEL) if not m.get("metadata"))
-        behind = [float(m["ts"]) for m in posts if float(m["ts"]) >= said_at]
-        share_behind = len(behind) / (1 + RATE * SCALE * (max(behind) - said_at))
+        # While the bot has a backlog to show: from its status message on (the bot said it was behind); without
+        # one, the bot was never a minute behind and the whole burst counts.
+        said = [float(m["ts"]) for m in slack.messages(CHANNEL) if not m.get("metadata")]
+        behind = [float(m["ts"]) for m in posts if float(m["ts"]) >= min(said, default=started_wall)]
+        share_behind = len(behind) / (1 + RATE * SCALE * (max(behind) - min(behind)))
         return {
             "new": new,
             "follow_ups": follow_ups,
