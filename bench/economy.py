@@ -1,4 +1,6 @@
-"""2. X economy: X requests per 1,000 new mentions, and user look-ups outside expansions, from the X stand-in's count.
+"""2. Request economy: X requests per 1,000 new mentions, and user look-ups outside expansions, from the X stand-in's
+count; Bluesky's beside them (bench/bluesky_economy.py: requests per 1,000 new mentions, profile look-ups outside
+batches).
 
 A busy brand's steady stream: PER_POLL new mentions in each poll interval, spread evenly over it (one in five a
 customer's follow-up), polled at the end of each interval by the bot's ingest step (the only step of the cycle that
@@ -12,11 +14,12 @@ import contextlib
 import os
 from datetime import UTC, datetime, timedelta
 
+from bench import bluesky_economy
 from bench.common import Figure, add_customers, mention_text, running_bot, workdir
 from bot.networks.x.network import XNetwork
 from tests.fakes import FakeSlack, FakeX
 
-SECTION = "2. X economy"
+SECTION = "2. Request economy (X, Bluesky)"
 TARGET_PER_1000 = 10.5
 INTERVAL_S = 60
 PER_POLL = 600  # 10 mentions a second: a campaign day; X reaches back 800 mentions per poll at most
@@ -118,6 +121,29 @@ def run(quick: bool = False) -> list[Figure]:
             extra={"default": default, "floor": floor},
         )
     )
+    bluesky = bluesky_economy.measure()
+    figures += [
+        Figure(
+            SECTION,
+            "Bluesky requests per 1,000 new mentions (one read of the notifications)",
+            bluesky["requests_per_1000_mentions"],
+            "{:.2f}",
+            note=f"{bluesky_economy.MENTIONS:,} mentions by {bluesky_economy.AUTHORS} authors read through the "
+            "adapter from the XRPC stand-in: "
+            + ", ".join(f"{method} {n}" for method, n in bluesky["by_method"].items()),
+            extra=bluesky,
+        ),
+        Figure(
+            SECTION,
+            "Bluesky profile look-ups outside batches (getProfile)",
+            bluesky["profile_lookups_outside_batches"],
+            "{:.0f}",
+            target="0",
+            met=bluesky["profile_lookups_outside_batches"] == 0,
+            note="authors come from batched getProfiles, 25 a call",
+            extra=bluesky,
+        ),
+    ]
     for figure in figures:
         print(figure.line(), flush=True)
     return figures

@@ -171,7 +171,7 @@ def write_results(path: Path, figures, failures, durations, *, quick: bool, star
     lines += ["", "## How each figure was measured", ""]
     modules = {
         "1. Mirroring overhead": mirroring,
-        "2. X economy": economy,
+        "2. Request economy (X, Bluesky)": economy,
         "3. Under Slack's real limit": slack_limit,
         "4. Acknowledgement latency": ack_latency,
     }
