@@ -20,7 +20,7 @@ from bench import ack_latency
 from bench.common import Figure, add_customers, mention_text, percentile, workdir
 from bot.sandbox.standins.bot_connector import THREAD_LIMITS, FakeBotConnector
 from tests.fakes import FakeX
-from tests.teams.harness import INBOX, RunningTeamsBot, teams_env
+from tests.teams.harness import INBOX, RunningTeamsBot, case_cards, teams_env
 
 SECTION = "8. Teams"
 X_LATENCY_S = ack_latency.X_LATENCY_S
@@ -58,7 +58,7 @@ def measure_ack(cases_per_s: float, seconds: float) -> dict:
             for i, customer in enumerate(add_customers(x, n)):
                 x.post(customer["id"], mention_text(i))
             bot.cycle()
-            cards = teams.posts(INBOX)
+            cards = case_cards(teams, INBOX)
             if len(cards) != n:
                 raise RuntimeError(f"could not set up {n} cases: {len(cards)} cards")
             plan = []
@@ -131,7 +131,7 @@ def measure_cards(n: int) -> dict:
             while mirrored < n and time.monotonic() - started < 600:
                 mirrored += bot.bridge.mirror.run_once()
             elapsed = time.monotonic() - started
-            cards = len(teams.posts(INBOX))
+            cards = len(case_cards(teams, INBOX))
             throttled = teams.throttled
         finally:
             bot.stop()

@@ -129,7 +129,7 @@ class Mirror:
 
     def _batch_size(self, channel: str) -> int:
         """Messages claimed in one transaction: as many as the chat takes in RECORDED_WITHIN, so that a post's chat id
-        is recorded (in the next batch's transaction) about that soon; at Slack's pace, one."""
+        is recorded (in the next batch's transaction) about that soon; at a chat's pace of one a second, one."""
         return max(1, min(MAX_BATCH, int(self.chat.posts_per_second(channel) * RECORDED_WITHIN)))
 
     def _claim(self, rows: list, threads: dict, blocked: set[int], unrecorded: list["_Posted"]) -> list["_Claimed"]:

@@ -94,6 +94,11 @@ def card_texts(activity: dict) -> str:
     return "".join(parts)
 
 
+def case_cards(teams: FakeBotConnector, channel: str) -> list[dict]:
+    """The case cards posted in a channel (each has buttons), not its notices such as a backlog's status."""
+    return [p for p in teams.posts(channel) if buttons(p)]
+
+
 def buttons(activity: dict) -> list[str]:
     found = []
 

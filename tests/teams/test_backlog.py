@@ -3,12 +3,8 @@
 it waits in one post updated in place, and the bot keeps to Teams' limits instead of running into them."""
 
 from tests.harness import post_a_slice_then_say_how_it_stands, wait_until
-from tests.teams.harness import INBOX, buttons, card_texts
+from tests.teams.harness import INBOX, buttons, card_texts, case_cards
 from tests.teams.test_loop import claimed
-
-
-def case_cards(teams) -> list[dict]:
-    return [p for p in teams.posts(INBOX) if buttons(p)]
 
 
 def statuses(teams) -> list[dict]:
@@ -26,7 +22,7 @@ def test_a_follow_up_of_a_claimed_case_goes_before_new_cases_and_new_cases_by_re
     teams_bot.cycle()
 
     [follow_up] = [r for r in teams.replies(INBOX, card["id"]) if "any news on my order" in card_texts(r)]
-    new = [p for p in case_cards(teams) if p["id"] != card["id"]]
+    new = [p for p in case_cards(teams, INBOX) if p["id"] != card["id"]]
     assert all(int(follow_up["id"]) < int(p["id"]) for p in new), "the follow-up was shown after new cases"
     shown = [next(s["username"] for s in strangers if s["username"] in card_texts(p)) for p in new]
     assert shown == ["stranger1", "stranger2", "stranger0"]  # 9,000 followers, 300, 10
@@ -40,7 +36,7 @@ def test_a_long_backlog_is_said_once_in_the_teams_inbox_kept_up_to_date_and_fini
 
     teams_bot.bridge.cycle(mirror_for=0)  # stored; nothing posted yet but the status
 
-    assert case_cards(teams) == []
+    assert case_cards(teams, INBOX) == []
     [status] = statuses(teams)
     assert "36 messages are waiting to be shown here" in card_texts(status)
     assert "about 1 min" in card_texts(status)
@@ -49,7 +45,7 @@ def test_a_long_backlog_is_said_once_in_the_teams_inbox_kept_up_to_date_and_fini
 
     [again] = statuses(teams)
     assert again["id"] == status["id"], "the status is updated, not said again"
-    left = len(people) - len(case_cards(teams))
+    left = len(people) - len(case_cards(teams, INBOX))
     assert 30 < left < 36
     now = teams.post(INBOX, status["id"])
     assert f"{left} messages are waiting" in card_texts(now) and now["edits"] == 1
@@ -57,7 +53,7 @@ def test_a_long_backlog_is_said_once_in_the_teams_inbox_kept_up_to_date_and_fini
     teams_bot.cycle()  # the rest, at Teams' pace
     teams_bot.cycle()
 
-    assert len(case_cards(teams)) == 36
+    assert len(case_cards(teams, INBOX)) == 36
     [done] = statuses(teams)
     assert done["id"] == status["id"]
     assert "The backlog is shown: new messages appear as they come" in card_texts(teams.post(INBOX, status["id"]))
