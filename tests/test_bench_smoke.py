@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import bluesky_economy
 from bench import run as bench
 
 pytestmark = pytest.mark.slow  # a minute of benchmarks, even with small numbers
@@ -43,8 +44,13 @@ def test_mirroring_is_measured_against_the_bare_loop(quick):
 
 
 def test_x_requests_are_full_pages_and_authors_come_by_expansion(quick):
-    default, floor, lookups = section(quick[0], "2.")
-    assert lookups.value == 0
+    default, floor, lookups, bluesky, bluesky_lookups = section(quick[0], "2.")
+    assert lookups.value == 0 and bluesky_lookups.value == 0
+    # one listNotifications per 100 mentions, one getProfiles per 25 authors: nothing per post
+    assert bluesky.extra["by_method"] == {
+        "app.bsky.actor.getProfiles": math.ceil(bluesky_economy.AUTHORS / 25),
+        "app.bsky.notification.listNotifications": math.ceil(bluesky_economy.MENTIONS / 100),
+    }
     assert floor.value <= 10.5, "without overlap, 100 mentions a request"
     m = default.extra
     assert m["posts_read"] >= m["new"] == m["posted"]
