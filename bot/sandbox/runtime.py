@@ -26,6 +26,7 @@ from bot.chats.slack import preflight as slack_preflight
 from bot.listener_pool import ListenerPool
 from bot.networks.bluesky import ids
 from bot.networks.bluesky import settings as bluesky_settings
+from bot.networks.bluesky.network import kept_parts, kept_session
 from bot.sandbox import state
 from bot.sandbox.standins.bluesky_api import FakeBluesky
 from bot.sandbox.standins.slack_api import FakeSlack
@@ -259,8 +260,9 @@ class Sandbox:
 
     def _move_kept_bluesky_session(self) -> None:
         """A restarted sandbox's Bluesky stand-in has the accounts and sessions it had, on a new port. The bot's kept
-        session names the PDS it was made on (as a real one names the account's own PDS, which the bot then uses):
-        it is pointed at the stand-in's new address, as if the PDS had moved with its sessions."""
+        session names the PDS it was made on (as a real one names the account's own PDS, which the bot then uses) and
+        the BLUESKY_PDS_URL it was made through: both are pointed at the stand-in's new address, as if the PDS had
+        moved with its sessions."""
         from atproto_client.client.session import Session as BlueskySession
 
         engine = make_engine(self.settings.database_url)
@@ -269,11 +271,10 @@ class Sandbox:
             value = kept.load(bluesky_settings.NAME, BLUESKY_BRAND)
             if not value:
                 return
-            session = BlueskySession.decode(value)
+            session = BlueskySession.decode(kept_parts(value)[1])
             path = urlsplit(session.pds_endpoint or "").path  # kept as the library keeps it (maybe with /xrpc)
-            if session.pds_endpoint != self.bluesky.url + path:
-                session.pds_endpoint = self.bluesky.url + path
-                kept.save(bluesky_settings.NAME, BLUESKY_BRAND, session.encode())
+            session.pds_endpoint = self.bluesky.url + path
+            kept.save(bluesky_settings.NAME, BLUESKY_BRAND, kept_session(self.bluesky.url, session.encode()))
         finally:
             engine.dispose()
 

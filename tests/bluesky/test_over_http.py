@@ -1,7 +1,8 @@
 """Bluesky beside X, through the real bot over HTTP, against the XRPC stand-in: mentions become cards, follow-ups
 land in the case's thread, the owner's reply goes out with root/parent and facets, limits are said in graphemes."""
 
-from tests.harness import RunningBot, card_text, cards, click, wait_until
+from bot.sandbox.standins.bluesky_api import FakeBluesky
+from tests.harness import RunningBot, bot_env, card_text, cards, click, wait_until
 
 
 def thread_texts(slack, card):
@@ -111,3 +112,31 @@ def test_a_restarted_bot_goes_on_with_its_saved_session_instead_of_signing_in_ag
     finally:
         again.stop()
     assert bsky.sessions_created == 1  # Bluesky's sign-ins are limited (30 per 5 minutes, 300 a day)
+
+
+def test_a_bot_pointed_at_another_pds_signs_in_there_instead_of_calling_the_old_one(slack, x, database_url):
+    with FakeBluesky() as old:
+        old.add_user("acme.test", "brand-app-pass")
+        first = RunningBot(bot_env(slack, x, database_url, **bluesky_env(old)), slack)
+        try:
+            first.cycle()  # signed in; the session is kept
+        finally:
+            first.stop()
+    assert old.sessions_created == 1
+
+    with FakeBluesky() as new:  # the install moved: BLUESKY_PDS_URL changed, the old server is gone
+        new.add_user("acme.test", "brand-app-pass")
+        new.add_user("carla.test", name="Carla Ruiz")
+        new.post("carla.test", "@acme.test my parcel never came", mention="acme.test")
+        again = RunningBot(bot_env(slack, x, database_url, **bluesky_env(new)), slack)
+        try:
+            report = again.cycle()
+        finally:
+            again.stop()
+        assert not report["errors"], report["errors"]
+        assert new.sessions_created == 1
+        assert "my parcel never came" in card_text(cards(slack)[-1])
+
+
+def bluesky_env(pds) -> dict:
+    return {"BLUESKY_HANDLE": "acme.test", "BLUESKY_APP_PASSWORD": "brand-app-pass", "BLUESKY_PDS_URL": pds.url}

@@ -1,6 +1,7 @@
 """The Network port on Bluesky, over the atproto SDK's Client pointed at BLUESKY_PDS_URL (the real PDS, a local
 network or the stand-in). One instance per brand account; it signs in once and reuses its session."""
 
+import json
 import logging
 import math
 from datetime import UTC, datetime, timedelta
@@ -34,6 +35,7 @@ class BlueskyNetwork:
         self, *, pds_url: str, handle: str, app_password: str, sessions=None, credentials_message=None, budget=None
     ):
         self.client = Client(base_url=pds_url)
+        self.pds_url = pds_url
         self.handle, self._password = handle, app_password
         self.sessions = sessions  # where the session string is kept across restarts (None: memory only)
         self.credentials_message = credentials_message or (
@@ -60,12 +62,13 @@ class BlueskyNetwork:
 
     def _keep_session(self, event, session) -> None:
         if self.sessions is not None:
-            self.sessions.save(self.name, self.handle, self.client.export_session_string())
+            self.sessions.save(self.name, self.handle, kept_session(self.pds_url, self.client.export_session_string()))
 
     def _sign_in(self) -> None:
         if self._signed_in:
             return
         saved = self.sessions.load(self.name, self.handle) if self.sessions is not None else None
+        saved = session_kept_for(saved, self.pds_url, self.handle)
         try:
             if saved:
                 try:
@@ -302,3 +305,29 @@ class BlueskyNetwork:
     def search_reaches(self, since_id: str, now: datetime) -> bool:
         made = ids.post_time(since_id)
         return made is not None and now - made <= SEARCH_REACH
+
+
+def kept_session(pds_url: str, session_string: str) -> str:
+    """What is kept of a session: the library's session string and the BLUESKY_PDS_URL it was made through."""
+    return json.dumps({"pds_url": pds_url, "session": session_string})
+
+
+def session_kept_for(kept: str | None, pds_url: str, handle: str) -> str | None:
+    """The kept session string, when it was made through this BLUESKY_PDS_URL (one kept before the URL was kept with
+    it is used as it is). A session made elsewhere names its own server: after the setting changed, the bot would go
+    on calling that server, so it signs in again instead."""
+    if not kept:
+        return None
+    made_through, session_string = kept_parts(kept)
+    if made_through not in (None, pds_url):
+        log.info("BLUESKY_PDS_URL of %s changed since its session was kept: signing in again", handle)
+        return None
+    return session_string
+
+
+def kept_parts(kept: str) -> tuple[str | None, str]:
+    """(the BLUESKY_PDS_URL a kept session was made through, None when not kept with it; the session string)."""
+    if not kept.startswith("{"):
+        return None, kept
+    value = json.loads(kept)
+    return value["pds_url"], value["session"]
