@@ -97,25 +97,28 @@ def scenario(new: int, follow_ups: int) -> dict:
             latencies.append((min(shown) - at) * SCALE if shown else float("inf"))
         expected = follow_ups + new + follow_ups
         ids = mirrored(slack, CHANNEL)
-        during = [t for t in slack.post_times[CHANNEL] if t >= started]
-        share = len(during) / (1 + RATE * SCALE * (max(during) - min(during)))
+        during = [float(m["ts"]) for m in posts if float(m["ts"]) >= started_wall]
         # While the bot has a backlog to show: from its status message on (the bot said it was behind); without
         # one, the bot was never a minute behind and the whole burst counts.
         said = [float(m["ts"]) for m in slack.messages(CHANNEL) if not m.get("metadata")]
-        behind = [float(m["ts"]) for m in posts if float(m["ts"]) >= min(said, default=started_wall)]
-        share_behind = len(behind) / (1 + RATE * SCALE * (max(behind) - min(behind)))
+        behind = [t for t in during if t >= min(said, default=started_wall)]
         return {
             "new": new,
             "follow_ups": follow_ups,
             "latencies": sorted(latencies),
-            "share": share,
-            "share_behind": share_behind,
+            "share": _share(during),
+            "share_behind": _share(behind),
             "dropped": expected - len(set(ids)),
             "duplicated": len(ids) - len(set(ids)),
             "rate_limited": slack.rate_limited,
             "elapsed_slack_min": elapsed * SCALE / 60,
             "status_messages": sum(1 for m in slack.messages(CHANNEL) if not m.get("metadata")),
         }
+
+
+def _share(posted_at: list[float]) -> float:
+    """Posts made over the posts Slack allowed from the first of them to the last."""
+    return len(posted_at) / (1 + RATE * SCALE * (max(posted_at) - min(posted_at)))
 
 
 def run(quick: bool = False) -> list[Figure]:
