@@ -1,10 +1,15 @@
-"""10. Ingest: 10,000 new mentions from one poll stored, in one transaction with the cursor.
+"""10. Ingest: 10,000 new mentions from one poll stored, in one transaction with the cursor; and a poll's and a mirror
+run's work beside a year of cases.
 
 The bot's own ingest step (`Ingest._store`, as a poll calls it once a read is in) is given 10,000 posts as the X
 adapter hands them over — one customer in five writing again in a conversation of this read, one in ten a customer
 whose case was resolved yesterday (their new conversation reopens it) — and stores them in the SQLite file on disk,
 as deployed. Reading them from X is X's time, not the bot's, and is left out. Memory: the Python heap's peak during
 the store (tracemalloc), and the process's resident size after each of several such polls, which stays flat.
+
+With history: 200,000 cases are loaded first (a year of a busy account: 40,000 customers, all resolved, their cards
+up to date), then a poll's 100 new mentions are stored and a mirror run looks for cards to redraw, as a cycle does.
+Each is timed beside the same on an empty database: a cycle's cost should not grow with the cases kept.
 """
 
 import resource
@@ -20,12 +25,16 @@ from bot.domain.sources import MENTION
 from bot.domain.states import EventKind
 from bot.domain.types import Author, InboundPost
 from storage import accounts, cases
-from storage.models import Event
+from storage.bulk import analyze, insert_rows
+from storage.models import Case, Event
 from tests.fakes import FakeSlack, FakeX
 
 SECTION = "10. Ingest"
 TARGET_S = 1.0
 N = 10_000
+HISTORY_CASES = 200_000
+HISTORY_CUSTOMERS = 40_000
+POLL = 100  # new mentions in a poll, beside the history
 
 
 def _posts(round_: int, n: int, resolved: list[str]) -> list[InboundPost]:
@@ -112,6 +121,56 @@ def measure(n: int, rounds: int) -> dict:
     return {"n": n, "times": times, "peaks_mb": peaks, "rss_mb": rss, "reopened": reopened}
 
 
+def _load_history(bot, cases_: int) -> None:
+    account = bot.bridge.served.account()
+    start = datetime.now(UTC) - timedelta(days=365)
+    step = timedelta(days=365) / cases_
+    columns = ["network", "account_id", "conversation_id", "customer_id", "customer_handle", "kind", "status"]
+    columns += ["opened_at", "resolved_at", "channel", "thread_id", "card_rev", "card_synced_rev"]
+    rows = (
+        {
+            "network": account.network,
+            "account_id": account.account_id,
+            "conversation_id": f"old-{i}",
+            "customer_id": str(8 * 10**17 + i % HISTORY_CUSTOMERS),
+            "customer_handle": f"old{i % HISTORY_CUSTOMERS}",
+            "kind": MENTION,
+            "status": "resolved",
+            "opened_at": start + i * step,
+            "resolved_at": start + i * step + timedelta(hours=1),
+            "channel": "C_INBOX",
+            "thread_id": f"{1_700_000_000 + i}.000100",
+            "card_rev": 3,
+            "card_synced_rev": 3,
+        }
+        for i in range(cases_)
+    )
+    with bot.bridge.session() as s:
+        insert_rows(s, Case, rows, columns=columns)
+    analyze(bot.bridge.engine)
+
+
+def poll_beside_history(history: int, rounds: int) -> dict:
+    """Median times of storing a poll's POLL new mentions and of a mirror run's look for cards to redraw, with
+    `history` cases stored before."""
+    with workdir() as work, FakeSlack() as slack, FakeX() as x, running_bot(slack, x, work.database_url()) as bot:
+        ingest, mirror = bot.bridge.ingest, bot.bridge.mirror
+        bot.bridge.served.account()
+        source = bot.bridge.sources.ready_accounts()[0]
+        if history:
+            _load_history(bot, history)
+        stores, looks = [], []
+        for r in range(rounds):
+            posts = _posts(r, POLL, [])
+            started = time.perf_counter()
+            ingest._store(posts, source, kind=MENTION, channel=source.channel, skip=lambda p: False)
+            stores.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            mirror.refresh_stale_cards()
+            looks.append(time.perf_counter() - started)
+    return {"history": history, "store_ms": 1000 * median(stores), "look_ms": 1000 * median(looks)}
+
+
 def run(quick: bool = False) -> list[Figure]:
     n, rounds = (1000, 2) if quick else (N, 5)
     m = measure(n, rounds)
@@ -147,6 +206,24 @@ def run(quick: bool = False) -> list[Figure]:
             extra=m,
         ),
     ]
+    history = 20_000 if quick else HISTORY_CASES
+    empty, full = poll_beside_history(0, 5), poll_beside_history(history, 5)
+    people = min(history, HISTORY_CUSTOMERS)
+    steps = (
+        ("store_ms", f"a poll's {POLL} new mentions stored"),
+        ("look_ms", "a mirror run's look for cards to redraw"),
+    )
+    for key, what in steps:
+        figures.append(
+            Figure(
+                SECTION,
+                f"{what}, with {history:,} cases kept",
+                full[key],
+                "{:.1f} ms median",
+                note=f"{empty[key]:.1f} ms with none kept; {history:,} resolved cases of {people:,} people",
+                extra={"empty": empty, "full": full},
+            )
+        )
     for figure in figures:
         print(figure.line(), flush=True)
     return figures

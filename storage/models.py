@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -20,6 +20,9 @@ class Account(SQLModel, table=True):
     cursor_updated_at: datetime | None = None
 
 
+STALE_CARD = "thread_id IS NOT NULL AND card_synced_rev < card_rev"
+
+
 class Case(SQLModel, table=True):
     """One customer's conversation with one brand account."""
 
@@ -27,6 +30,15 @@ class Case(SQLModel, table=True):
         UniqueConstraint("network", "account_id", "conversation_id", "customer_id"),
         UniqueConstraint("channel", "thread_id"),
         Index("ix_case_status_opened", "status", "opened_at"),
+        # a customer's latest case, read for every poll's new posts: without it, every case of the account is read
+        Index("ix_case_customer", "network", "account_id", "customer_id", "kind"),
+        # the cards to redraw, read by every mirror run: only those rows are in it, however many cases there are
+        Index(
+            "ix_case_stale_card",
+            "id",
+            sqlite_where=text(STALE_CARD),
+            postgresql_where=text(STALE_CARD),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
