@@ -10,8 +10,10 @@ status message in which it says so; the same from the burst's first post is prin
 the bot's next read of X, when the mentions are not yet known to it), and mentions dropped or shown twice.
 
 Time is compressed SCALE times so that the 50 minutes Slack needs for 3,000 posts take 5: the stand-ins allow SCALE
-posts a second and SCALE times X's reads, and the bot is told the same (MIRROR_RATE_PER_CHANNEL, POLL_INTERVAL_SECONDS
-and BACKLOG_POLL_SECONDS divided by SCALE). Every duration below is given in Slack's time (measured x SCALE).
+posts a second and SCALE times X's reads, and the bot is told the same (MIRROR_RATE_PER_CHANNEL, POLL_INTERVAL_SECONDS,
+BACKLOG_POLL_SECONDS and POLL_OVERLAP_SECONDS divided by SCALE: a poll reaching back 30 s of the compressed clock would
+read again ten times the mentions a real one does, and stop the posting that long). Every duration below is given in
+Slack's time (measured x SCALE).
 """
 
 import threading
@@ -44,6 +46,7 @@ def scenario(new: int, follow_ups: int) -> dict:
             MIRROR_RATE_PER_CHANNEL=str(RATE * SCALE),
             POLL_INTERVAL_SECONDS=str(60 / SCALE),
             BACKLOG_POLL_SECONDS=str(5 / SCALE),
+            POLL_OVERLAP_SECONDS=str(30 / SCALE),
         ) as bot,
     ):
         bot.bridge.account()
