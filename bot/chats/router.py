@@ -45,8 +45,11 @@ class ChatRouter:
     def say_in_channel(self, channel, text):
         return self._for(channel).say_in_channel(channel, text)
 
-    def posts_per_second(self, channel):
-        return self._for(channel).posts_per_second(channel)
+    def seconds_for(self, channel, count):
+        return self._for(channel).seconds_for(channel, count)
+
+    def posts_within(self, channel, seconds):
+        return self._for(channel).posts_within(channel, seconds)
 
     def post_status(self, channel, text):
         return self._for(channel).post_status(channel, text)

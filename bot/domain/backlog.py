@@ -59,10 +59,6 @@ def in_order(waiting: list[Waiting]) -> list[Waiting]:
     return sorted(waiting, key=key)
 
 
-def wait_of(count: int, posts_per_second: float) -> timedelta:
-    return timedelta(seconds=count / posts_per_second)
-
-
 def spoken_wait(wait: timedelta) -> str:
     minutes = round(wait.total_seconds() / 60)
     if minutes < 60:

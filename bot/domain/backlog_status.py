@@ -5,7 +5,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.domain.backlog import SAY_ABOVE, spoken_wait, wait_of
+from bot.domain.backlog import SAY_ABOVE, spoken_wait
 from bot.domain.errors import ChatError
 from bot.domain.notices import Icon, said
 from bot.domain.ports import Chat
@@ -29,7 +29,7 @@ class BacklogStatus:
         now = self.clock()
         for channel in sorted(set(waiting) | set(shown)):
             count, row = waiting.get(channel, 0), shown.get(channel)
-            wait = wait_of(count, self.chat.posts_per_second(channel))
+            wait = timedelta(seconds=self.chat.seconds_for(channel, count))
             if wait > SAY_ABOVE:
                 if row is None or now - row.updated_at >= UPDATE_EVERY:
                     self._say(channel, row, _waiting(count, wait), now)

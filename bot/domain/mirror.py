@@ -8,7 +8,6 @@ same message at once.
 """
 
 import logging
-import math
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -89,7 +88,7 @@ class Mirror:
         """How many of a channel's messages to read for this run: what the chat takes before `until`, and a few."""
         if until is None:
             return limit
-        return min(limit, math.ceil(self.chat.posts_per_second(channel) * max(0.0, until - time.monotonic())) + 2)
+        return min(limit, self.chat.posts_within(channel, max(0.0, until - time.monotonic())) + 2)
 
     def _run_queue(self, channel: str, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
         """Post one channel's messages in their order, a batch claimed at a time (see _claim)."""
@@ -130,7 +129,7 @@ class Mirror:
     def _batch_size(self, channel: str) -> int:
         """Messages claimed in one transaction: as many as the chat takes in RECORDED_WITHIN, so that a post's chat id
         is recorded (in the next batch's transaction) about that soon; at a chat's pace of one a second, one."""
-        return max(1, min(MAX_BATCH, int(self.chat.posts_per_second(channel) * RECORDED_WITHIN)))
+        return max(1, min(MAX_BATCH, self.chat.posts_within(channel, RECORDED_WITHIN)))
 
     def _claim(self, rows: list, threads: dict, blocked: set[int], unrecorded: list["_Posted"]) -> list["_Claimed"]:
         """Claim a batch of messages in one transaction, which also records what the previous batch posted (one

@@ -111,8 +111,12 @@ class Chat(Protocol):
 
     def say_in_channel(self, channel: str, text: Words) -> None: ...
 
-    def posts_per_second(self, channel: str) -> float:
-        """The new messages the channel takes a second for long (the chat's limit, which the adapter keeps to)."""
+    def seconds_for(self, channel: str, count: int) -> float:
+        """About how long from now until the last of `count` new messages is in the channel, under the chat's limits
+        (which the adapter keeps to) and what was sent there lately."""
+
+    def posts_within(self, channel: str, seconds: float) -> int:
+        """How many new messages the channel takes from now until `seconds` from now, under the same limits."""
 
     def post_status(self, channel: str, text: Words) -> str:
         """A channel message saying a status that will change (a backlog being shown); return its id."""

@@ -1,6 +1,7 @@
 """An in-memory Chat for domain tests: it records what the domain posts, as neutral values (what is said as the
 domain's Said parts, never rendered), and answers with made-up message ids."""
 
+import math
 from itertools import count
 
 from bot.domain.notices import Said
@@ -50,8 +51,11 @@ class MemoryChat:
     def say_in_channel(self, channel, text):
         self.said.append((channel, text))
 
-    def posts_per_second(self, channel):
-        return 1.0
+    def seconds_for(self, channel, count):
+        return float(count)  # a message a second, as Slack
+
+    def posts_within(self, channel, seconds):
+        return math.ceil(seconds)
 
     def post_status(self, channel, text):
         self.said.append((channel, text))

@@ -1,6 +1,7 @@
 """An in-memory Chat (the port in bot/domain/ports.py): it answers like a chat that accepts everything and records
 each call, so domain tests assert on what the domain told whom, without a platform."""
 
+import math
 from dataclasses import dataclass, field
 from itertools import count
 
@@ -67,8 +68,11 @@ class RecordingChat:
     def say_in_channel(self, channel, text):
         self._record("say_in_channel", channel, what=text)
 
-    def posts_per_second(self, channel):
-        return 1.0
+    def seconds_for(self, channel, count):
+        return float(count)  # a message a second, as Slack
+
+    def posts_within(self, channel, seconds):
+        return math.ceil(seconds)
 
     def post_status(self, channel, text):
         return self._record("post_status", channel, what=text, posted=True)

@@ -1,6 +1,7 @@
 """The Chat port over slack_sdk's WebClient: cards, threads, private notices, paced per channel."""
 
 import logging
+import math
 import threading
 import time
 from datetime import datetime
@@ -203,8 +204,11 @@ class SlackChat:
     def _post_in_channel(self, channel: str, mrkdwn: str) -> str:
         return self._call("chat_postMessage", channel=channel, text=mrkdwn)["ts"]
 
-    def posts_per_second(self, channel: str) -> float:
-        return 1.0 / self.pacer.interval
+    def seconds_for(self, channel: str, count: int) -> float:
+        return count * self.pacer.interval
+
+    def posts_within(self, channel: str, seconds: float) -> int:
+        return math.ceil(seconds / self.pacer.interval)
 
     def post_status(self, channel: str, text: Words) -> str:
         return self._post_in_channel(channel, rendered(text))

@@ -11,6 +11,7 @@ personal scope), except the answer to a click, which the handler puts in the inv
 """
 
 import base64
+import itertools
 import logging
 import threading
 from datetime import datetime
@@ -18,7 +19,7 @@ from urllib.parse import quote
 
 from bot.chats.teams import cards, notices
 from bot.chats.teams.channel_reads import ChannelReads, cards_of
-from bot.chats.teams.connector import THREAD_LIMITS, Connector, thread_conversation
+from bot.chats.teams.connector import Connector, thread_conversation
 from bot.chats.teams.text import plain, without_mention
 from bot.domain.errors import ChatError, ChatRefused, ChatUncertain, NotInChannel
 from bot.domain.notices import Link, SlaAlert, SlaStage, Words, said
@@ -172,8 +173,13 @@ class TeamsChat:
         conversation, root = self.connector.new_post(channel, self.tenant_id, cards.notice(text, self.name_of))
         self._remember(root, conversation)
 
-    def posts_per_second(self, channel: str) -> float:
-        return min(count / seconds for count, seconds in THREAD_LIMITS)  # what a conversation takes for long
+    def seconds_for(self, channel: str, count: int) -> float:
+        if count <= 0:
+            return 0.0
+        return next(itertools.islice(self.connector.pacer.starts(channel), count - 1, None))
+
+    def posts_within(self, channel: str, seconds: float) -> int:
+        return sum(1 for _ in itertools.takewhile(lambda start: start < seconds, self.connector.pacer.starts(channel)))
 
     def post_status(self, channel: str, text: Words) -> str:
         conversation, root = self.connector.new_post(channel, self.tenant_id, cards.notice(text, self.name_of))

@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterator
 
 import aiohttp
 from microsoft_agents.activity import Activity, ConversationParameters
@@ -75,6 +76,21 @@ class ThreadPacer:
         with self._lock:
             self._held[key] -= 1
             self._answered[key].append(self.clock())
+
+    def starts(self, key: str) -> Iterator[float]:
+        """When the next sends in `key` can start, in seconds from now, one after the other as `acquire` lets them
+        go: each window's limit in turn, from what was sent in it already (an hour's 1,800 at 60 per 30 s first)."""
+        with self._lock:
+            now = self.clock()
+            longest = max(seconds for _, seconds in self.limits)
+            sent = [t for t in self._answered[key] if now - t < longest] + [now] * self._held[key]
+        while True:
+            start = now
+            for count, seconds in self.limits:
+                if len(sent) >= count:
+                    start = max(start, sent[-count] + seconds)
+            sent.append(start)
+            yield start - now
 
 
 def thread_conversation(channel: str, root: str) -> str:
