@@ -189,11 +189,13 @@ def _bridge(settings: Settings, *, check_channels: bool):
     bridge = wiring.build_bridge(settings)
     if settings.has_slack():
         channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
+        channels += [("OVERFLOW_CHANNELS", c) for c in settings.overflow_channels_of("slack")] if check_channels else []
         slack_preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
     if settings.has_teams():
         from bot.chats.teams import checks
 
         channels = [("TEAMS_INBOX_CHANNEL", settings.teams_inbox_channel)] if check_channels else []
+        channels += [("OVERFLOW_CHANNELS", c) for c in settings.overflow_channels_of("teams")] if check_channels else []
         checks.at_start(wiring.teams_wing(bridge), channels=[c for c in channels if c[1]])
     if check_channels and settings.has_slack() and not settings.has_teams():
         # Slack's check of ACCOUNTS_FILE's channels; with Teams beside it, a Teams channel is not one Slack knows.

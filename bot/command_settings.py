@@ -168,6 +168,11 @@ _SETTINGS = [
     Setting("POLL_OVERLAP_EVERY", "which polls reach back: the first and every Nth", "10"),
     Setting("MIRROR_RATE_PER_CHANNEL", "Slack posts per second per channel", "1"),
     Setting(
+        "OVERFLOW_CHANNELS",
+        "channel IDs that take a share of a channel's new cases while its backlog is over a minute (the bot in each)",
+        "",
+    ),
+    Setting(
         "BACKLOG_POLL_SECONDS",
         "while a backlog is shown, the networks are read again this often, so follow-ups go first",
         "5",
@@ -241,6 +246,7 @@ _POLLING = {
     "POLL_OVERLAP_EVERY": OPTIONAL,
     "MIRROR_RATE_PER_CHANNEL": OPTIONAL,
     "BACKLOG_POLL_SECONDS": OPTIONAL,
+    "OVERFLOW_CHANNELS": OPTIONAL,
     "REPLY_SETTLE_SECONDS": OPTIONAL,
     "REOPEN_WITHIN_DAYS": OPTIONAL,
     "THREAD_READBACK_AFTER_SECONDS": OPTIONAL,

@@ -75,6 +75,8 @@ class Settings:
     digest_time: time = time(9, 0)
     business_hours: str | None = None
     allowed_agents: frozenset[str] = field(default_factory=frozenset)
+    # channels that take a share of a channel's new cards while its backlog is longer than the chat's pace allows
+    overflow_channels: tuple[str, ...] = ()
     agent_usergroup: str | None = None
     log_level: str = "INFO"
     accounts_file: str | None = None
@@ -135,6 +137,10 @@ class Settings:
         if not self.has_slack():
             return self.teams_digest_channel or self.teams_inbox_channel or first_account
         return self.slack_digest_channel or self.slack_inbox_channel or first_account
+
+    def overflow_channels_of(self, chat: str) -> list[str]:
+        """The OVERFLOW_CHANNELS of one chat ("slack" or "teams"), told apart by the form of their IDs."""
+        return [c for c in self.overflow_channels if bool(TEAMS_CHANNEL.fullmatch(c)) == (chat == "teams")]
 
     @property
     def inbox_channel(self) -> str | None:
@@ -301,6 +307,7 @@ def from_env(env=None) -> Settings:
         digest_time=_clock(env, "DIGEST_TIME", time(9, 0)),
         business_hours=business_hours,
         allowed_agents=frozenset(a for a in (_text(env, "ALLOWED_AGENTS") or "").replace(",", " ").split()),
+        overflow_channels=tuple(dict.fromkeys((_text(env, "OVERFLOW_CHANNELS") or "").replace(",", " ").split())),
         agent_usergroup=_text(env, "AGENT_USERGROUP"),
         log_level=(_text(env, "LOG_LEVEL") or "INFO").upper(),
         accounts_file=accounts_file,

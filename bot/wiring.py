@@ -153,6 +153,7 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
     config = BridgeConfig(
         inbox_channel=inbox,
         campaign=settings.campaign,
+        overflow_channels=settings.overflow_channels,
         overlap_seconds=settings.poll_overlap_seconds,
         overlap_every=settings.poll_overlap_every,
         settle_seconds=settings.reply_settle_seconds,

@@ -278,6 +278,12 @@ def set_case_threads(session: Session, *, threads: list[tuple[int, str, str, int
         session.connection().execute(statement, rows)
 
 
+def move_to_channel(session: Session, *, case_ids: list[int], channel: str) -> None:
+    """Show these cases in another channel: only those whose card is not posted yet (no thread) move."""
+    for chunk in _chunks(sorted(set(case_ids))):
+        session.exec(update(Case).where(Case.id.in_(chunk), Case.thread_id.is_(None)).values(channel=channel))
+
+
 def get_cases(session: Session, *, case_ids: list[int]) -> dict[int, Case]:
     found: dict[int, Case] = {}
     for chunk in _chunks(sorted(set(case_ids))):

@@ -32,6 +32,7 @@ BUSY_WAIT_SECONDS = 0.25
 class BridgeConfig:
     inbox_channel: str | None
     campaign: str | None = None
+    overflow_channels: tuple[str, ...] = ()  # share a channel's new cases while it is behind (bot.domain.spread)
     overlap_seconds: float = 30.0
     overlap_every: int = 10  # polls between two that reach back overlap_seconds (the first one always does)
     settle_seconds: float = 60.0
@@ -106,6 +107,7 @@ class Bridge:
             served=self.served,
             agents=self.agents,
             inbox_channel=config.inbox_channel,
+            overflow=config.overflow_channels,
         )
         self.ingest = Ingest(
             session=self.session,

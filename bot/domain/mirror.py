@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.domain import backlog
+from bot.domain import backlog, spread
 from bot.domain.backlog import Waiting
 from bot.domain.backlog_status import BacklogStatus
 from bot.domain.cards import card_view, card_views, thread_post
@@ -43,12 +43,22 @@ MAX_BATCH = 50
 
 class Mirror:
     def __init__(
-        self, *, session: Callable, chat: Chat, clock: Callable[[], datetime], served, agents, inbox_channel: str | None
+        self,
+        *,
+        session: Callable,
+        chat: Chat,
+        clock: Callable[[], datetime],
+        served,
+        agents,
+        inbox_channel: str | None,
+        overflow: tuple[str, ...] = (),
     ):
         """`served`: the accounts served (bot.domain.served.Served): each case's network and handle; `agents`: the
-        team a claimed card offers to reassign to; `inbox_channel`: where a case without a channel of its own goes."""
+        team a claimed card offers to reassign to; `inbox_channel`: where a case without a channel of its own goes;
+        `overflow`: channels that take a share of a channel's new cases while it is behind (bot.domain.spread)."""
         self.session, self.chat, self.clock = session, chat, clock
         self.served, self.agents, self.inbox_channel = served, agents, inbox_channel
+        self.overflow = overflow
         self.status = BacklogStatus(session, chat, clock)
         self.waiting = 0  # messages left unmirrored by the last run
         self._attempts: dict[int, datetime] = {}  # message id -> when this process last started mirroring it
@@ -67,7 +77,8 @@ class Mirror:
             ]
             ids: dict[str, list[int]] = {}
             room: dict[str, int] = {}
-            for w in backlog.in_order(waiting):
+            waiting = spread.deal(backlog.in_order(waiting), self.overflow, self.chat.seconds_for)
+            for w in waiting:
                 if w.channel not in room:
                     room[w.channel] = self._room(w.channel, limit, until)
                 if len(ids.setdefault(w.channel, [])) < room[w.channel]:
@@ -104,7 +115,7 @@ class Mirror:
                 if not batch:
                     if start >= len(rows):
                         break
-                    batch = self._claim(rows[start : start + size], threads, blocked, unrecorded)
+                    batch = self._claim(channel, rows[start : start + size], threads, blocked, unrecorded)
                     start += size
                     if not batch:
                         continue
@@ -131,14 +142,18 @@ class Mirror:
         is recorded (in the next batch's transaction) about that soon; at a chat's pace of one a second, one."""
         return max(1, min(MAX_BATCH, self.chat.posts_within(channel, RECORDED_WITHIN)))
 
-    def _claim(self, rows: list, threads: dict, blocked: set[int], unrecorded: list["_Posted"]) -> list["_Claimed"]:
+    def _claim(
+        self, channel: str, rows: list, threads: dict, blocked: set[int], unrecorded: list["_Posted"]
+    ) -> list["_Claimed"]:
         """Claim a batch of messages in one transaction, which also records what the previous batch posted (one
         commit per batch, not two per message), and read there what posting them needs: each case as it is now, the
         cards of new cases, who a reopened case went back to.
 
         A process that dies after posting left claimed messages without their chat ids, as a lost answer does: the
         next attempt finds each post in the chat by its metadata and records it, never posts it again. A case whose
-        message another process holds waits, with its later messages, for the next cycle."""
+        message another process holds waits, with its later messages, for the next cycle. A new case dealt to this
+        queue's `channel` (bot.domain.spread) is moved there in this transaction, before its card is posted; one whose
+        card may have been posted already (an earlier attempt) stays where that attempt went."""
         now = self.clock()
         fresh_ids = [message.id for message, _ in rows if message.mirror_started_at is None]
         with self.session() as s:
@@ -162,6 +177,7 @@ class Mirror:
                     if message.id in won:  # a case blocked before this attempt: it is ours, looked for next time
                         self._attempts[message.id] = now
             cases.release_mirrors(s, message_ids=given_back, at=now)
+            cases.move_to_channel(s, case_ids=self._moving(channel, rows, kept, threads), channel=channel)
             now_cases = cases.get_cases(s, case_ids=[message.case_id for message in kept])
             opening = {}  # case id -> the message that opens its thread with a card
             for message in kept:
@@ -185,6 +201,21 @@ class Mirror:
                 reopened_for=reopened.get(message.id),
             )
             for message in kept
+        ]
+
+    def _moving(self, channel: str, rows: list, kept: list, threads: dict) -> list[int]:
+        """The cases of this batch whose card is to go to `channel`, elsewhere until now, never tried before."""
+        first: dict[int, object] = {}  # case id -> its first message kept in this batch
+        for message in kept:
+            first.setdefault(message.case_id, message)
+        return [
+            case.id
+            for message, case in rows
+            if first.get(case.id) is message
+            and message.mirror_started_at is None
+            and case.thread_id is None
+            and case.id not in threads
+            and (case.channel or self.inbox_channel) != channel
         ]
 
     def _post(self, item: "_Claimed", threads: dict, unrecorded: list["_Posted"]) -> None:

@@ -118,6 +118,17 @@ def test_an_unknown_or_unjoined_inbox_channel_is_named(env, slack, tmp_path):
     assert result.returncode != 0 and "not a member" in result.stderr
 
 
+def test_an_overflow_channel_the_bot_is_not_in_is_named_before_a_card_goes_there(env, slack, tmp_path):
+    slack.add_channel("C_OVER", member=False)
+    env["OVERFLOW_CHANNELS"] = "C_OVER"
+    result = run_cli(["poll-once"], env, tmp_path)
+    assert result.returncode != 0 and "OVERFLOW_CHANNELS=C_OVER" in result.stderr and "not a member" in result.stderr
+
+    result = run_cli(["doctor"], env, tmp_path)
+    [line] = [line for line in result.stdout.splitlines() if "Overflow channel" in line]
+    assert "FAIL" in line and "C_OVER" in line
+
+
 def test_web_serves_events_and_healthz_and_worker_polls(env, slack, x, customer, tmp_path):
     env["PORT"] = str(free_port())
     env["LOG_LEVEL"] = "DEBUG"

@@ -97,6 +97,8 @@ class SlackChecks:
             self.add("Slack scopes", OK, f"all {len(wanted)} that manifest.yml asks for are granted")
 
     def channels(self, client: WebClient, settings: Settings) -> None:
+        for channel in settings.overflow_channels_of("slack"):
+            self.channel(client, settings, "Overflow channel", "OVERFLOW_CHANNELS", channel)
         if settings.sources is not None:
             self.file_channels(client, settings)
             return
