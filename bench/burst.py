@@ -9,18 +9,24 @@ its case's thread, the rate the inbox achieved over what Slack allowed while the
 status message in which it says so; the same from the burst's first post is printed too: it also counts the wait for
 the bot's next read of X, when the mentions are not yet known to it), and mentions dropped or shown twice.
 
+The same burst is then shown with OVERFLOW_CHANNELS naming two more channels, each allowed the inbox's rate: how long
+after the burst's last mention the last message is shown (against the inbox alone), and nothing dropped or doubled.
+
 Time is compressed SCALE times so that the 50 minutes Slack needs for 3,000 posts take 5: the stand-ins allow SCALE
 posts a second and SCALE times X's reads, and the bot is told the same (MIRROR_RATE_PER_CHANNEL, POLL_INTERVAL_SECONDS,
 BACKLOG_POLL_SECONDS and POLL_OVERLAP_SECONDS divided by SCALE: a poll reaching back 30 s of the compressed clock would
-read again ten times the mentions a real one does, and stop the posting that long). Every duration below is given in
-Slack's time (measured x SCALE).
+read again ten times the mentions a real one does, and stop the posting that long). The minute of backlog beyond
+which the bot says it is behind (and deals out to OVERFLOW_CHANNELS) is compressed the same way: it is a constant of
+the bot's, set for the run in its modules. Every duration below is given in Slack's time (measured x SCALE).
 """
 
+import contextlib
 import threading
 import time
 
 from bench.common import Figure, add_customers, mention_text, running_bot, workdir
 from bench.slack_limit import mirrored
+from bot.domain import backlog, backlog_status, spread
 from bot.worker import Worker
 from tests.fakes import FakeSlack, FakeX
 from tests.harness import buttons, cards, wait_until
@@ -32,12 +38,37 @@ ARRIVAL = 2.0 * RATE  # new mentions per second (Slack's time) during the burst
 TARGET_FOLLOW_UP_S = 10.0
 TARGET_SHARE = 0.95
 CHANNEL = "C_INBOX"
+OVERFLOW = ("C_OVER1", "C_OVER2")
 
 
-def scenario(new: int, follow_ups: int) -> dict:
+@contextlib.contextmanager
+def _minute_compressed():
+    """The bot's "more than a minute behind" on the compressed clock."""
+    compressed = backlog.SAY_ABOVE / SCALE
+    with contextlib.ExitStack() as stack:
+        for module in (backlog_status, spread):
+            stack.enter_context(_set(module, "SAY_ABOVE", compressed))
+        yield
+
+
+@contextlib.contextmanager
+def _set(module, name: str, value):
+    before = getattr(module, name)
+    setattr(module, name, value)
+    try:
+        yield
+    finally:
+        setattr(module, name, before)
+
+
+def scenario(new: int, follow_ups: int, overflow: tuple[str, ...] = ()) -> dict:
+    """`overflow`: OVERFLOW_CHANNELS, each allowed the inbox's rate."""
+    lanes = (CHANNEL, *overflow)
+    spread = {"OVERFLOW_CHANNELS": ",".join(overflow)} if overflow else {}
     with (
+        _minute_compressed(),
         workdir() as work,
-        FakeSlack(channels=(CHANNEL, "C_DIGEST"), post_rate_per_channel=RATE * SCALE, burst=1) as slack,
+        FakeSlack(channels=(*lanes, "C_DIGEST"), post_rate_per_channel=RATE * SCALE, burst=1) as slack,
         FakeX(limits={"mentions": (450, 900 / SCALE), "search": (450, 900 / SCALE)}) as x,
         running_bot(
             slack,
@@ -47,6 +78,7 @@ def scenario(new: int, follow_ups: int) -> dict:
             POLL_INTERVAL_SECONDS=str(60 / SCALE),
             BACKLOG_POLL_SECONDS=str(5 / SCALE),
             POLL_OVERLAP_SECONDS=str(30 / SCALE),
+            **spread,
         ) as bot,
     ):
         bot.bridge.account()
@@ -76,16 +108,21 @@ def scenario(new: int, follow_ups: int) -> dict:
                 time.sleep(gap)
 
         worker = Worker(bot.bridge, bot.settings)
-        before = len(slack.post_times[CHANNEL])
+
+        def posted() -> int:
+            return sum(len(slack.post_times[lane]) for lane in lanes)
+
+        before = posted()
         started, started_wall = time.monotonic(), time.time()
         feeder = threading.Thread(target=feed, daemon=True)
         worker.start()
         feeder.start()
         try:
             feeder.join()
+            fed = time.time()
             # Counted, not read: a copy of thousands of messages now and then would slow the stand-in itself.
             wait_until(
-                lambda: len(slack.post_times[CHANNEL]) >= before + new + follow_ups,
+                lambda: posted() >= before + new + follow_ups,
                 timeout=new / (RATE * SCALE) * 3 + 60,
                 interval=0.5,
             )
@@ -93,13 +130,13 @@ def scenario(new: int, follow_ups: int) -> dict:
         finally:
             worker.stop()
         bot.cycle()  # anything a lost answer left is found and shown now, never twice
-        posts = slack.all_posts(CHANNEL)
+        posts = [m for lane in lanes for m in slack.all_posts(lane)]
         latencies = []
         for words, at in arrived.items():
             shown = [float(m["ts"]) for m in posts if words in m.get("text", "") and m.get("thread_ts") != m["ts"]]
             latencies.append((min(shown) - at) * SCALE if shown else float("inf"))
         expected = follow_ups + new + follow_ups
-        ids = mirrored(slack, CHANNEL)
+        ids = [i for lane in lanes for i in mirrored(slack, lane)]
         during = [float(m["ts"]) for m in posts if float(m["ts"]) >= started_wall]
         # While the bot has a backlog to show: from its status message on (the bot said it was behind); without
         # one, the bot was never a minute behind and the whole burst counts.
@@ -115,6 +152,8 @@ def scenario(new: int, follow_ups: int) -> dict:
             "duplicated": len(ids) - len(set(ids)),
             "rate_limited": slack.rate_limited,
             "elapsed_slack_min": elapsed * SCALE / 60,
+            "after_last_arrival_slack_min": (max(float(m["ts"]) for m in posts) - fed) * SCALE / 60,
+            "by_channel": {lane: len(mirrored(slack, lane)) for lane in lanes},
             "status_messages": sum(1 for m in slack.messages(CHANNEL) if not m.get("metadata")),
         }
 
@@ -167,6 +206,31 @@ def run(quick: bool = False) -> list[Figure]:
         Figure(SECTION, "mentions dropped", m["dropped"], "{:.0f}", target="0", met=m["dropped"] == 0, extra=m),
         Figure(
             SECTION, "mentions shown twice", m["duplicated"], "{:.0f}", target="0", met=m["duplicated"] == 0, extra=m
+        ),
+    ]
+    spread = scenario(new, follow_ups, overflow=OVERFLOW)
+    alone, shared = m["after_last_arrival_slack_min"], spread["after_last_arrival_slack_min"]
+    lost = spread["dropped"] + spread["duplicated"]
+    figures += [
+        Figure(
+            SECTION,
+            f"with OVERFLOW_CHANNELS ({len(OVERFLOW)} more channels at the inbox's rate): the last message shown, "
+            "after the burst's last mention arrived",
+            shared,
+            "{:.1f} min",
+            note=f"the inbox alone: {alone:.1f} min after it; messages shown by channel: "
+            + ", ".join(f"{c} {n}" for c, n in spread["by_channel"].items())
+            + f"; worst follow-up {spread['latencies'][-1]:.1f} s",
+            extra=spread,
+        ),
+        Figure(
+            SECTION,
+            "with OVERFLOW_CHANNELS: mentions dropped or shown twice",
+            lost,
+            "{:.0f}",
+            target="0",
+            met=lost == 0,
+            extra=spread,
         ),
     ]
     for figure in figures:
