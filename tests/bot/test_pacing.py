@@ -49,6 +49,30 @@ def test_quick_answers_keep_the_pace_of_the_sending():
     assert clock.now - started == pytest.approx(0.4), "five posts take four intervals, not five plus answers"
 
 
+def posts_take(paced: ChannelPacer, clock: Clock, count: int, *, round_trip: float) -> float:
+    """How long `count` posts take to go out, each answered `round_trip` after it was sent."""
+    started = last = clock.now
+    for _ in range(count):
+        sent = paced.wait("C1")
+        last = clock.now
+        clock.now += round_trip
+        paced.answered("C1", sent)
+    return last - started
+
+
+def test_after_a_late_answer_posts_are_spaced_from_answers_until_the_channel_was_quiet():
+    clock = Clock()
+    paced = pacer(clock)
+    sent = paced.wait("C1")
+    clock.now += 0.25  # held back, as by a 429 that slack_sdk waited out
+    paced.answered("C1", sent)
+
+    assert posts_take(paced, clock, 5, round_trip=0.02) == pytest.approx(0.1 + 4 * 0.12), "a round trip each"
+
+    clock.now += 30 * 0.1  # nothing posted in the channel for 30 intervals: Slack's allowance is whole again
+    assert posts_take(paced, clock, 5, round_trip=0.02) == pytest.approx(4 * 0.1), "spaced from the sending again"
+
+
 def test_after_one_refusal_a_strict_channel_is_never_refused_again(x, database_url, customer):
     # No burst at all: a post a hair under a second after the previous one is refused.
     with FakeSlack(post_rate_per_channel=1.0, burst=1) as strict:

@@ -49,19 +49,25 @@ class ChannelPacer:
     answered later than an interval after it was sent was held back (a 429 that slack_sdk's retry handler waited
     out, or a Slack that slow): spaced from its sending, the next post would go at once and be refused in turn. So
     that channel's posts are spaced from the previous answer from then on, which no network jitter can bring under
-    Slack's limit."""
+    Slack's limit, until the channel has been quiet for QUIET_INTERVALS intervals: by then Slack's allowance is whole
+    again, and spacing from answers would cost every later post a round trip (a tenth of the rate at 100 ms)."""
+
+    QUIET_INTERVALS = 30
 
     def __init__(self, rate: float, *, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1.0 / rate
         self._clock, self._sleep = clock, sleep
         self._next: dict[str, float] = {}
         self._from_answers: set[str] = set()
+        self._answered_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def wait(self, channel: str) -> float:
         """Sleep until the channel's next slot; returns when the post goes out (monotonic)."""
         with self._lock:
             now = self._clock()
+            if now - self._answered_at.get(channel, now) >= self.QUIET_INTERVALS * self.interval:
+                self._from_answers.discard(channel)
             slot = max(now, self._next.get(channel, now))
             self._next[channel] = slot + self.interval
         if slot > now:
@@ -71,6 +77,7 @@ class ChannelPacer:
     def answered(self, channel: str, sent_at: float) -> None:
         now = self._clock()
         with self._lock:
+            self._answered_at[channel] = now
             if now - sent_at > self.interval:
                 self._from_answers.add(channel)
             if channel in self._from_answers:
