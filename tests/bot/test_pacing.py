@@ -26,12 +26,18 @@ def pacer(clock: Clock) -> ChannelPacer:
     return ChannelPacer(rate=10, clock=clock.monotonic, sleep=clock.sleep)  # one post per 0.1 s
 
 
-def test_a_post_answered_late_spaces_the_next_from_its_answer():
+def answered_late() -> tuple[ChannelPacer, Clock]:
+    """A pacer whose one post was answered after more than an interval."""
     clock = Clock()
     paced = pacer(clock)
     sent = paced.wait("C1")
     clock.now += 0.25  # held back, as by a 429 that slack_sdk waited out
     paced.answered("C1", sent)
+    return paced, clock
+
+
+def test_a_post_answered_late_spaces_the_next_from_its_answer():
+    paced, clock = answered_late()
 
     before = clock.now
     paced.wait("C1")
@@ -61,11 +67,7 @@ def posts_take(paced: ChannelPacer, clock: Clock, count: int, *, round_trip: flo
 
 
 def test_after_a_late_answer_posts_are_spaced_from_answers_until_the_channel_was_quiet():
-    clock = Clock()
-    paced = pacer(clock)
-    sent = paced.wait("C1")
-    clock.now += 0.25  # held back, as by a 429 that slack_sdk waited out
-    paced.answered("C1", sent)
+    paced, clock = answered_late()
 
     assert posts_take(paced, clock, 5, round_trip=0.02) == pytest.approx(0.1 + 4 * 0.12), "a round trip each"
 
