@@ -205,6 +205,18 @@ def _clock(env, name: str, default: time) -> time:
         raise ConfigError(f"{name} must be HH:MM (24-hour clock), not {raw!r}") from None
 
 
+def _overflow(env, inboxes) -> tuple[str, ...]:
+    """OVERFLOW_CHANNELS, each once; an inbox among them would take a share of its own backlog: refused."""
+    channels = tuple(dict.fromkeys((_text(env, "OVERFLOW_CHANNELS") or "").replace(",", " ").split()))
+    for name, inbox in inboxes:
+        if name.upper().endswith("INBOX_CHANNEL") and inbox and inbox.strip() in channels:
+            raise ConfigError(
+                f"OVERFLOW_CHANNELS names {name.upper()} ({inbox.strip()}) itself: list other channels, which take a "
+                "share of its new cases while it is behind"
+            )
+    return channels
+
+
 def _teams(env) -> dict:
     """The TEAMS_* settings, checked: ids in the shapes Entra and Teams give them, the sign-in authority https."""
     values = {}
@@ -273,6 +285,7 @@ def from_env(env=None) -> Settings:
         except SourcesFileError as err:
             raise ConfigError(f"ACCOUNTS_FILE: {err}") from None
     teams = _teams(env)
+    overflow = _overflow(env, [("SLACK_INBOX_CHANNEL", env.get("SLACK_INBOX_CHANNEL")), *teams.items()])
     return Settings(
         **teams,
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),
@@ -307,7 +320,7 @@ def from_env(env=None) -> Settings:
         digest_time=_clock(env, "DIGEST_TIME", time(9, 0)),
         business_hours=business_hours,
         allowed_agents=frozenset(a for a in (_text(env, "ALLOWED_AGENTS") or "").replace(",", " ").split()),
-        overflow_channels=tuple(dict.fromkeys((_text(env, "OVERFLOW_CHANNELS") or "").replace(",", " ").split())),
+        overflow_channels=overflow,
         agent_usergroup=_text(env, "AGENT_USERGROUP"),
         log_level=(_text(env, "LOG_LEVEL") or "INFO").upper(),
         accounts_file=accounts_file,

@@ -128,6 +128,10 @@ def test_an_overflow_channel_the_bot_is_not_in_is_named_before_a_card_goes_there
     [line] = [line for line in result.stdout.splitlines() if "Overflow channel" in line]
     assert "FAIL" in line and "C_OVER" in line
 
+    env["OVERFLOW_CHANNELS"] = "C_OVER,C_INBOX"
+    result = run_cli(["poll-once"], env, tmp_path)
+    assert result.returncode != 0 and "OVERFLOW_CHANNELS names SLACK_INBOX_CHANNEL (C_INBOX) itself" in result.stderr
+
 
 def test_web_serves_events_and_healthz_and_worker_polls(env, slack, x, customer, tmp_path):
     env["PORT"] = str(free_port())
