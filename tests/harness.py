@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -197,6 +198,17 @@ class SocketModeBot:
 def cards(slack: FakeSlack, channel: str = "C_INBOX") -> list[dict]:
     """The case cards in a channel, oldest first."""
     return [m for m in slack.messages(channel) if (m.get("metadata") or {}).get("event_type") == "social_case"]
+
+
+def mirrored_ids(slack: FakeSlack, *channels: str) -> Counter:
+    """message id -> how many Slack messages mirror it, over `channels` (the inbox when none is named)."""
+    found = Counter()
+    for channel in channels or ("C_INBOX",):
+        for message in slack.all_posts(channel):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if "message_id" in payload:
+                found[payload["message_id"]] += 1
+    return found
 
 
 def buttons(message: dict) -> dict[str, str]:

@@ -23,7 +23,7 @@ from sqlmodel import Session, create_engine, select
 
 from storage.models import Account, Case, Event, Message
 from tests.fakes import FakeSlack, FakeX, SlackDriver, SlackFaults, XFaults
-from tests.harness import SIGNING_SECRET, bot_env, buttons, process_env
+from tests.harness import SIGNING_SECRET, bot_env, buttons, mirrored_ids, process_env
 
 SEED = int(os.environ.get("FAULT_SEED", "20261123"))
 MENTIONS = int(os.environ.get("FAULT_MENTIONS", "1000"))
@@ -240,16 +240,12 @@ def test_nothing_lost_nothing_doubled_under_faults_and_kills(tmp_path, database_
             owners = {c.id: c.owner for c in cases}
             claim_actors = {e.case_id: e.actor for e in s.exec(select(Event).where(Event.kind == "claim"))}
         mentions_sent = {p["id"] for p in x.posts_by_all_customers()} if hasattr(x, "posts_by_all_customers") else None
-        mirrored_ids = Counter()
-        for message in slack.all_posts("C_INBOX"):
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if "message_id" in payload:
-                mirrored_ids[payload["message_id"]] += 1
+        mirrored = mirrored_ids(slack)
         stored_posts = {m.post_id for m in inbound}
         customer_posts = {p["id"] for c in customers for p in x.posts_by(c["id"])}
         lost_mentions = customer_posts - stored_posts
-        unmirrored = [m.id for m in inbound if mirrored_ids[m.id] == 0]
-        doubled_mirrors = [i for i, n in mirrored_ids.items() if n > 1]
+        unmirrored = [m.id for m in inbound if mirrored[m.id] == 0]
+        doubled_mirrors = [i for i, n in mirrored.items() if n > 1]
         brand_texts = Counter(p["text"] for p in x.brand_posts())
         lost_replies = [t for t in expected_replies if brand_texts[t] == 0]
         doubled_replies = [t for t, n in brand_texts.items() if n > 1]

@@ -25,7 +25,7 @@ from bot.worker import LEASE_NAME
 from storage import leases
 from storage.models import Case, DigestRun, Event, Message
 from tests.fakes import FakeSlack, FakeX, SlackDriver
-from tests.harness import SIGNING_SECRET, bot_env, process_env
+from tests.harness import SIGNING_SECRET, bot_env, mirrored_ids, process_env
 
 MENTIONS = int(os.environ.get("SCALE_MENTIONS", "500"))
 FOLLOW_UP_EVERY = 4  # one mention in four is a customer's follow-up in a conversation already open
@@ -77,15 +77,6 @@ def deliver(send, deadline: float) -> bool:
             return True
         time.sleep(0.2)
     return False
-
-
-def mirrored_ids(slack) -> Counter:
-    found = Counter()
-    for message in slack.all_posts("C_INBOX"):
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        if "message_id" in payload:
-            found[payload["message_id"]] += 1
-    return found
 
 
 def wait_for(condition, timeout: float, what: str, interval: float = 0.2):

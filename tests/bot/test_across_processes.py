@@ -10,7 +10,7 @@ from sqlmodel import Session, create_engine, select
 from bot.domain.notices import Person, said
 from bot.domain.types import ChatMessage
 from storage.models import Event, Message
-from tests.harness import bot_env, cards
+from tests.harness import bot_env, cards, mirrored_ids
 
 PROCESSES = 4
 pytestmark = pytest.mark.slow
@@ -71,16 +71,6 @@ def rows(database_url, model):
             return s.exec(select(model)).all()
     finally:
         engine.dispose()
-
-
-def mirrored_ids(slack) -> Counter:
-    """message id -> how many Slack messages mirror it."""
-    found = Counter()
-    for message in slack.all_posts("C_INBOX"):
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        if "message_id" in payload:
-            found[payload["message_id"]] += 1
-    return found
 
 
 def test_one_claim_wins_across_processes(bot, env, slack, x, customer, database_url):

@@ -5,7 +5,7 @@ claims, replies), a lost answer is found where the card went, and nothing is sho
 import pytest
 
 from tests.fakes import FakeSlack, SlackFaults
-from tests.harness import buttons, cards, wait_until
+from tests.harness import buttons, cards, mirrored_ids, wait_until
 
 OVERFLOW = ("C_OVER1", "C_OVER2")
 LANES = ("C_INBOX", *OVERFLOW)
@@ -15,17 +15,6 @@ LANES = ("C_INBOX", *OVERFLOW)
 def slack():
     with FakeSlack(channels=("C_INBOX", "C_DIGEST", *OVERFLOW)) as fake:
         yield fake
-
-
-def shown(slack) -> list[int]:
-    """The message ids the bot put in the chat, every channel together."""
-    ids = []
-    for channel in LANES:
-        for m in slack.all_posts(channel):
-            payload = (m.get("metadata") or {}).get("event_payload") or {}
-            if "message_id" in payload:
-                ids.append(payload["message_id"])
-    return ids
 
 
 def burst(x, count: int) -> list[dict]:
@@ -52,8 +41,8 @@ def test_a_backlog_over_a_minute_is_dealt_out_to_the_overflow_channels_each_at_i
 
     [card] = [c for c in cards(slack, "C_OVER1") if "@fan68" in c["text"]]
     assert "@fan68: @AcmeSupport it is a blue box" in [r["text"] for r in slack.replies("C_OVER1", card["ts"])]
-    ids = shown(slack)
-    assert len(ids) == len(set(ids)) == 71, "every message shown once"
+    ids = mirrored_ids(slack, *LANES)
+    assert sum(ids.values()) == len(ids) == 71, "every message shown once"
     assert sum(len(cards(slack, c)) for c in LANES) == 70
 
     fast.slack.click("UANA", "C_OVER1", card["ts"], "case_claim", buttons(card)["case_claim"])
@@ -75,8 +64,8 @@ def test_a_card_whose_answer_was_lost_in_an_overflow_channel_is_found_there_not_
 
     make_bot(OVERFLOW_CHANNELS="C_OVER1,C_OVER2").cycle()
 
-    ids = shown(slack)
-    assert len(ids) == len(set(ids)) == 70
+    ids = mirrored_ids(slack, *LANES)
+    assert sum(ids.values()) == len(ids) == 70
 
 
 def test_a_backlog_within_a_minute_stays_in_the_inbox(make_bot, slack, x):
