@@ -187,16 +187,22 @@ def _bridge(settings: Settings, *, check_channels: bool):
     from bot.chats.slack import preflight as slack_preflight
 
     bridge = wiring.build_bridge(settings)
+
+    def channels(chat: str, inbox: tuple[str, str | None]) -> list[tuple[str, str]]:
+        """The channels to check at start: a chat's inbox, when set, and its overflow channels."""
+        if not check_channels:
+            return []
+        overflow = [("OVERFLOW_CHANNELS", c) for c in settings.overflow_channels_of(chat)]
+        return [c for c in [inbox, *overflow] if c[1]]
+
     if settings.has_slack():
-        channels = [("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)] if check_channels else []
-        channels += [("OVERFLOW_CHANNELS", c) for c in settings.overflow_channels_of("slack")] if check_channels else []
-        slack_preflight.check_slack(bridge.chat.client, settings, channels=[c for c in channels if c[1]])
+        inbox = ("SLACK_INBOX_CHANNEL", settings.slack_inbox_channel)
+        slack_preflight.check_slack(bridge.chat.client, settings, channels=channels("slack", inbox))
     if settings.has_teams():
         from bot.chats.teams import checks
 
-        channels = [("TEAMS_INBOX_CHANNEL", settings.teams_inbox_channel)] if check_channels else []
-        channels += [("OVERFLOW_CHANNELS", c) for c in settings.overflow_channels_of("teams")] if check_channels else []
-        checks.at_start(wiring.teams_wing(bridge), channels=[c for c in channels if c[1]])
+        inbox = ("TEAMS_INBOX_CHANNEL", settings.teams_inbox_channel)
+        checks.at_start(wiring.teams_wing(bridge), channels=channels("teams", inbox))
     if check_channels and settings.has_slack() and not settings.has_teams():
         # Slack's check of ACCOUNTS_FILE's channels; with Teams beside it, a Teams channel is not one Slack knows.
         slack_preflight.check_source_channels(bridge, settings)

@@ -205,14 +205,15 @@ def _clock(env, name: str, default: time) -> time:
         raise ConfigError(f"{name} must be HH:MM (24-hour clock), not {raw!r}") from None
 
 
-def _overflow(env, inboxes) -> tuple[str, ...]:
-    """OVERFLOW_CHANNELS, each once; an inbox among them would take a share of its own backlog: refused."""
+def _overflow(env, inboxes: dict[str, str | None]) -> tuple[str, ...]:
+    """OVERFLOW_CHANNELS, each once; an inbox (setting name -> channel) among them would take a share of its own
+    backlog: refused."""
     channels = tuple(dict.fromkeys((_text(env, "OVERFLOW_CHANNELS") or "").replace(",", " ").split()))
-    for name, inbox in inboxes:
-        if name.upper().endswith("INBOX_CHANNEL") and inbox and inbox.strip() in channels:
+    for name, inbox in inboxes.items():
+        if inbox in channels:
             raise ConfigError(
-                f"OVERFLOW_CHANNELS names {name.upper()} ({inbox.strip()}) itself: list other channels, which take a "
-                "share of its new cases while it is behind"
+                f"OVERFLOW_CHANNELS names {name} ({inbox}) itself: list other channels, which take a share of its new "
+                "cases while it is behind"
             )
     return channels
 
@@ -285,7 +286,10 @@ def from_env(env=None) -> Settings:
         except SourcesFileError as err:
             raise ConfigError(f"ACCOUNTS_FILE: {err}") from None
     teams = _teams(env)
-    overflow = _overflow(env, [("SLACK_INBOX_CHANNEL", env.get("SLACK_INBOX_CHANNEL")), *teams.items()])
+    overflow = _overflow(
+        env,
+        {"SLACK_INBOX_CHANNEL": _text(env, "SLACK_INBOX_CHANNEL"), "TEAMS_INBOX_CHANNEL": teams["teams_inbox_channel"]},
+    )
     return Settings(
         **teams,
         slack_bot_token=_text(env, "SLACK_BOT_TOKEN"),

@@ -26,11 +26,15 @@ def deal(ordered: list[Waiting], overflow: tuple[str, ...], seconds_for: Callabl
     }
     if not behind:
         return ordered
-    load = Counter(w.channel for w in ordered if w.has_thread or w.channel not in behind)
+
+    def stays(w: Waiting) -> bool:
+        return w.has_thread or w.channel not in behind
+
+    load = Counter(w.channel for w in ordered if stays(w))
     dealt: dict[int, str] = {}
     spread = []
     for w in ordered:
-        if w.has_thread or w.channel not in behind:
+        if stays(w):
             spread.append(w)
             continue
         lane = dealt.get(w.case_id)
@@ -38,5 +42,5 @@ def deal(ordered: list[Waiting], overflow: tuple[str, ...], seconds_for: Callabl
             lanes = (w.channel, *(c for c in overflow if c != w.channel))
             lane = dealt[w.case_id] = min(lanes, key=lambda c: load[c])
         load[lane] += 1
-        spread.append(replace(w, channel=lane) if lane != w.channel else w)
+        spread.append(replace(w, channel=lane))
     return spread
