@@ -23,6 +23,7 @@ the bot's, set for the run in its modules. Every duration below is given in Slac
 import contextlib
 import threading
 import time
+from unittest import mock
 
 from bench.common import Figure, add_customers, mention_text, running_bot, workdir
 from bench.slack_limit import mirrored
@@ -45,20 +46,8 @@ OVERFLOW = ("C_OVER1", "C_OVER2")
 def _minute_compressed():
     """The bot's "more than a minute behind" on the compressed clock."""
     compressed = backlog.SAY_ABOVE / SCALE
-    with contextlib.ExitStack() as stack:
-        for module in (backlog_status, spread):
-            stack.enter_context(_set(module, "SAY_ABOVE", compressed))
+    with mock.patch.object(backlog_status, "SAY_ABOVE", compressed), mock.patch.object(spread, "SAY_ABOVE", compressed):
         yield
-
-
-@contextlib.contextmanager
-def _set(module, name: str, value):
-    before = getattr(module, name)
-    setattr(module, name, value)
-    try:
-        yield
-    finally:
-        setattr(module, name, before)
 
 
 def scenario(new: int, follow_ups: int, overflow: tuple[str, ...] = ()) -> dict:
