@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 from sqlmodel import select
 
-from storage.models import Event
+from storage.models import Event, Message
 from tests.harness import buttons, card_text, cards, click, wait_until
 
 
@@ -280,8 +280,17 @@ def test_slash_reply_sends_a_saved_reply_in_the_one_case_the_agent_owns(bot, sla
 WINDOW, PAST_THE_WINDOW = "30", 31
 
 
-def pending_notice(slack, card):
-    return wait_until(lambda: [m for m in thread(slack, card) if "Sending on X in" in m.get("text", "")])[-1]
+def pending_notice(bot, slack, card):
+    """The notice of a reply waiting out its window, once the bot has recorded it (it posts the notice, then records
+    it): a reply sent before that would be told of in a new thread message, not in its notice."""
+    notice = wait_until(lambda: [m for m in thread(slack, card) if "Sending on X in" in m.get("text", "")])[-1]
+
+    def recorded() -> bool:
+        with bot.bridge.session(read_only=True) as s:
+            return s.exec(select(Message).where(Message.notice_id == notice["ts"])).first() is not None
+
+    wait_until(recorded)
+    return notice
 
 
 def test_undo_within_the_window_cancels_the_reply(make_bot, slack, x, customer):
@@ -289,7 +298,7 @@ def test_undo_within_the_window_cancels_the_reply(make_bot, slack, x, customer):
     _, card = open_case(bot, slack, x, customer)
     claim(bot, slack, card)
     bot.slack.say("UANA", "C_INBOX", "Oops, wrong case", thread_ts=card["ts"])
-    notice = pending_notice(slack, card)
+    notice = pending_notice(bot, slack, card)
 
     click_undo = bot.slack.click("UANA", "C_INBOX", notice["ts"], "reply_undo", buttons(notice)["reply_undo"])
     assert click_undo.status == 200
@@ -304,7 +313,7 @@ def test_after_the_window_the_reply_goes_out_and_the_notice_shows_the_link(make_
     _, card = open_case(bot, slack, x, customer)
     claim(bot, slack, card)
     bot.slack.say("UANA", "C_INBOX", "We found your parcel!", thread_ts=card["ts"])
-    notice = pending_notice(slack, card)
+    notice = pending_notice(bot, slack, card)
 
     bot.bridge.replies.send_due()
     assert x.brand_posts() == [], "not before the window closes"
@@ -324,7 +333,7 @@ def test_a_pending_reply_survives_a_restart(make_bot, slack, x, customer):
     _, card = open_case(bot, slack, x, customer)
     claim(bot, slack, card)
     bot.slack.say("UANA", "C_INBOX", "Back in a moment with news.", thread_ts=card["ts"])
-    pending_notice(slack, card)
+    pending_notice(bot, slack, card)
     bot.stop()
 
     again = make_bot(REPLY_DELAY_SECONDS=WINDOW)
@@ -339,7 +348,7 @@ def test_an_edit_in_the_window_changes_what_goes_out(make_bot, slack, x, custome
     _, card = open_case(bot, slack, x, customer)
     claim(bot, slack, card)
     said = bot.slack.say("UANA", "C_INBOX", "Your refund was sent on Monday", thread_ts=card["ts"])
-    pending_notice(slack, card)
+    pending_notice(bot, slack, card)
 
     bot.slack.edit("UANA", "C_INBOX", said.ts, "Your refund was sent on Tuesday")
     wait_until(lambda: any("Edited" in m["text"] for m in thread(slack, card)))
