@@ -7,7 +7,9 @@ taken with a conditional update, so two processes (a worker that lost its lease,
 same message at once.
 """
 
+import contextlib
 import logging
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -102,50 +104,66 @@ class Mirror:
         return min(limit, self.chat.posts_within(channel, max(0.0, until - time.monotonic())) + 2)
 
     def _run_queue(self, channel: str, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
-        """Post one channel's messages in their order, a batch claimed at a time (see _claim)."""
+        """Post one channel's messages in their order, a batch claimed at a time (see _claim). The next batch is
+        claimed while this one is posted, so the database's work overlaps the chat's answers."""
         threads: dict[int, tuple[str, str]] = {}  # case id -> (channel, thread id), as posted or read
         blocked: set[int] = set()  # cases whose next message is not ours to post in this run
-        unrecorded: list[_Posted] = []
+        posted = _Posts()
         unposted: list[_Claimed] = []  # claimed, then left: given back at the end
         size = self._batch_size(channel)
+        batches = [rows[start : start + size] for start in range(0, len(rows), size)]
+        if not batches:
+            return 0
         batch: list[_Claimed] = []
-        start = mirrored = 0
-        try:
-            while not _stopping(proceed, until):
-                if not batch:
-                    if start >= len(rows):
-                        break
-                    batch = self._claim(channel, rows[start : start + size], threads, blocked, unrecorded)
-                    start += size
-                    if not batch:
+        mirrored = 0
+        with ThreadPoolExecutor(1, thread_name_prefix="mirror-claim") as ahead:
+
+            def claim(rows_of_batch: list):
+                return ahead.submit(self._claim, channel, rows_of_batch, threads, blocked, posted)
+
+            claiming = claim(batches[0])
+            try:
+                for following in [*batches[1:], None]:
+                    batch, claiming = claiming.result(), None
+                    if not batch:  # every message of it held elsewhere
+                        if following is None or _stopping(proceed, until):
+                            break
+                        claiming = claim(following)
                         continue
-                item = batch.pop(0)
-                if item.case.id in blocked:
-                    unposted.append(item)
-                    continue
-                try:
-                    self._post(item, threads, unrecorded)
-                    mirrored += 1
-                except ChatError as err:
-                    blocked.add(item.case.id)
-                    log.warning("case %s: could not mirror message %s: %s", item.case.id, item.message.id, err)
-        finally:
-            unposted += batch
-            if unrecorded or unposted:
-                with self.session() as s:
-                    self._write(s, unrecorded)
-                    self._release(s, unposted)
+                    while batch and not _stopping(proceed, until):
+                        if claiming is None and following is not None:
+                            claiming = claim(following)
+                        item = batch.pop(0)
+                        if item.case.id in blocked:
+                            unposted.append(item)
+                            continue
+                        try:
+                            self._post(item, threads, posted)
+                            mirrored += 1
+                        except ChatError as err:
+                            blocked.add(item.case.id)
+                            log.warning("case %s: could not mirror message %s: %s", item.case.id, item.message.id, err)
+                    if batch:
+                        break
+            finally:
+                unposted += batch
+                if claiming is not None:
+                    unposted += _claimed_or_none(claiming)
+                done = posted.take()
+                if done or unposted:
+                    with self.session() as s:
+                        self._write(s, done)
+                        self._release(s, unposted)
         return mirrored
 
     def _batch_size(self, channel: str) -> int:
         """Messages claimed in one transaction: as many as the chat takes in RECORDED_WITHIN, so that a post's chat id
-        is recorded (in the next batch's transaction) about that soon; at a chat's pace of one a second, one."""
+        is recorded (in the transaction claiming the batch after next) within about twice that; at a chat's pace of one
+        a second, one."""
         return max(1, min(MAX_BATCH, self.chat.posts_within(channel, RECORDED_WITHIN)))
 
-    def _claim(
-        self, channel: str, rows: list, threads: dict, blocked: set[int], unrecorded: list["_Posted"]
-    ) -> list["_Claimed"]:
-        """Claim a batch of messages in one transaction, which also records what the previous batch posted (one
+    def _claim(self, channel: str, rows: list, threads: dict, blocked: set[int], posted: "_Posts") -> list["_Claimed"]:
+        """Claim a batch of messages in one transaction, which also records what was posted since the last claim (one
         commit per batch, not two per message), and read there what posting them needs: each case as it is now, the
         cards of new cases, who a reopened case went back to.
 
@@ -156,8 +174,8 @@ class Mirror:
         card may have been posted already (an earlier attempt) stays where that attempt went."""
         now = self.clock()
         fresh_ids = [message.id for message, _ in rows if message.mirror_started_at is None]
-        with self.session() as s:
-            self._write(s, unrecorded)
+        with posted.recording() as done, self.session() as s:
+            self._write(s, done)
             won = cases.claim_mirrors(s, message_ids=fresh_ids, at=now)
             for message, _ in rows:
                 seen = message.mirror_started_at
@@ -218,7 +236,7 @@ class Mirror:
             and (case.channel or self.inbox_channel) != channel
         ]
 
-    def _post(self, item: "_Claimed", threads: dict, unrecorded: list["_Posted"]) -> None:
+    def _post(self, item: "_Claimed", threads: dict, posted: "_Posts") -> None:
         chat, message, case = self.chat, item.message, item.case
         network = self.served.network_of(case)
         if case.thread_id and case.id not in threads:
@@ -230,29 +248,28 @@ class Mirror:
             if ts is not None:
                 # The card found was drawn at some earlier state (it may have been claimed since, from the very
                 # card the lost answer hid from us): record it as never synced, so the next pass redraws it.
-                self._record(unrecorded, item, channel, ts, thread, threads, synced_rev=0)
+                self._record(posted, item, channel, ts, thread, threads, synced_rev=0)
                 return
         if thread:
             ts = chat.post_in_thread(thread[0], thread[1], thread_post(network, message, item.reopened_for))
-            self._record(unrecorded, item, channel, ts, thread, threads)
+            self._record(posted, item, channel, ts, thread, threads)
             return
         channel, ts = chat.post_card(channel, item.view)
-        self._record(unrecorded, item, channel, ts, thread, threads, synced_rev=case.card_rev)
+        self._record(posted, item, channel, ts, thread, threads, synced_rev=case.card_rev)
 
-    def _record(self, unrecorded, item, channel, ts, thread, threads, synced_rev: int = 0) -> None:
+    def _record(self, posted: "_Posts", item, channel, ts, thread, threads, synced_rev: int = 0) -> None:
         if not thread:
             threads[item.case.id] = (channel, ts)
-        unrecorded.append(_Posted(item.message.id, item.case.id, channel, ts, None if thread else synced_rev))
+        posted.add(_Posted(item.message.id, item.case.id, channel, ts, None if thread else synced_rev))
 
-    def _write(self, s, unrecorded: list["_Posted"]) -> None:
-        """Record what was posted (in the caller's transaction) and forget it."""
+    def _write(self, s, done: list["_Posted"]) -> None:
+        """Record what was posted (in the caller's transaction)."""
         cases.set_case_threads(
-            s, threads=[(p.case_id, p.channel, p.ts, p.card_rev) for p in unrecorded if p.card_rev is not None]
+            s, threads=[(p.case_id, p.channel, p.ts, p.card_rev) for p in done if p.card_rev is not None]
         )
-        cases.set_mirrored(s, mirror_ids={p.message_id: p.ts for p in unrecorded})
-        for posted in unrecorded:
+        cases.set_mirrored(s, mirror_ids={p.message_id: p.ts for p in done})
+        for posted in done:
             self._attempts.pop(posted.message_id, None)
-        unrecorded.clear()
 
     def _release(self, s, unposted: list["_Claimed"]) -> None:
         """Give back the claims of this run's first attempts that were never posted; a repeated attempt keeps its
@@ -348,6 +365,43 @@ class _Posted:
     channel: str
     ts: str
     card_rev: int | None
+
+
+class _Posts:
+    """What a queue posted and has not recorded yet: added to by the posting thread, taken by the claiming one."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._posts: list[_Posted] = []
+
+    def add(self, posted: _Posted) -> None:
+        with self._lock:
+            self._posts.append(posted)
+
+    def take(self) -> list[_Posted]:
+        with self._lock:
+            taken, self._posts = self._posts, []
+        return taken
+
+    @contextlib.contextmanager
+    def recording(self):
+        """What to record in the caller's transaction; given back to be recorded later when it fails."""
+        taken = self.take()
+        try:
+            yield taken
+        except BaseException:
+            with self._lock:
+                self._posts[:0] = taken
+            raise
+
+
+def _claimed_or_none(claiming) -> list[_Claimed]:
+    """The batch claimed ahead, to be given back; none when its claim failed (its transaction then claimed nothing)."""
+    try:
+        return claiming.result()
+    except Exception as err:
+        log.warning("claiming the next messages to mirror failed: %s", err)
+        return []
 
 
 def _stopping(proceed: Callable[[], bool], until: float | None) -> bool:
