@@ -124,7 +124,8 @@ class Mirror:
             claiming = claim(batches[0])
             try:
                 for following in [*batches[1:], None]:
-                    batch, claiming = claiming.result(), None
+                    claimed, claiming = claiming, None
+                    batch = claimed.result()  # a claim that failed fails the run, with what was posted recorded
                     if not batch:  # every message of it held elsewhere
                         if following is None or _stopping(proceed, until):
                             break
