@@ -105,7 +105,8 @@ class Mirror:
 
     def _run_queue(self, channel: str, rows: list, proceed: Callable[[], bool], until: float | None) -> int:
         """Post one channel's messages in their order, a batch claimed at a time (see _claim). The next batch is
-        claimed while this one is posted, so the database's work overlaps the chat's answers."""
+        claimed while this one is posted (once the rest of this one will be shown before `until`), so that the
+        database's work overlaps the chat's answers."""
         threads: dict[int, tuple[str, str]] = {}  # case id -> (channel, thread id), as posted or read
         blocked: set[int] = set()  # cases whose next message is not ours to post in this run
         posted = _Posts()
@@ -123,16 +124,16 @@ class Mirror:
 
             claiming = claim(batches[0])
             try:
-                for following in [*batches[1:], None]:
+                for i, rows_of_batch in enumerate(batches):
                     claimed, claiming = claiming, None
-                    batch = claimed.result()  # a claim that failed fails the run, with what was posted recorded
+                    batch = (claimed or claim(rows_of_batch)).result()  # a failed claim fails the run
+                    following = batches[i + 1] if i + 1 < len(batches) else None
                     if not batch:  # every message of it held elsewhere
                         if following is None or _stopping(proceed, until):
                             break
-                        claiming = claim(following)
                         continue
                     while batch and not _stopping(proceed, until):
-                        if claiming is None and following is not None:
+                        if claiming is None and following is not None and self._reached(channel, len(batch), until):
                             claiming = claim(following)
                         item = batch.pop(0)
                         if item.case.id in blocked:
@@ -156,6 +157,11 @@ class Mirror:
                         self._write(s, done)
                         self._release(s, unposted)
         return mirrored
+
+    def _reached(self, channel: str, count: int, until: float | None) -> bool:
+        """Whether the chat takes `count` more messages before `until`: only then is the next batch claimed ahead,
+        rather than claimed at a slice's end only to be given back."""
+        return until is None or self.chat.seconds_for(channel, count) < until - time.monotonic()
 
     def _batch_size(self, channel: str) -> int:
         """Messages claimed in one transaction: as many as the chat takes in RECORDED_WITHIN, so that a post's chat id
