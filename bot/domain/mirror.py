@@ -122,7 +122,7 @@ class Mirror:
             def claim(rows_of_batch: list):
                 return ahead.submit(self._claim, channel, rows_of_batch, threads, blocked, posted)
 
-            claiming = claim(batches[0])
+            claiming = None
             try:
                 for i, rows_of_batch in enumerate(batches):
                     claimed, claiming = claiming, None
