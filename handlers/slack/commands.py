@@ -1,11 +1,11 @@
 """Slash commands: /social-stats [period] [@agent] [campaign], answered privately."""
 
-from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as Pending
 
 from slack_bolt import Ack, App, Respond
 
 from bot.chats.slack import digest_blocks, stats_args
+from bot.report_queue import ReportQueue
 
 # A report over a long period of a large history can take most of a second: Slack hears back within this much
 # whatever happens, with the figures when they are ready by then, else first with nothing and the figures after.
@@ -13,7 +13,7 @@ INLINE_WAIT_SECONDS = 0.03
 
 
 def register(app: App, bridge) -> None:
-    reports = ThreadPoolExecutor(4, thread_name_prefix="social-stats")
+    reports = ReportQueue(name="social-stats")
 
     def answer(args: stats_args.StatsArgs, agent: str | None, campaigns: list[str]) -> dict:
         try:
@@ -35,7 +35,7 @@ def register(app: App, bridge) -> None:
             ack(text=digest_blocks.usage(str(err) or None))
             return
         if not args.agent_name:
-            figures = reports.submit(answer, args, args.agent_id, campaigns)
+            figures = reports.submit((args, tuple(campaigns)), lambda: answer(args, args.agent_id, campaigns))
             try:
                 ack(**figures.result(timeout=INLINE_WAIT_SECONDS))
             except Pending:
@@ -49,4 +49,5 @@ def register(app: App, bridge) -> None:
             problem = f"I know no agent called @{args.agent_name}: mention them (type @ and pick them from the list)."
             respond(text=digest_blocks.usage(problem), response_type="ephemeral")
             return
-        respond(**answer(args, agent, campaigns), response_type="ephemeral")
+        figures = reports.submit((args, agent, tuple(campaigns)), lambda: answer(args, agent, campaigns))
+        respond(**figures.result(), response_type="ephemeral")

@@ -176,3 +176,36 @@ def test_figures_that_take_longer_than_the_ack_can_wait_follow_it_privately(bot,
     assert delivery.status == 200 and delivery.body == ""
     text = shown(delivery, bot.slack.fake)
     assert "*Last 7 days*" in text and "*Cases opened*\\n1" in text
+
+
+def test_a_question_asked_again_while_figures_are_counted_is_counted_once_more_for_all_who_asked(
+    bot, worked_case, monkeypatch
+):
+    """Figures over a long period keep a core busy, so they are counted one question at a time: those who ask the
+    same while it waits its turn share one count (made after they all asked), and every one of them is answered."""
+    release = threading.Event()
+    count = bot.bridge.metrics.report
+    counted = []
+
+    def slow_count(period, **kwargs):
+        counted.append(period.name)
+        assert release.wait(60)
+        return count(period, **kwargs)
+
+    monkeypatch.setattr(bot.bridge.metrics, "report", slow_count)
+    answered_before = len(bot.slack.fake.responses)
+    deliveries = [bot.slack.command("UBEN", "/social-stats", "7d")]
+    wait_until(lambda: counted == ["last 7 days"])
+
+    deliveries += [bot.slack.command(user, "/social-stats", "7d") for user in ("UANA", "UCARLA", "UDANI")]
+    deliveries.append(bot.slack.command("UBEN", "/social-stats", "today"))
+
+    assert [d.status for d in deliveries] == [200] * 5
+    assert all(d.body.strip() == "" for d in deliveries), "Slack heard back while the figures were counted"
+    release.set()
+    answers = wait_until(lambda: len(got := bot.slack.fake.responses[answered_before:]) >= 5 and got)
+    bot.settle()
+    assert len({answer["url"] for answer in answers}) == len(answers) == 5, "one answer for each person who asked"
+    assert sum("*Last 7 days*" in answer["text"] for answer in answers) == 4
+    assert sum("*Today*" in answer["text"] for answer in answers) == 1
+    assert sorted(counted) == ["last 7 days", "last 7 days", "today"]
