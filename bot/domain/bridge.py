@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.domain.clock import utcnow
 from bot.domain.errors import ChatError, NetworkError, NotRecorded
 from bot.domain.ports import Chat, Network
+from bot.domain.report_queue import ReportQueue
 from bot.domain.sources import AccountSource, Sources
 from bot.domain.types import BrandAccount
 from storage import accounts, clicks, deliveries, leases
@@ -168,6 +169,7 @@ class Bridge:
             networks=self.networks,
             config=MetricsConfig(config.sla_minutes, config.timezone, config.business_hours, config.allowed_agents),
         )
+        self.reports = ReportQueue()  # reports people ask for, from any chat: one at a time (see report_queue)
         self.digests = Digests(
             session=self.session,
             clock=clock,

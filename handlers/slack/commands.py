@@ -5,7 +5,6 @@ from concurrent.futures import TimeoutError as Pending
 from slack_bolt import Ack, App, Respond
 
 from bot.chats.slack import digest_blocks, stats_args
-from bot.report_queue import ReportQueue
 
 # A report over a long period of a large history can take most of a second: Slack hears back within this much
 # whatever happens, with the figures when they are ready by then, else first with nothing and the figures after.
@@ -13,8 +12,6 @@ INLINE_WAIT_SECONDS = 0.03
 
 
 def register(app: App, bridge) -> None:
-    reports = ReportQueue(name="social-stats")
-
     def answer(args: stats_args.StatsArgs, agent: str | None, campaigns: list[str]) -> dict:
         try:
             period = bridge.metrics.period(args.period)
@@ -26,6 +23,11 @@ def register(app: App, bridge) -> None:
         text, blocks = digest_blocks.stats_answer(report)
         return {"text": text, "blocks": blocks}
 
+    def figures(args: stats_args.StatsArgs, agent: str | None, campaigns: list[str]):
+        """The answer to come (see bot.domain.report_queue)."""
+        question = ("slack", args, agent, tuple(campaigns))
+        return bridge.reports.submit(question, lambda: answer(args, agent, campaigns))
+
     @app.command("/social-stats")
     def social_stats(ack: Ack, command: dict, respond: Respond):
         campaigns = bridge.campaigns()
@@ -35,12 +37,12 @@ def register(app: App, bridge) -> None:
             ack(text=digest_blocks.usage(str(err) or None))
             return
         if not args.agent_name:
-            figures = reports.submit((args, tuple(campaigns)), lambda: answer(args, args.agent_id, campaigns))
+            answered = figures(args, args.agent_id, campaigns)
             try:
-                ack(**figures.result(timeout=INLINE_WAIT_SECONDS))
+                ack(**answered.result(timeout=INLINE_WAIT_SECONDS))
             except Pending:
                 ack()
-                respond(**figures.result(), response_type="ephemeral")
+                respond(**answered.result(), response_type="ephemeral")
             return
         # A name needs Slack's user directory, which may take longer than an ack can wait: answer by response_url.
         ack(text=f"Looking up @{args.agent_name}…")
@@ -49,5 +51,4 @@ def register(app: App, bridge) -> None:
             problem = f"I know no agent called @{args.agent_name}: mention them (type @ and pick them from the list)."
             respond(text=digest_blocks.usage(problem), response_type="ephemeral")
             return
-        figures = reports.submit((args, agent, tuple(campaigns)), lambda: answer(args, agent, campaigns))
-        respond(**figures.result(), response_type="ephemeral")
+        respond(**figures(args, agent, campaigns).result(), response_type="ephemeral")

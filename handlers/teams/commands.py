@@ -78,7 +78,8 @@ async def handle(bridge, chat, activity: dict) -> bool:
     user = chat.people.saw(activity.get("from") or {})
     name, args = command
     if name == "social-stats":
-        answer = await asyncio.to_thread(stats, bridge, chat, activity, args)
+        question = ("teams", args, mentioned_agent(activity, (activity.get("recipient") or {}).get("id")))
+        answer = await asyncio.wrap_future(bridge.reports.submit(question, lambda: stats(bridge, chat, activity, args)))
     else:
         said = await asyncio.to_thread(replies, bridge, chat, activity, args, user)
         if not said:

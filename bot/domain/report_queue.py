@@ -15,7 +15,7 @@ REPORT_THREADS = 1
 
 
 class ReportQueue:
-    def __init__(self, threads: int = REPORT_THREADS, name: str = "reports"):
+    def __init__(self, threads: int = REPORT_THREADS, name: str = "report"):
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix=name)
         self._waiting: dict[Hashable, Future] = {}
         self._lock = threading.Lock()
