@@ -25,7 +25,7 @@ def test_the_teams_page_shows_a_card_that_is_claimed_and_answered_from_it(sandbo
     assert "my order &lt;b&gt;1234&lt;/b&gt; is late" in shown  # the customer's text as written, never markup
     card = re.search(r"name='card' value='(\d+)'", shown)[1]
     page.post(sandbox.url + "/click", data={"card": card, "verb": "claim", "agent": "Ana Pérez"}, timeout=30)
-    assert "Claimed by Ana Pérez" in page.get(sandbox.url, timeout=10).text
+    wait_until(lambda: "Claimed by Ana Pérez" in page.get(sandbox.url, timeout=10).text)  # the card is redrawn
     page.post(
         sandbox.url + "/say", data={"root": card, "text": "Sorry! It ships today.", "agent": "Ana Pérez"}, timeout=30
     )
