@@ -6,17 +6,23 @@ import math
 import os
 import platform
 import shutil
+import signal
 import statistics
+import subprocess
+import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import requests
+
 from storage import schema
 from storage.engine import make_engine
 from tests.fakes import FakeSlack, FakeX
-from tests.harness import RunningBot, bot_env
+from tests.harness import RunningBot, bot_env, free_port, process_env
 
 
 @dataclass
@@ -159,3 +165,44 @@ def add_customers(x: FakeX, count: int, prefix: str = "customer") -> list[dict]:
 
 def mention_text(i: int) -> str:
     return f"@AcmeSupport order #{100000 + i} never arrived, the tracking page has said 'in transit' for days"
+
+
+class WebProcess:
+    """`python -m bot web` on a free port, its output in a file."""
+
+    def __init__(self, env: dict, cwd: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = cwd / "web.log"
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "web"],
+            env=process_env({**env, "PORT": str(self.port)}),
+            cwd=cwd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while not self._healthy():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"`python -m bot web` did not start: {self.log_path.read_text()[-2000:]}")
+            time.sleep(0.2)
+
+    def _healthy(self) -> bool:
+        try:
+            return requests.get(self.base + "/healthz", timeout=2).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def log_bytes(self) -> int:
+        self._log.flush()
+        return self.log_path.stat().st_size
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self._log.close()

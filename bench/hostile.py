@@ -13,7 +13,6 @@ this process; its cards are mirrored beforehand by `python -m bot poll-once`. Th
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -24,10 +23,10 @@ from pathlib import Path
 
 import requests
 
-from bench.common import Figure, add_customers, mention_text, percentile, workdir
+from bench.common import Figure, WebProcess, add_customers, mention_text, percentile, workdir
 from bench.digests import peak_rss_mb
 from tests.fakes import FakeSlack, FakeX, SlackDriver
-from tests.harness import SIGNING_SECRET, bot_env, buttons, cards, free_port, process_env
+from tests.harness import SIGNING_SECRET, bot_env, buttons, cards, process_env
 
 SECTION = "7. Hostile traffic"
 ANSWER_WITHIN_S = 10.0
@@ -35,47 +34,6 @@ GIVE_UP_AFTER = 3
 SLACK_GIVES_UP_MS = 3000
 HOLD_CROWD_S = 15  # longer than the bot's idle timeout (10 s, checked every 2 s): the idle ones should be gone
 AGENTS = ("UANA", "USAM")
-
-
-class WebProcess:
-    """`python -m bot web` on a free port, its output in a file."""
-
-    def __init__(self, env: dict, cwd: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = cwd / "web.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "web"],
-            env=process_env({**env, "PORT": str(self.port)}),
-            cwd=cwd,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 60
-        while not self._healthy():
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"`python -m bot web` did not start: {self.log_path.read_text()[-2000:]}")
-            time.sleep(0.2)
-
-    def _healthy(self) -> bool:
-        try:
-            return requests.get(self.base + "/healthz", timeout=2).status_code == 200
-        except requests.RequestException:
-            return False
-
-    def log_bytes(self) -> int:
-        self._log.flush()
-        return self.log_path.stat().st_size
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        self._log.close()
 
 
 def huge_body(web: WebProcess, megabytes: int) -> dict:
