@@ -162,17 +162,16 @@ def prepare(session: Session) -> None:
 
 def _ranks(name: str, group, value, fractions: list[Fraction], *conditions):
     """A SELECT of (name, group, rank, count, value): per group, the ranks around each fraction,
-    floor((n-1)p)+1 and ceil((n-1)p)+1."""
-    ranked = (
-        select(
-            group.label("g"),
-            value.label("v"),
-            func.row_number().over(partition_by=group, order_by=value).label("rn"),
-            func.count().over(partition_by=group).label("n"),
-        )
-        .where(*conditions)
-        .subquery(name)
-    )
+    floor((n-1)p)+1 and ceil((n-1)p)+1. The value is computed once per row, in a subquery of its own: written in
+    the window's ORDER BY as well, SQLite computes it twice (a third of the ranking's time)."""
+    values = select(group.label("g"), value.label("v")).where(*conditions).subquery(f"{name}_values")
+    g, v = values.c.g, values.c.v
+    ranked = select(
+        g,
+        v,
+        func.row_number().over(partition_by=g, order_by=v).label("rn"),
+        func.count().over(partition_by=g).label("n"),
+    ).subquery(name)
     rn, n = ranked.c.rn, ranked.c.n
     wanted = [rn == (n - 1) * num // den + 1 for num, den in fractions]
     wanted += [rn == ((n - 1) * num + den - 1) // den + 1 for num, den in fractions]
