@@ -79,7 +79,8 @@ async def handle(bridge, chat, activity: dict) -> bool:
     name, args = command
     if name == "social-stats":
         question = ("teams", args, mentioned_agent(activity, (activity.get("recipient") or {}).get("id")))
-        answer = await asyncio.wrap_future(bridge.reports.submit(question, lambda: stats(bridge, chat, activity, args)))
+        shared = bridge.reports.submit(question, lambda: stats(bridge, chat, activity, args))
+        answer = await asyncio.shield(asyncio.wrap_future(shared))  # one asker given up cancels no one else's answer
     else:
         said = await asyncio.to_thread(replies, bridge, chat, activity, args, user)
         if not said:
