@@ -53,9 +53,8 @@ def test_a_mention_is_claimed_answered_and_counted_from_the_page_over_the_socket
 def test_python_m_bot_sandbox_socket_mode_starts_and_says_how_the_bot_is_reached(tmp_path):
     command = [sys.executable, "-m", "bot", "sandbox", "--socket-mode"]
     with open(tmp_path / "stderr.txt", "w") as errors:
-        process = subprocess.Popen(
-            command, cwd=tmp_path, env=process_env({}), stdout=subprocess.PIPE, stderr=errors, text=True
-        )
+        env = process_env({"PYTHONFAULTHANDLER": "1"})  # on SIGABRT, every thread's stack to stderr
+        process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=errors, text=True)
         try:
             lines = []
             while not lines or "Press Ctrl+C" not in lines[-1]:
@@ -67,5 +66,11 @@ def test_python_m_bot_sandbox_socket_mode_starts_and_says_how_the_bot_is_reached
             assert any("connected in Socket Mode to ws://127.0.0.1:" in line for line in lines), lines
         finally:
             process.send_signal(signal.SIGTERM)
-            code = process.wait(timeout=30)
+            try:
+                code = process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)  # say where it hangs
+                process.wait(timeout=30)
+                stacks = (tmp_path / "stderr.txt").read_text()[-30000:]
+                pytest.fail(f"the sandbox did not stop within 30 s of SIGTERM; its threads then:\n{stacks}")
     assert code == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
