@@ -4,14 +4,12 @@ import argparse
 import difflib
 import logging
 import os
-import signal
 import sys
-import threading
 
 from dotenv import load_dotenv
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import command_settings, logs
+from bot import command_settings, logs, signals
 from bot.settings import SECRET_NAMES, ConfigError, Settings, from_env
 from storage.health import plain_reason
 
@@ -212,10 +210,7 @@ def _bridge(settings: Settings, *, check_channels: bool):
 
 
 def _wait_for_signal() -> None:
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    stop.wait()
+    signals.wait(signals.stopping())
 
 
 def cmd_poll_once(settings: Settings) -> int:

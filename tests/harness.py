@@ -3,6 +3,7 @@
 import html
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -70,6 +71,13 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def sigterm_to_a_thread(process: subprocess.Popen) -> None:
+    """SIGTERM to one of the process's threads other than its main one, as the kernel may hand a process's signal to
+    any of its threads: the main thread still has to stop the process."""
+    threads = sorted(int(tid) for tid in os.listdir(f"/proc/{process.pid}/task"))
+    os.kill(next(tid for tid in threads if tid != process.pid), signal.SIGTERM)
 
 
 def wait_until(condition, timeout: float = 60.0, interval: float = 0.02):

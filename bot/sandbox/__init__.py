@@ -1,10 +1,9 @@
 """`python -m bot sandbox`: the real bridge between local stand-ins of Slack, X and Bluesky, and a page to use it
 from."""
 
-import signal
 import sys
-import threading
 
+from bot import signals
 from bot.sandbox.runtime import Sandbox, SandboxError
 
 __all__ = ["Sandbox", "SandboxError", "serve"]
@@ -19,9 +18,7 @@ def serve(data_dir=None, port: int = 0, *, env=None, announce: str | None = None
         flush=True,
     )
     sandbox = Sandbox(data_dir, port=port, base_env=env, configure_logging=True, socket_mode=socket_mode)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = signals.stopping()
     try:
         sandbox.start()
     except Exception as err:  # said plainly, with the exit status
@@ -37,7 +34,7 @@ def serve(data_dir=None, port: int = 0, *, env=None, announce: str | None = None
     print(f"  {standins}   Bluesky stand-in: {sandbox.bluesky.url}", flush=True)
     print(f"  database and state: {where}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
-    stop.wait()
+    signals.wait(stop)
     print("Stopping the sandbox…", flush=True)
     sandbox.stop()
     return 0

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from urllib.parse import parse_qs
 
-from bot import logs, wiring
+from bot import logs, signals, wiring
 from bot.listener_pool import ListenerPool
 from bot.sandbox.standins.bot_connector import FakeBotConnector, TeamsDriver
 from bot.sandbox.standins.x_api import FakeX
@@ -306,18 +306,14 @@ class _Page:
 
 
 def serve(data_dir=None, port: int = 0, *, env=None) -> int:
-    import signal
-
     sandbox = TeamsSandbox(data_dir, port=port, base_env=env, logging=True)
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+    stop = signals.stopping()
     print("Starting the Teams sandbox: stand-ins for Teams' Bot Connector and X on 127.0.0.1…", flush=True)
     sandbox.start()
     print(f"Sandbox ready: open {sandbox.url}", flush=True)
     print(f"  the bot's /api/messages: {sandbox.bot_url}/api/messages", flush=True)
     print(f"  Bot Connector stand-in: {sandbox.teams.url}   X stand-in: {sandbox.x.url}", flush=True)
     print("Press Ctrl+C to stop.", flush=True)
-    stop.wait()
+    signals.wait(stop)
     sandbox.stop()
     return 0

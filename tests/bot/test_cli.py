@@ -25,6 +25,7 @@ from tests.harness import (
     cards,
     free_port,
     process_env,
+    sigterm_to_a_thread,
     wait_until,
 )
 
@@ -329,7 +330,7 @@ def test_web_starts_with_the_slack_settings_only_and_replies_wait_for_the_worker
     try:
         wait_until(lambda: x.brand_posts(), timeout=60)
     finally:
-        worker.send_signal(signal.SIGTERM)
+        sigterm_to_a_thread(worker)
         worker.communicate(timeout=30)
     assert [p["text"] for p in x.brand_posts()] == ["Yes, we are here to help!"]
     assert _thread_says(slack, card, "Posted on X by <@UANA>")

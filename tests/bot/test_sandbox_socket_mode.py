@@ -10,7 +10,7 @@ import pytest
 from bot.sandbox import Sandbox
 from bot.sandbox.runtime import INBOX
 from tests.bot.test_sandbox import LUCIA, act, card_of, fragments, get
-from tests.harness import buttons, card_text, process_env, wait_until
+from tests.harness import buttons, card_text, process_env, sigterm_to_a_thread, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +65,7 @@ def test_python_m_bot_sandbox_socket_mode_starts_and_says_how_the_bot_is_reached
             assert status == 200 and "Socket Mode" in page
             assert any("connected in Socket Mode to ws://127.0.0.1:" in line for line in lines), lines
         finally:
-            process.send_signal(signal.SIGTERM)
+            sigterm_to_a_thread(process)
             try:
                 code = process.wait(timeout=30)
             except subprocess.TimeoutExpired:
