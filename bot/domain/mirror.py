@@ -124,10 +124,9 @@ class Mirror:
 
             claiming = None
             try:
-                for i, rows_of_batch in enumerate(batches):
+                for rows_of_batch, following in zip(batches, [*batches[1:], None], strict=True):
                     claimed, claiming = claiming, None
                     batch = (claimed or claim(rows_of_batch)).result()  # a failed claim fails the run
-                    following = batches[i + 1] if i + 1 < len(batches) else None
                     if not batch:  # every message of it held elsewhere
                         if following is None or _stopping(proceed, until):
                             break
