@@ -1,12 +1,18 @@
 import pytest
 
 from bot.sandbox.standins.bot_connector import FakeBotConnector
-from tests.teams.harness import RunningTeamsBot, teams_env
+from tests.teams.harness import DIGEST, INBOX, RunningTeamsBot, teams_env
 
 
 @pytest.fixture
-def teams(monkeypatch):
-    with FakeBotConnector() as fake:
+def teams_channels():
+    """The team's channels: (id, name), its General channel first. A module that needs more overrides this."""
+    return ((INBOX, "Social inbox"), (DIGEST, "Social digests"))
+
+
+@pytest.fixture
+def teams(monkeypatch, teams_channels):
+    with FakeBotConnector(channels=teams_channels) as fake:
         # The stand-in's sign-in is over TLS with its own certificate, trusted the standard way (MSAL uses requests).
         monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_file)
         yield fake

@@ -4,18 +4,14 @@ answers 429 beyond Teams' per-thread limits); a case there is worked as in the i
 
 import pytest
 
-from bot.sandbox.standins.bot_connector import FakeBotConnector
 from tests.teams.harness import DIGEST, INBOX, card_texts, case_cards
 
 OVERFLOW = "19:overflow00@thread.tacv2"
 
 
 @pytest.fixture
-def teams(monkeypatch):
-    channels = ((INBOX, "Social inbox"), (DIGEST, "Social digests"), (OVERFLOW, "Social overflow"))
-    with FakeBotConnector(channels=channels) as fake:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", fake.ca_file)
-        yield fake
+def teams_channels():
+    return ((INBOX, "Social inbox"), (DIGEST, "Social digests"), (OVERFLOW, "Social overflow"))
 
 
 def test_a_teams_inbox_over_a_minute_behind_deals_new_cases_to_a_teams_overflow_channel(make_teams_bot, teams, x):
