@@ -97,6 +97,17 @@ class PartlyDone(NetworkError):
         self.done = done
 
 
+class NotCounted(Exception):
+    """The figures could not be read (the database locked, away or broken): whoever asked is told to ask again.
+    `reason` is one line for the log."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+    told = "I could not count the figures just now: the database did not answer. Ask again in a minute."
+
+
 class NotRecorded(Exception):
     """A request could not be recorded in time (the database locked, full or away): the chat must be told it failed,
     so that it (or the person) tries again, rather than answered as if it would be done."""

@@ -21,16 +21,21 @@ Medians and the 90th percentile interpolate linearly between ranks (as PostgreSQ
 import re
 from collections import Counter
 from collections.abc import Callable, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.domain.business_hours import BusinessHours, parse_business_hours
 from bot.domain.clock import to_utc
+from bot.domain.errors import NotCounted
 from bot.domain.ports import Chat, Network
 from bot.domain.sources import network_of_message
 from bot.domain.states import CaseStatus
 from storage import metrics as q
+from storage.health import plain_reason
 
 MEDIAN, P90 = (1, 2), (9, 10)
 BREACHES_SHOWN = 10
@@ -356,7 +361,7 @@ class Metrics:
         now = self.now()
         only = {"agent": agent, "campaign": campaign}
         span = {"start": period.start, "end": period.end}
-        with self.session(read_only=True) as s:
+        with self._counting() as s:
             q.prepare(s)
             first = self._first_responses(s, [period.start, period.end], now, with_breaches=True, **only)
             work = q.activity(s, **span, **only)
@@ -388,6 +393,15 @@ class Metrics:
             campaign=campaign,
             networks=[] if agent else self._networks(first.per_network, stats["resolved_by_network"]),
         )
+
+    @contextmanager
+    def _counting(self):
+        """A read-only session whose failure (the database locked, away, broken) is NotCounted: the asker is told."""
+        try:
+            with self.session(read_only=True) as s:
+                yield s
+        except SQLAlchemyError as err:
+            raise NotCounted(plain_reason(err)) from err
 
     def trend(self, last: date, *, unit: str = "day", count: int = 14) -> Trend:
         """Volume, median first response and SLA attainment per day (or week) for `count` of them up to `last`."""

@@ -1,10 +1,14 @@
 """Slash commands: /social-stats [period] [@agent] [campaign], answered privately."""
 
+import logging
 from concurrent.futures import TimeoutError as Pending
 
 from slack_bolt import Ack, App, Respond
 
 from bot.chats.slack import digest_blocks, stats_args
+from bot.domain.errors import NotCounted
+
+log = logging.getLogger(__name__)
 
 # A report over a long period of a large history can take most of a second: Slack hears back within this much
 # whatever happens, with the figures when they are ready by then, else first with nothing and the figures after.
@@ -19,7 +23,11 @@ def register(app: App, bridge) -> None:
             # A word that is no period may be a mistyped campaign: say which there are.
             known = f" (nor a campaign: {', '.join(campaigns)})" if campaigns and args.campaign is None else ""
             return {"text": digest_blocks.usage(f"{err}{known if 'not a period' in str(err) else ''}")}
-        report = bridge.metrics.report(period, agent=agent, campaign=args.campaign)
+        try:
+            report = bridge.metrics.report(period, agent=agent, campaign=args.campaign)
+        except NotCounted as err:
+            log.error("/social-stats not counted: %s", err.reason)
+            return {"text": NotCounted.told}
         text, blocks = digest_blocks.stats_answer(report)
         return {"text": text, "blocks": blocks}
 

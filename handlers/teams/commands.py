@@ -8,7 +8,7 @@ import logging
 import re
 
 from bot.chats.teams import digest_cards
-from bot.domain.errors import ChatError, NotRecorded
+from bot.domain.errors import ChatError, NotCounted, NotRecorded
 from bot.domain.types import Click
 from handlers.teams.errors import NotRecordedInTime
 
@@ -50,7 +50,12 @@ def stats(bridge, chat, activity: dict, args: str) -> dict:
         period = bridge.metrics.period(words[0] if words else None)
     except ValueError as err:
         return chat.notice_activity(f"{err}. {STATS_USAGE}")
-    return digest_cards.stats_card(bridge.metrics.report(period, agent=agent), chat.name_of)
+    try:
+        report = bridge.metrics.report(period, agent=agent)
+    except NotCounted as err:
+        log.error("social-stats not counted: %s", err.reason)
+        return chat.notice_activity(NotCounted.told)
+    return digest_cards.stats_card(report, chat.name_of)
 
 
 def replies(bridge, chat, activity: dict, args: str, user: str) -> str:

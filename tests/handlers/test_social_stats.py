@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from tests.harness import cards, click, wait_until
+from tests.harness import cards, click, table_away, wait_until
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def shown(delivery, slack=None) -> str:
         answer = wait_until(lambda: slack.responses and slack.responses[-1])
     assert isinstance(answer, dict), delivery.body
     assert answer.get("response_type", "ephemeral") == "ephemeral"
-    return answer["text"] + "\n" + json.dumps(answer["blocks"], ensure_ascii=False)
+    return answer["text"] + "\n" + json.dumps(answer.get("blocks", []), ensure_ascii=False)
 
 
 def test_no_argument_gives_todays_figures_privately(bot, worked_case):
@@ -64,6 +64,27 @@ def test_slack_hears_back_without_waiting_for_slow_figures_which_follow_privatel
     release.set()
     text = shown(delivery, bot.slack.fake)
     assert "*Today*" in text and "*Cases opened*\\n1" in text
+
+
+def test_figures_the_database_cannot_give_are_said_to_be_missing_and_come_when_asked_again(
+    bot, worked_case, database_url, caplog
+):
+    def asked(words: str) -> str:
+        answered_before = len(bot.slack.fake.responses)
+        delivery = bot.slack.command("UBEN", "/social-stats", words)
+        if not delivery.body.strip():
+            wait_until(lambda: len(bot.slack.fake.responses) > answered_before)
+        return shown(delivery, bot.slack.fake)
+
+    with table_away(database_url, "event"):
+        failed = asked("7d")
+    assert failed.startswith("I could not count the figures just now") and "Ask again" in failed
+    assert "event_away" not in failed and "Traceback" not in failed  # the cause is for the log, not the asker
+    assert "/social-stats not counted" in caplog.text
+    assert "no such table" in caplog.text or "does not exist" in caplog.text
+
+    text = asked("7d")
+    assert "*Last 7 days*" in text and "*Cases opened*\\n1" in text
 
 
 def test_the_last_n_days(bot, worked_case):

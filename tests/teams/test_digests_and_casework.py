@@ -3,7 +3,7 @@ agent's work from the card: Unclaim, Resolve, Reopen, a saved reply, the undo wi
 
 import base64
 
-from tests.harness import wait_until
+from tests.harness import table_away, wait_until
 from tests.teams.harness import DIGEST, INBOX, buttons, card_texts
 from tests.teams.test_loop import bot_said, claimed
 
@@ -41,6 +41,19 @@ def test_social_stats_is_answered_privately(teams_bot, teams, x, customer, ana):
     assert teams_bot.teams.send(in_channel).status_code in (200, 202)
     wait_until(lambda: len(teams.private_chat(ana["id"])) == 2)
     assert "Yesterday" in card_texts(teams.private_chat(ana["id"])[1])
+
+
+def test_social_stats_the_database_cannot_give_is_said_to_be_missing(teams_bot, teams, x, customer, ana, database_url):
+    claimed(teams_bot, teams, x, customer, ana)
+    with table_away(database_url, "event"):
+        assert teams_bot.teams.send(teams_bot.teams.personal_message(ana, "social-stats 7d")).status_code in (200, 202)
+        [answer] = wait_until(lambda: teams.private_chat(ana["id"]))
+    said = answer.get("text") or card_texts(answer)
+    assert "could not count the figures just now" in said and "Ask again" in said and "event" not in said
+
+    assert teams_bot.teams.send(teams_bot.teams.personal_message(ana, "social-stats 7d")).status_code in (200, 202)
+    wait_until(lambda: len(teams.private_chat(ana["id"])) == 2)
+    assert "Last 7 days" in card_texts(teams.private_chat(ana["id"])[1])
 
 
 def test_unclaim_resolve_and_reopen_from_the_card(teams_bot, teams, x, customer, ana, bruno):
