@@ -11,13 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.domain.clock import utcnow
-from bot.domain.errors import ChatError, NetworkError, NotRecorded
+from bot.domain.errors import ChatError, NetworkError, NotCounted, NotRecorded
 from bot.domain.ports import Chat, Network
 from bot.domain.report_queue import ReportQueue
 from bot.domain.sources import AccountSource, Sources
 from bot.domain.types import BrandAccount
 from storage import accounts, clicks, deliveries, leases
 from storage.engine import session_scope
+from storage.health import plain_reason
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +238,13 @@ class Bridge:
             return leases.holder_of(s, name=leases.WORKER_LEADER) is not None
 
     def campaigns(self) -> list[str]:
-        """The campaigns of the accounts served (stored when first asked) and of the tracked terms."""
-        with self.session() as s:
-            names = set(accounts.campaigns(s))
+        """The campaigns of the accounts served (stored when first asked) and of the tracked terms; NotCounted when the
+        database cannot say."""
+        try:
+            with self.session(read_only=True) as s:
+                names = set(accounts.campaigns(s))
+        except SQLAlchemyError as err:
+            raise NotCounted(plain_reason(err)) from err
         names |= {a.campaign for a in self.sources.all_accounts if a.campaign}
         names |= {t.campaign for t in self.sources.terms}
         return sorted(n for n in names if n)

@@ -421,7 +421,7 @@ class Metrics:
 
     def find_agent(self, name: str) -> str | None:
         """The chat user called `name` among the agents (ALLOWED_AGENTS and who worked on cases lately)."""
-        with self.session(read_only=True) as s:
+        with self._counting() as s:
             actors = q.recent_actors(s, since=self.now() - ACTOR_LOOKBACK)
         candidates = sorted(set(actors) | set(self.config.allowed_agents))
         return self.chat.find_user(name, candidates) if candidates else None

@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 INLINE_WAIT_SECONDS = 0.03
 
 
+def not_counted(err: NotCounted) -> dict:
+    log.error("/social-stats not counted: %s", err.reason)
+    return {"text": NotCounted.told}
+
+
 def register(app: App, bridge) -> None:
     def answer(args: stats_args.StatsArgs, agent: str | None, campaigns: list[str]) -> dict:
         try:
@@ -26,8 +31,7 @@ def register(app: App, bridge) -> None:
         try:
             report = bridge.metrics.report(period, agent=agent, campaign=args.campaign)
         except NotCounted as err:
-            log.error("/social-stats not counted: %s", err.reason)
-            return {"text": NotCounted.told}
+            return not_counted(err)
         text, blocks = digest_blocks.stats_answer(report)
         return {"text": text, "blocks": blocks}
 
@@ -38,7 +42,11 @@ def register(app: App, bridge) -> None:
 
     @app.command("/social-stats")
     def social_stats(ack: Ack, command: dict, respond: Respond):
-        campaigns = bridge.campaigns()
+        try:
+            campaigns = bridge.campaigns()
+        except NotCounted as err:
+            ack(**not_counted(err))
+            return
         try:
             args = stats_args.parse(command.get("text") or "", campaigns)
         except stats_args.NeedsUsage as err:
@@ -54,7 +62,11 @@ def register(app: App, bridge) -> None:
             return
         # A name needs Slack's user directory, which may take longer than an ack can wait: answer by response_url.
         ack(text=f"Looking up @{args.agent_name}…")
-        agent = bridge.metrics.find_agent(args.agent_name)
+        try:
+            agent = bridge.metrics.find_agent(args.agent_name)
+        except NotCounted as err:
+            respond(**not_counted(err), response_type="ephemeral")
+            return
         if agent is None:
             problem = f"I know no agent called @{args.agent_name}: mention them (type @ and pick them from the list)."
             respond(text=digest_blocks.usage(problem), response_type="ephemeral")
