@@ -1,11 +1,13 @@
 """What another process or an operator can do to the bot's database while it runs: hold its write lock, make it
-read-only (for root too). On SQLite and on PostgreSQL alike, from a URL of the `database_url` fixture."""
+read-only (for root too), take a table away. On SQLite and on PostgreSQL alike, from a URL of the `database_url`
+fixture."""
 
 import subprocess
 import sys
 from contextlib import contextmanager
 
 import pytest
+from sqlalchemy import create_engine, text
 
 _HOLD = {
     "sqlite": (
@@ -68,3 +70,18 @@ def read_only(database_url: str):
         with psycopg.connect(_target(database_url), autocommit=True) as admin:
             admin.execute("SET default_transaction_read_only = off")  # this session, to undo it
             admin.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
+
+
+@contextmanager
+def table_away(database_url: str, table: str):
+    """One of the database's tables is gone for the length of the block (renamed, then given back): every statement
+    that reads it fails, as when the database is broken."""
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_away"))
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
+        engine.dispose()

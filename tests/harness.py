@@ -14,8 +14,6 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 from bot import wiring
 from bot.chats.slack import socket_mode
 from bot.domain.backlog_status import UPDATE_EVERY
@@ -127,21 +125,6 @@ def write_lock(database_url: str):
     finally:
         locker.stdin.close()
         locker.wait(timeout=30)
-
-
-@contextmanager
-def table_away(database_url: str, table: str):
-    """One of the database's tables is gone for the length of the block (renamed, then given back): every statement
-    that reads it fails, as when the database is broken."""
-    engine = create_engine(database_url)
-    with engine.begin() as conn:
-        conn.execute(text(f"ALTER TABLE {table} RENAME TO {table}_away"))
-    try:
-        yield
-    finally:
-        with engine.begin() as conn:
-            conn.execute(text(f"ALTER TABLE {table}_away RENAME TO {table}"))
-        engine.dispose()
 
 
 class RunningBot:

@@ -7,7 +7,8 @@ import threading
 
 import pytest
 
-from tests.harness import cards, click, table_away, wait_until
+from tests.db_hazards import table_away
+from tests.harness import cards, click, wait_until
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@ agent's work from the card: Unclaim, Resolve, Reopen, a saved reply, the undo wi
 
 import base64
 
-from tests.harness import table_away, wait_until
+from tests.db_hazards import table_away
+from tests.harness import wait_until
 from tests.teams.harness import DIGEST, INBOX, buttons, card_texts
 from tests.teams.test_loop import bot_said, claimed
 
