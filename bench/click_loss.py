@@ -20,8 +20,9 @@ from sqlmodel import Session, create_engine, select
 
 from bench.common import Figure, add_customers, mention_text, workdir
 from storage.models import Case
+from tests.db_hazards import write_lock_held
 from tests.fakes import FakeSlack, FakeX, SlackDriver
-from tests.harness import SIGNING_SECRET, bot_env, buttons, cards, free_port, process_env, write_lock
+from tests.harness import SIGNING_SECRET, bot_env, buttons, cards, free_port, process_env
 
 SECTION = "Clicks lost"
 RETRY_EVERY_S = 2.0
@@ -129,7 +130,7 @@ def scenario(n: int, *, lock_seconds: float = 0.0, kill: bool = False) -> dict:
             locked = threading.Event()
 
             def hold():
-                with write_lock(url):
+                with write_lock_held(url):
                     locked.set()
                     time.sleep(lock_seconds)
 

@@ -9,16 +9,23 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 
-_HOLD = {
-    "sqlite": (
-        "import sqlite3, sys\ndb = sqlite3.connect(sys.argv[1], isolation_level=None)\ndb.execute('BEGIN IMMEDIATE')\n"
-    ),
-    "postgresql": (
-        "import psycopg, sys\n"
-        "db = psycopg.connect(sys.argv[1])\n"
-        "db.execute('LOCK TABLE \"case\" IN ACCESS EXCLUSIVE MODE')\n"
-    ),
-}
+# Run by another process: takes the database's write lock (SQLite) or locks every table against writes, not reads
+# (PostgreSQL), says "held", and holds it until its stdin closes.
+_HOLDER = """
+import sys
+url = sys.argv[1]
+if url.startswith("sqlite"):
+    import sqlite3
+    conn = sqlite3.connect(url.split(":///", 1)[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+else:
+    import psycopg
+    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
+    tables = [t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+    conn.execute("LOCK TABLE " + ", ".join(f'"{t}"' for t in tables) + " IN EXCLUSIVE MODE")
+print("held", flush=True)
+sys.stdin.read()
+"""
 
 
 def _target(database_url: str) -> str:
@@ -29,21 +36,17 @@ def _target(database_url: str) -> str:
 
 @contextmanager
 def write_lock_held(database_url: str):
-    """Another process holds a write lock until the block ends: BEGIN IMMEDIATE on SQLite, an exclusive lock on the
-    cases' table on PostgreSQL."""
-    script = _HOLD["sqlite" if database_url.startswith("sqlite") else "postgresql"]
+    """Another process holds the database's write lock until the block ends: readers go on, writers wait."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", script + "print('held', flush=True)\nsys.stdin.read()\n", _target(database_url)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", _HOLDER, database_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
-        assert holder.stdout.readline().strip() == "held"
+        if holder.stdout.readline().strip() != "held":
+            raise RuntimeError(f"could not lock {database_url}")
         yield
     finally:
         holder.stdin.close()
-        holder.wait(timeout=10)
+        holder.wait(timeout=30)
 
 
 @contextmanager

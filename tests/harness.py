@@ -6,11 +6,9 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,40 +89,6 @@ def wait_until(condition, timeout: float = 60.0, interval: float = 0.02):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         time.sleep(interval)
-
-
-# Run by another process: takes the database's write lock (SQLite) or locks every table against writes (PostgreSQL),
-# says "locked", and holds it until its stdin closes.
-_LOCKER = """
-import sys
-url = sys.argv[1]
-if url.startswith("sqlite"):
-    import sqlite3
-    conn = sqlite3.connect(url.split(":///", 1)[1], isolation_level=None)
-    conn.execute("BEGIN IMMEDIATE")
-else:
-    import psycopg
-    conn = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"))
-    tables = [t for (t,) in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
-    conn.execute("LOCK TABLE " + ", ".join(f'"{t}"' for t in tables) + " IN EXCLUSIVE MODE")
-print("locked", flush=True)
-sys.stdin.read()
-"""
-
-
-@contextmanager
-def write_lock(database_url: str):
-    """Another process holds the database's write lock for the length of the block: readers go on, writers wait."""
-    locker = subprocess.Popen(
-        [sys.executable, "-c", _LOCKER, database_url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        if locker.stdout.readline().strip() != "locked":
-            raise RuntimeError(f"could not lock {database_url}")
-        yield
-    finally:
-        locker.stdin.close()
-        locker.wait(timeout=30)
 
 
 class RunningBot:

@@ -4,7 +4,8 @@ nothing; two real clicks of the same button are two clicks."""
 from sqlmodel import select
 
 from storage.models import Case, Event
-from tests.harness import buttons, card_text, cards, click, wait_until, write_lock
+from tests.db_hazards import write_lock_held
+from tests.harness import buttons, card_text, cards, click, wait_until
 
 
 def open_card(bot, slack, x, customer):
@@ -36,7 +37,7 @@ def test_a_click_the_database_cannot_take_in_time_is_answered_500_then_done_when
 ):
     card = open_card(bot, slack, x, customer)
 
-    with write_lock(database_url):
+    with write_lock_held(database_url):
         refused = click(bot, "UANA", card, "case_claim")
 
     assert refused.status == 500, "Slack must hear that the click failed, not 200 for a click that is then dropped"
@@ -47,7 +48,7 @@ def test_a_click_the_database_cannot_take_in_time_is_answered_500_then_done_when
 
 
 def test_a_slash_command_the_database_cannot_take_in_time_is_answered_500(bot, slack, database_url):
-    with write_lock(database_url):
+    with write_lock_held(database_url):
         refused = bot.slack.command("UANA", "/social-replies", "add thanks Thanks for writing!")
 
     assert refused.status == 500
@@ -60,7 +61,7 @@ def test_a_thread_message_the_database_cannot_take_in_time_is_answered_500(bot, 
     click(bot, "UANA", card, "case_claim")
     wait_until(lambda: "<@UANA>" in card_text(card_now(slack, card)))
 
-    with write_lock(database_url):
+    with write_lock_held(database_url):
         refused = bot.slack.say("UANA", "C_INBOX", "On its way!", thread_ts=card["ts"])
 
     assert refused.status == 500, "Slack retries an event that got no 200"
