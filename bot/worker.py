@@ -13,8 +13,10 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.domain.errors import ChatError
+from bot.domain import wording
+from bot.domain.errors import ChatError, NotCounted
 from storage import leases
+from storage.health import plain_reason
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,10 @@ DUE_REPLIES_SECONDS = 1
 # The leader counts its lease as lost this long before the database would let another worker take it over.
 LEASE_MARGIN = timedelta(seconds=2)
 DIGEST_GRACE_SECONDS = 3600  # a digest job that could not start on time (a busy or paused process) still runs
+# Digests not posted (the chat refused them, the database did not answer) are tried again after this, then after
+# twice as long each time, at most DIGEST_RETRY_MAX_SECONDS apart, until they are posted.
+DIGEST_RETRY_SECONDS = 300
+DIGEST_RETRY_MAX_SECONDS = 3600
 
 
 class Worker:
@@ -36,6 +42,7 @@ class Worker:
         self._held = False
         self._valid_until = 0.0  # time.monotonic() until which the lease is surely still ours
         self._cycle_lock = threading.Lock()
+        self._digest_retry = DIGEST_RETRY_SECONDS
         self.scheduler = BackgroundScheduler(timezone=settings.timezone)
         self.extra_jobs = extra_jobs
 
@@ -98,7 +105,20 @@ class Worker:
         try:
             self.bridge.digests.post_due()
         except ChatError as err:
-            log.error("digests not posted: %s", err.message)
+            self._digests_again(err.message)
+        except NotCounted as err:
+            self._digests_again(err.reason)
+        except SQLAlchemyError as err:
+            self._digests_again(plain_reason(err))
+        else:
+            self._digest_retry = DIGEST_RETRY_SECONDS
+
+    def _digests_again(self, why: str) -> None:
+        log.error("digests not posted (tried again in %s): %s", wording.duration(self._digest_retry), why)
+        if self.scheduler.running:
+            at = _now() + timedelta(seconds=self._digest_retry)
+            self.scheduler.add_job(self.digests, id="digests-again", replace_existing=True, next_run_time=at)
+        self._digest_retry = min(2 * self._digest_retry, DIGEST_RETRY_MAX_SECONDS)
 
     def alerts(self) -> None:
         if self.is_leader:

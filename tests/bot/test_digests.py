@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot import cli
+from bot import worker as worker_module
 from bot.domain.digests import DAILY, WEEKLY
 from bot.domain.errors import ChatError
 from bot.worker import Worker
 from storage import digest_runs
+from tests.db_hazards import table_away
 from tests.harness import bot_env, cards, click, wait_until
 
 
@@ -214,6 +216,29 @@ def test_the_worker_schedules_the_daily_job_and_catches_up_as_leader(team, slack
     follower = Worker(team.bridge, team.settings)  # not the leader: its job does nothing
     follower.digests()
     assert len(slack.files) == 1
+
+
+def test_the_worker_tries_digests_it_could_not_post_again_until_they_are_posted(
+    team, slack, clock, database_url, monkeypatch, caplog
+):
+    monkeypatch.setattr(worker_module, "DIGEST_RETRY_SECONDS", 0.5)
+    slack.add_channel("C_DIGEST", member=False)  # the bot was not invited to the digest channel
+    clock.set("2026-11-25 09:00")
+    worker = Worker(team.bridge, team.settings)
+    try:
+        with table_away(database_url, "event"):  # and the database cannot count the figures
+            worker.start()
+            wait_until(lambda: "digests not posted (tried again in under a minute): " in caplog.text)
+            wait_until(lambda: caplog.text.count("digests not posted") >= 2)
+        assert digests(slack) == []
+        assert "no such table" in caplog.text or "does not exist" in caplog.text
+        wait_until(lambda: "not a member of the channel" in caplog.text)  # the figures counted now; Slack refuses
+
+        slack.add_channel("C_DIGEST", member=True)  # the bot invited
+        wait_until(lambda: len(slack.files) == 1, timeout=30)
+        assert len(digests(slack)) == 2
+    finally:
+        worker.stop()
 
 
 def test_python_m_bot_digest_posts_now_then_refuses_to_repeat(slack, x, database_url, monkeypatch, capsys):
