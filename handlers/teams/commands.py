@@ -41,8 +41,7 @@ def mentioned_agent(activity: dict, bot_id: str | None) -> str | None:
     return None
 
 
-def stats(bridge, chat, activity: dict, args: str) -> dict:
-    agent = mentioned_agent(activity, (activity.get("recipient") or {}).get("id"))
+def stats(bridge, chat, args: str, agent: str | None) -> dict:
     words = [w for w in re.sub(r"<at>.*?</at>", " ", args).split() if not w.startswith("@")]
     if any(w.lower() in ("help", "?", "-h") for w in words) or len(words) > 1:
         return chat.notice_activity(STATS_USAGE)
@@ -83,8 +82,8 @@ async def handle(bridge, chat, activity: dict) -> bool:
     user = chat.people.saw(activity.get("from") or {})
     name, args = command
     if name == "social-stats":
-        question = ("teams", args, mentioned_agent(activity, (activity.get("recipient") or {}).get("id")))
-        shared = bridge.reports.submit(question, lambda: stats(bridge, chat, activity, args))
+        agent = mentioned_agent(activity, (activity.get("recipient") or {}).get("id"))
+        shared = bridge.reports.submit(("teams", args, agent), lambda: stats(bridge, chat, args, agent))
         answer = await asyncio.shield(asyncio.wrap_future(shared))  # one asker given up cancels no one else's answer
     else:
         said = await asyncio.to_thread(replies, bridge, chat, activity, args, user)
