@@ -14,10 +14,13 @@ BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another's write 
 
 
 def make_engine(url: str) -> Engine:
+    # hide_parameters: a failed statement's message (logged, shown by `doctor`) would quote its values otherwise, and
+    # those include the networks' session tokens (network_session) and the customers' own words.
     if url.startswith("sqlite"):
         # More connections than the web's request threads and listeners together: a request never waits for one.
         engine = create_engine(
             url,
+            hide_parameters=True,
             connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             pool_size=10,
             max_overflow=30,
@@ -51,7 +54,9 @@ def make_engine(url: str) -> Engine:
     # frozen process's transaction fails and is tried again by its next cycle.
     options = f"-c timezone=UTC -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
     connect_args = {"options": options} if url.startswith("postgresql") else {}
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args)
+    engine = create_engine(
+        url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
+    )
 
     @event.listens_for(engine, "begin")
     def _bounded_wait(conn):
