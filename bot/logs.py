@@ -6,7 +6,7 @@ import re
 
 # Library loggers kept quiet: their debug output carries request headers (tokens) and bodies, oauthlib's and
 # requests-oauthlib's the OAuth Authorization header they sign, sqlalchemy's INFO is every statement, apscheduler's
-# INFO is every run of every job.
+# INFO is every run of every job, httpx's (atproto's HTTP client) INFO is every request to Bluesky.
 QUIET = {
     "tweepy": logging.INFO,
     "urllib3": logging.INFO,
@@ -17,6 +17,8 @@ QUIET = {
     "waitress": logging.INFO,
     "apscheduler": logging.WARNING,
     "sqlalchemy": logging.WARNING,
+    "httpx": logging.WARNING,
+    "httpcore": logging.INFO,
     "alembic": logging.WARNING,  # its INFO lines repeat on every start; `migrate` says what it did itself
 }
 

@@ -464,10 +464,13 @@ def test_run_without_any_credentials_starts_the_sandbox(tmp_path):
                 assert line, "the sandbox stopped before it was ready"
             status, page = get(line.split("open ", 1)[1].strip())
             assert status == 200 and "María García" in page
+            wait_until(lambda: "for @acme.bsky.social" in (tmp_path / "stderr.txt").read_text())  # Bluesky polled
         finally:
             process.send_signal(signal.SIGTERM)
             status = process.wait(timeout=30)
-    assert status == 0, (tmp_path / "stderr.txt").read_text()[-3000:]
+    logged = (tmp_path / "stderr.txt").read_text()
+    assert status == 0, logged[-3000:]
+    assert "HTTP Request:" not in logged  # no line per request to Bluesky (httpx's INFO)
 
 
 def test_run_with_some_credentials_still_names_the_missing_ones(monkeypatch, capsys):
