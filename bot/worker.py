@@ -122,17 +122,23 @@ class Worker:
 
     def alerts(self) -> None:
         if self.is_leader:
-            self.bridge.alerts.run_once()
+            with _until_next_run("the SLA alerts"):
+                self.bridge.alerts.run_once()
 
     def send_due_replies(self) -> None:
         """Replies whose undo window closed, or whose rate limit reset, go out within a second or two."""
         if self.is_leader:
-            self.bridge.replies.send_due()
+            with _until_next_run("sending the due replies"):
+                self.bridge.replies.send_due()
+
+    def forget_old_deliveries(self) -> None:
+        with _until_next_run("forgetting old deliveries"):
+            self.bridge.forget_old_deliveries()
 
     def poll(self) -> None:
         if not self.is_leader:
             return
-        with self._cycle_lock, self._interval_held():
+        with self._cycle_lock, self._interval_held(), _until_next_run("the poll"):
             while True:
                 report = self.bridge.cycle(
                     proceed=lambda: self.is_leader, mirror_for=self.settings.backlog_poll_seconds
@@ -194,7 +200,7 @@ class Worker:
         )
         self.scheduler.add_job(self.digests, id="digests-catch-up", replace_existing=True, next_run_time=_now())
         self.scheduler.add_job(
-            self.bridge.forget_old_deliveries,
+            self.forget_old_deliveries,
             "interval",
             hours=1,
             id="forget-deliveries",
@@ -218,6 +224,16 @@ class Worker:
         if held:
             with self.bridge.session() as s:
                 leases.release(s, name=LEASE_NAME, holder=self.identity)
+
+
+@contextlib.contextmanager
+def _until_next_run(what: str):
+    """A job the database failed (away, locked, broken) says so in one line, not a traceback a second, and is done
+    again at its next run: whatever it left undone is found again there."""
+    try:
+        yield
+    except SQLAlchemyError as err:
+        log.warning("%s stopped, tried again at its next run: the database failed: %s", what, plain_reason(err))
 
 
 def _pid_namespace() -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from bot import worker as worker_module
 from bot.worker import Worker
 from storage.models import Lease
+from tests.db_hazards import table_away
 from tests.harness import cards, wait_until
 
 
@@ -124,3 +125,21 @@ def test_a_cycle_ends_when_the_lease_is_lost_and_the_next_leader_shows_the_rest_
     assert next_leader.cycle()["mirrored"] == 3
     shown = [card["text"] for card in cards(slack)]
     assert [sum(f"message {i}" in text for text in shown) for i in range(6)] == [1] * 6
+
+
+def test_a_database_that_fails_the_worker_says_so_in_a_line_and_the_next_poll_goes_on(
+    make_bot, slack, x, customer, database_url, caplog
+):
+    bot = make_bot(POLL_INTERVAL_SECONDS="1")
+    worker = Worker(bot.bridge, bot.settings)
+    x.post(customer["id"], "@AcmeSupport hello?")
+    try:
+        with table_away(database_url, "message"):
+            worker.start()
+            wait_until(lambda: caplog.text.count("the poll stopped, tried again at its next run") >= 2)
+            wait_until(lambda: "sending the due replies stopped" in caplog.text)
+        wait_until(lambda: cards(slack))  # the database back: the next poll shows the mention
+    finally:
+        worker.stop()
+    assert "no such table" in caplog.text or "does not exist" in caplog.text
+    assert "raised an exception" not in caplog.text and "Traceback" not in caplog.text
