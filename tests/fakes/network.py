@@ -10,6 +10,7 @@ from bot.domain.types import Author, BrandAccount, FetchResult, InboundPost, Own
 
 class FakeDirectMessages:
     ends_by_itself = False
+
     def __init__(self, network: "FakeNetwork", max_length: int = 1000):
         self.network = network
         self.max_length = max_length
