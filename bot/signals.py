@@ -19,6 +19,8 @@ def stopping() -> threading.Event:
     return stop
 
 
-def wait(stop: threading.Event) -> None:
+def wait(stop: threading.Event, *, serving: threading.Thread | None = None) -> None:
+    """Until a signal sets `stop`, or the thread `serving` has ended (a server that stopped by itself)."""
     while not stop.wait(CHECK_SECONDS):
-        pass
+        if serving is not None and not serving.is_alive():
+            return

@@ -15,11 +15,13 @@ import contextlib
 import json
 import logging
 import resource
+import threading
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot import signals
 from bot.request_gate import MAX_BODY_BYTES, Gate
 from storage.health import WRITABLE, database_state, plain_reason
 
@@ -123,10 +125,18 @@ def create_server(
 
 
 def serve(app: App | None, engine, port: int, host: str = "0.0.0.0", *, signing_secret: str | None, teams=None) -> None:
+    """Serve until SIGTERM or SIGINT, then stop taking connections and let the requests under way finish, so that the
+    command's own stop (`run`: the worker steps down, its lease released) follows; a platform stops a process so on
+    every deploy."""
+    stop = signals.stopping()
     server = create_server(app, engine, port, host, signing_secret=signing_secret, teams=teams)
     paths = [p for p, served in ((EVENTS_PATH, app), (TEAMS_PATH, teams)) if served is not None]
     log.info("listening on http://%s:%s (%s)", host, server.effective_port, ", ".join(paths))
-    server.run()
+    thread = threading.Thread(target=server.run, name="http", daemon=True)
+    thread.start()
+    signals.wait(stop, serving=thread)
+    log.info("stopping: no new requests, the ones under way finish")
+    stop_server(server, thread)
 
 
 def stop_server(server, thread) -> None:

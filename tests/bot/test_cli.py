@@ -14,6 +14,8 @@ import requests
 from bot import command_settings
 from bot.cli import COMMAND_HELP
 from bot.command_settings import SETTINGS, X_USER_CREDENTIALS
+from storage import leases
+from storage.engine import make_engine, session_scope
 from tests.db_hazards import read_only, write_lock_held
 from tests.fakes import SlackDriver
 from tests.harness import (
@@ -154,7 +156,7 @@ def test_web_serves_events_and_healthz_and_worker_polls(env, slack, x, customer,
         for proc in (web, worker):
             proc.send_signal(signal.SIGTERM)
         outputs = [proc.communicate(timeout=60)[0] for proc in (web, worker)]
-    assert worker.returncode == 0
+    assert worker.returncode == 0 and web.returncode == 0, "a SIGTERM stops either cleanly"
     logs = "\n".join(outputs)
     for secret in (
         env["SLACK_BOT_TOKEN"],
@@ -334,6 +336,29 @@ def test_web_starts_with_the_slack_settings_only_and_replies_wait_for_the_worker
         worker.communicate(timeout=30)
     assert [p["text"] for p in x.brand_posts()] == ["Yes, we are here to help!"]
     assert _thread_says(slack, card, "Posted on X by <@UANA>")
+
+
+@pytest.mark.parametrize("stop", [sigterm_to_a_thread, lambda process: process.send_signal(signal.SIGINT)])
+def test_run_stopped_by_a_platform_finishes_cleanly_and_hands_the_lead_over(env, database_url, tmp_path, stop):
+    """A platform restarts a process with SIGTERM (to any of its threads); a person stops it with Ctrl-C."""
+    env["PORT"] = str(free_port())
+    engine = make_engine(database_url)
+    bot = start_cli(["run"], env, tmp_path)
+    try:
+        wait_until(lambda: _healthy(f"http://127.0.0.1:{env['PORT']}"), timeout=60)
+        wait_until(lambda: _leader(engine), timeout=60)
+    finally:
+        stop(bot)
+        said = bot.communicate(timeout=60)[0]
+    assert bot.returncode == 0, said[-3000:]
+    assert "Traceback" not in said, said[-3000:]
+    assert _leader(engine) is None, "the lease was left to run out: a standby would wait for it"
+    engine.dispose()
+
+
+def _leader(engine) -> str | None:
+    with session_scope(engine) as s:
+        return leases.holder_of(s, name=leases.WORKER_LEADER)
 
 
 def click_as(driver, user: str, card: dict, action_id: str):
