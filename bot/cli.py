@@ -1,4 +1,4 @@
-"""`python -m bot <command>`: run, web, worker, poll-once, migrate, sandbox, doctor, digest."""
+"""`python -m bot <command>`: run, web, worker, poll-once, migrate, sandbox, doctor, teams-app, digest."""
 
 import argparse
 import difflib
@@ -23,24 +23,23 @@ log = logging.getLogger("bot")
 COMMAND_HELP = {
     "run": (
         "everything in one process (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)",
-        "Everything in one process: the HTTP front on $PORT (POST /slack/events, POST /api/messages for Teams, "
-        "GET /healthz), or a Socket Mode "
-        "connection when SLACK_APP_TOKEN is set, and the worker (polls X, mirrors to Slack, sends the replies, "
-        "alerts, posts the digests). With no Slack or X credential set at all it starts the sandbox instead.",
+        "Everything in one process: the HTTP front on $PORT (POST /slack/events, POST /api/messages for Teams, GET "
+        "/healthz), or a Socket Mode connection when SLACK_APP_TOKEN is set, and the worker (polls X and Bluesky, "
+        "mirrors to the chat, sends the replies, alerts, posts the digests). With no Slack or X credential set at all "
+        "it starts the sandbox instead.",
     ),
     "web": (
         "the HTTP front only: POST /slack/events, POST /api/messages, GET /healthz",
         "The HTTP front only: POST /slack/events for Slack's events, clicks and slash commands (and Slack's URL "
-        "verification), POST /api/messages for Teams' activities (with TEAMS_APP_ID), GET /healthz. Run as many as "
-        "the traffic needs, with one worker. It starts with Slack's "
-        "settings alone and says at start what is missing: without the X settings, owners' replies wait in their "
-        "queue for the worker.",
+        "verification), POST /api/messages for Teams' activities (with TEAMS_APP_ID), GET /healthz. Run as many as the "
+        "traffic needs, with one worker. It starts with Slack's settings alone and says at start what is missing: "
+        "without the X settings, owners' replies wait in their queue for the worker.",
     ),
     "worker": (
         "the poller and the scheduler only",
-        "The poller and the clock only: reads the brand's mentions on X, mirrors them to Slack, sends the due and "
-        "unsettled replies, runs the SLA alerts and posts the digests. Several workers elect one leader through "
-        "the database; the others wait to take over.",
+        "The poller and the clock only: reads the brand's mentions on X and Bluesky, mirrors them to the chat, sends "
+        "the due and unsettled replies, runs the SLA alerts and posts the digests. Several workers elect one leader "
+        "through the database; the others wait to take over.",
     ),
     "poll-once": (
         "one ingest + mirror cycle, then exit",
@@ -52,34 +51,37 @@ COMMAND_HELP = {
         "once take turns.",
     ),
     "sandbox": (
-        "the bridge between local stand-ins of Slack and X, with a web page",
-        "The real bridge between stand-ins of Slack and X on 127.0.0.1, with a page to try it from: no Slack app, "
-        "X account or public address needed. It prints the page's address.",
+        "the bridge between local stand-ins of Slack (or Teams), X and Bluesky, with a web page",
+        "The real bridge between stand-ins of Slack (--chat teams: of Teams), X and Bluesky on 127.0.0.1, with a page "
+        "to try it from: no Slack app, X account or public address needed. It prints the page's address.",
     ),
     "doctor": (
         "check the credentials, scopes, channels and database of a real install",
         "Check each thing a real install needs, one line each: ok, FAIL with how to fix it, or skip with why. The "
         "Slack token, its scopes against manifest.yml, the channels, the signing secret (or the app-level token), "
-        "the brand's X credentials and the database. It changes nothing and posts nothing; it exits non-zero when "
-        "anything fails.",
+        "Teams' app registration, the brand's X and Bluesky credentials and the database. It changes nothing and posts "
+        "nothing; it exits non-zero when anything fails.",
     ),
     "teams-app": (
         "write the Teams app package (manifest.json and its icons) to upload",
-        "Write the Teams app package to --out (a .zip): manifest.json with the bot's id (TEAMS_APP_ID), the team "
-        "and personal scopes, the social-stats and social-replies commands, the resource-specific permission "
-        "ChannelMessage.Read.Group and webApplicationInfo, and the colour and outline icons. Upload it in Teams "
-        "(Apps → Manage your apps → Upload an app) or in the Teams Developer Portal.",
+        "Write the Teams app package to --out (a .zip): manifest.json with the bot's id (TEAMS_APP_ID), the team and "
+        "personal scopes, the social-stats and social-replies commands, the resource-specific permission "
+        "ChannelMessage.Read.Group and webApplicationInfo, and the colour and outline icons. Upload it in Teams (Apps "
+        "→ Manage your apps → Upload an app) or in the Teams Developer Portal.",
     ),
     "digest": (
         "post the daily digests now (and the weekly one for a Sunday)",
-        "Post the daily digests of a day now (yesterday in TIMEZONE by default), and the week's for a Sunday or "
-        "with --weekly. What was already posted is not posted again unless --force.",
+        "Post the daily digests of a day now (yesterday in TIMEZONE by default), and the week's for a Sunday or with "
+        "--weekly. What was already posted is not posted again unless --force.",
     ),
 }
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Slack console for a brand's X inbox.")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="The team's chat (Slack, Microsoft Teams) as the console of a brand's social inbox (X, Bluesky).",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     commands = {}
     for name, (summary, description) in COMMAND_HELP.items():

@@ -27,7 +27,10 @@ HTTP_MODE = Need(
     "Required unless SLACK_APP_TOKEN is set (Socket Mode)",
     lambda s: not s.slack_app_token and (bool(s.slack_bot_token) or not s.teams_app_id),
 )
-ONE_ACCOUNT = Need("Required without ACCOUNTS_FILE", lambda s: s.sources is None)
+ONE_X_ACCOUNT = Need(
+    "Required without ACCOUNTS_FILE, unless the brand is on Bluesky alone (BLUESKY_HANDLE set, no X_* credential)",
+    lambda s: s.sources is None and not s.bluesky_only(),
+)
 ONE_INBOX = Need(
     "Required without ACCOUNTS_FILE, unless TEAMS_INBOX_CHANNEL is set (Teams only)",
     lambda s: s.sources is None and not s.teams_inbox_channel,
@@ -220,7 +223,7 @@ _TEAMS = {
 _FRONT = {"SLACK_SIGNING_SECRET": HTTP_MODE, "SLACK_APP_TOKEN": OPTIONAL, "PORT": OPTIONAL}
 _SOURCES = {"SLACK_INBOX_CHANNEL": ONE_INBOX, "ACCOUNTS_FILE": OPTIONAL, "CAMPAIGN": OPTIONAL}
 _X = {
-    **dict.fromkeys(X_USER_CREDENTIALS, ONE_ACCOUNT),
+    **dict.fromkeys(X_USER_CREDENTIALS, ONE_X_ACCOUNT),
     "X_BEARER_TOKEN": OPTIONAL,
     "X_API_URL": OPTIONAL,
     "X_TIMEOUT_SECONDS": OPTIONAL,

@@ -1,5 +1,5 @@
-"""Checks at start: a setting X refuses stops the process with a message naming it (Slack's are in
-bot/chats/slack/preflight.py)."""
+"""Checks at start: a setting X (or, for a brand on Bluesky alone, Bluesky) refuses stops the process with a message
+naming it (Slack's are in bot/chats/slack/preflight.py)."""
 
 from bot.domain.errors import BadCredentials, NetworkError
 from bot.settings import ConfigError
@@ -14,7 +14,12 @@ def check_x(bridge, settings) -> None:
     except BadCredentials as err:
         raise ConfigError(err.message) from None
     except NetworkError as err:
-        raise ConfigError(f"X could not be used (X_API_URL={settings.x_api_url}): {err.message}") from None
+        where = (
+            f"Bluesky could not be used (BLUESKY_PDS_URL={settings.bluesky_pds_url})"
+            if settings.bluesky_only()
+            else f"X could not be used (X_API_URL={settings.x_api_url})"
+        )
+        raise ConfigError(f"{where}: {err.message}") from None
 
 
 def _check_accounts(bridge, settings) -> None:

@@ -33,6 +33,7 @@ SECRET_NAMES = (
     "X_ACCESS_TOKEN",
     "X_ACCESS_TOKEN_SECRET",
     "TEAMS_APP_PASSWORD",
+    "BLUESKY_APP_PASSWORD",
 )
 
 
@@ -125,9 +126,14 @@ class Settings:
                 + "".join(f"\n  {m.name}: {m.fix}" for m in missing if m.fix)
             )
 
+    def bluesky_only(self) -> bool:
+        """The single-account form on Bluesky alone: BLUESKY_HANDLE set, and no X credential at all."""
+        return self.sources is None and bool(self.bluesky_handle) and not self.has_x()
+
     def missing_x_credentials(self) -> list[str]:
-        """The brand's X settings that are not set (none are needed with ACCOUNTS_FILE, which names its own)."""
-        if self.sources is not None:
+        """The brand's X settings that are not set (none are needed with ACCOUNTS_FILE, which names its own, nor for
+        a brand on Bluesky alone)."""
+        if self.sources is not None or self.bluesky_only():
             return []
         return [n for n in X_USER_CREDENTIALS if not getattr(self, n.lower())]
 

@@ -145,6 +145,15 @@ def build_chat(settings: Settings, client: WebClient | None):
     return ChatRouter(slack, wing.chat, teams_digest_channel=settings.teams_digest_channel), wing
 
 
+def _single_account_networks(settings: Settings) -> dict:
+    """Without ACCOUNTS_FILE: the brand's X account (from the X_* settings) and its Bluesky account beside it (with
+    BLUESKY_HANDLE); or its Bluesky account alone, when no X credential is set at all."""
+    networks = {} if settings.bluesky_only() else {x_settings.NAME: x_settings.build_network(settings)}
+    if settings.bluesky_handle:
+        networks[bluesky_settings.NAME] = bluesky_settings.build_network(settings)
+    return networks
+
+
 def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = None) -> Bridge:
     sources = build_sources(settings)
     # With ACCOUNTS_FILE, the first account's channel stands in where one channel is needed (e.g. the digests).
@@ -173,9 +182,7 @@ def build_bridge(settings: Settings, *, engine=None, client: WebClient | None = 
         reopen_within_days=settings.reopen_within_days,
     )
     chat, wing = build_chat(settings, client)
-    networks = sources.networks() if sources else {x_settings.NAME: x_settings.build_network(settings)}
-    if not sources and settings.bluesky_handle:  # the single-account form: BLUESKY_HANDLE beside the X_* settings
-        networks[bluesky_settings.NAME] = bluesky_settings.build_network(settings)
+    networks = sources.networks() if sources else _single_account_networks(settings)
     if without_x:  # the account is never asked of X: nothing here signs in, reads or posts
         sources = Sources(
             [AccountSource("default", n, inbox, settings.campaign, problem=without_x) for n in networks.values()]

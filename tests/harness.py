@@ -54,7 +54,7 @@ def bot_env(slack: FakeSlack, x: FakeX, database_url: str, **extra) -> dict[str,
 
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS_OF_THE_MACHINE = ("SLACK_", "X_", "TEAMS_", "DATABASE_URL", "ACCOUNTS_FILE")
+SETTINGS_OF_THE_MACHINE = ("SLACK_", "X_", "TEAMS_", "BLUESKY_", "DATABASE_URL", "ACCOUNTS_FILE")
 
 
 def process_env(env: dict[str, str]) -> dict[str, str]:

@@ -41,3 +41,16 @@ def test_the_defaults_help_shows_are_the_ones_the_bot_applies():
             assert setting.default == value, setting.name
         elif hasattr(value, "strftime"):
             assert setting.default == value.strftime("%H:%M"), setting.name
+
+
+def test_every_credential_a_setting_holds_is_masked_in_the_logs():
+    """A token, a secret, a key or a password set in the environment is among the values the log filter masks."""
+    credentials = [name for name in SETTINGS if name.endswith(("_TOKEN", "_SECRET", "_PASSWORD", "_KEY"))]
+    env = {name: f"value-of-{name.lower()}" for name in credentials}
+    env["SLACK_APP_TOKEN"] = "xapp-value-of-slack_app_token"
+    env.update(BLUESKY_HANDLE="acme.test", TEAMS_APP_ID="00000000-0000-0000-0000-000000000001")
+
+    masked = from_env(env).secrets()
+
+    assert len(credentials) >= 10
+    assert [name for name in credentials if env[name] not in masked] == []

@@ -62,7 +62,9 @@ def run(doctor, settings) -> None:
         _file_accounts(doctor, settings)
         return
     missing = settings.missing_x_credentials()
-    if missing:
+    if settings.bluesky_only():
+        doctor.add("X", SKIP, "not served: the brand is on Bluesky alone (BLUESKY_HANDLE is set, no X_* credential)")
+    elif missing:
         doctor.not_set("X reading mentions", *missing)
         doctor.add("X posting as the brand", SKIP, "not checked without the brand's credentials")
     else:
