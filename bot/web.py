@@ -125,9 +125,9 @@ def create_server(
 
 
 def serve(app: App | None, engine, port: int, host: str = "0.0.0.0", *, signing_secret: str | None, teams=None) -> None:
-    """Serve until SIGTERM or SIGINT, then stop taking connections and let the requests under way finish, so that the
-    command's own stop (`run`: the worker steps down, its lease released) follows; a platform stops a process so on
-    every deploy."""
+    """Serve until SIGTERM or SIGINT (a platform stops a process so on every deploy), then stop taking connections and
+    let the requests under way run to their end, so that the command's own stop follows (`run`: the worker steps down,
+    its lease released)."""
     stop = signals.stopping()
     server = create_server(app, engine, port, host, signing_secret=signing_secret, teams=teams)
     paths = [p for p, served in ((EVENTS_PATH, app), (TEAMS_PATH, teams)) if served is not None]
