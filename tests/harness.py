@@ -37,14 +37,15 @@ def x_env(x: FakeX) -> dict[str, str]:
     }
 
 
-def bot_env(slack: FakeSlack, x: FakeX, database_url: str, **extra) -> dict[str, str]:
+def bot_env(slack: FakeSlack, x: FakeX | None, database_url: str, **extra) -> dict[str, str]:
+    """The bot's settings against the stand-ins; without `x`, no X setting at all (a brand not on X)."""
     env = {
         "SLACK_BOT_TOKEN": slack.bot_token,
         "SLACK_SIGNING_SECRET": SIGNING_SECRET,
         "SLACK_INBOX_CHANNEL": "C_INBOX",
         "SLACK_DIGEST_CHANNEL": "C_DIGEST",
         "SLACK_API_URL": slack.url,
-        **x_env(x),
+        **(x_env(x) if x is not None else {}),
         "DATABASE_URL": database_url,
         "MIRROR_RATE_PER_CHANNEL": "1000",
         "POLL_INTERVAL_SECONDS": "1",

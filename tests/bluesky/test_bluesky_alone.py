@@ -5,23 +5,18 @@ import signal
 
 from tests.bot.test_cli import _healthy, run_cli, start_cli
 from tests.fakes import SlackDriver
-from tests.harness import SIGNING_SECRET, buttons, card_text, cards, free_port, wait_until
+from tests.harness import SIGNING_SECRET, bot_env, buttons, card_text, cards, free_port, wait_until
 
 
 def bluesky_alone_env(slack, bsky, database_url) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": slack.bot_token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_INBOX_CHANNEL": "C_INBOX",
-        "SLACK_DIGEST_CHANNEL": "C_DIGEST",
-        "SLACK_API_URL": slack.url,
-        "BLUESKY_HANDLE": "acme.test",
-        "BLUESKY_APP_PASSWORD": "brand-app-pass",
-        "BLUESKY_PDS_URL": bsky.url,
-        "DATABASE_URL": database_url,
-        "MIRROR_RATE_PER_CHANNEL": "1000",
-        "POLL_INTERVAL_SECONDS": "1",
-    }
+    return bot_env(
+        slack,
+        None,
+        database_url,
+        BLUESKY_HANDLE="acme.test",
+        BLUESKY_APP_PASSWORD="brand-app-pass",
+        BLUESKY_PDS_URL=bsky.url,
+    )
 
 
 def test_a_brand_on_bluesky_alone_runs_mirrors_and_answers_without_any_x_setting(slack, bsky, database_url, tmp_path):
