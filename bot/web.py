@@ -16,6 +16,7 @@ import json
 import logging
 import resource
 import threading
+import time
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -34,6 +35,9 @@ TEAMS_PATH = "/api/messages"
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT_SECONDS = 10
 CLEANUP_INTERVAL_SECONDS = 2
+# On a stop, the requests under way get this long to be answered before the connections are closed.
+DRAIN_SECONDS = 5
+DRAIN_CHECK_SECONDS = 0.05
 SPARE_FILES = 100  # descriptors kept for the database, logs and outgoing HTTP beside the connections
 
 
@@ -141,11 +145,25 @@ def serve(app: App | None, engine, port: int, host: str = "0.0.0.0", *, signing_
 
 def stop_server(server, thread) -> None:
     """Stop a waitress server running in `thread`, from inside its own loop: closing its sockets from another
-    thread would pull them from under its select()."""
+    thread would pull them from under its select(). It first stops accepting and lets the requests under way be
+    answered (DRAIN_SECONDS at most): closed under them, their answers would be lost and their threads would log
+    a traceback writing to a closed socket."""
     from waitress import wasyncore
 
     if thread.is_alive():
+        server.accepting = False  # read by its loop at each turn: no connection is accepted after this one
+        deadline = time.monotonic() + DRAIN_SECONDS
+        while _answering(server) and time.monotonic() < deadline:
+            time.sleep(DRAIN_CHECK_SECONDS)
         with contextlib.suppress(OSError):  # the loop closed its trigger already: it is stopping by itself
             server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map, ignore_all=True))
         thread.join(timeout=5)
     server.task_dispatcher.shutdown(timeout=5)
+
+
+def _answering(server) -> bool:
+    """Whether a connection has a request read and not yet answered, or an answer not yet sent."""
+    return any(
+        getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0)
+        for channel in list(server._map.values())
+    )
