@@ -286,6 +286,7 @@ class _Batch:
             else {}
         )
         self.new_cases: list[_NewCase] = []
+        self.reopening: dict[int, dict] = {}  # case id -> the event of its reopening, by the first post to it
         self.messages: list[tuple] = []  # (the case, or the new case, it belongs to; its fields)
 
     def add(self, post: InboundPost, *, now, campaign: str, channel: str, message_network: str) -> None:
@@ -311,12 +312,16 @@ class _Batch:
             )
             self.new_cases.append(case)
             self.latest.pop(post.author.id, None)  # the customer's latest case is an open one now
-        elif case.status == CaseStatus.RESOLVED and cases.reopen_on_customer_post(self.s, case_id=case.id):
+        elif case.status == CaseStatus.RESOLVED and case.id not in self.reopening:
             # The owner keeps the case (named in the event: the thread post tells them, handle time restarts).
-            actor = f"customer:{post.author.id}"
-            cases.add_event(self.s, case_id=case.id, kind=EventKind.REOPEN, actor=actor, at=now, detail=case.owner)
+            self.reopening[case.id] = {
+                "case_id": case.id,
+                "kind": EventKind.REOPEN.value,
+                "actor": f"customer:{post.author.id}",
+                "at": now,
+                "detail": case.owner,
+            }
             self.latest.pop(post.author.id, None)
-            self.s.expire(case)  # read again when next looked at: it is open (or claimed) now
         self.cases[key] = case
         fields = dict(
             direction="in",
@@ -334,6 +339,9 @@ class _Batch:
         self.messages.append((case, fields))
 
     def write(self) -> None:
+        """The reopenings (each recorded only for a case it moved out of 'resolved'), the new cases, the messages."""
+        reopened = cases.reopen_on_customer_posts(self.s, case_ids=list(self.reopening))
+        cases.add_events(self.s, [event for case_id, event in self.reopening.items() if case_id in reopened])
         ids = cases.add_cases(self.s, [new.fields for new in self.new_cases])
         for new, case_id in zip(self.new_cases, ids, strict=True):
             new.id = case_id

@@ -145,6 +145,29 @@ def test_a_new_conversation_soon_after_a_resolution_reopens_that_case(bot, slack
     assert reply["referenced_tweets"][0]["id"] == later["id"]  # answered where she wrote last
 
 
+def test_several_posts_in_one_read_reopen_the_resolved_case_once(bot, slack, x, customer):
+    post, card = resolved_case(bot, slack, x, customer)
+
+    x.post(customer["id"], "@AcmeSupport it happened again")  # a new conversation: it continues the case
+    x.post(customer["id"], "@AcmeSupport and now the app crashes too", in_reply_to=post["id"])
+    x.post(customer["id"], "@AcmeSupport hello?", in_reply_to=post["id"])
+    bot.cycle()
+
+    assert len(cards(slack)) == 1  # no second case
+    card = fresh(slack, card)
+    assert "Reopened" in card_text(card) and "claimed by <@UANA>" in card_text(card)
+    posts = slack.replies("C_INBOX", card["ts"])[-3:]
+    said = ("happened again", "crashes too", "hello?")
+    assert [words in message["text"] for words, message in zip(said, posts, strict=True)] == [True] * 3
+    assert ["still yours" in card_text(p) for p in posts] == [True, False, False]  # told once, with the first
+    click(bot, "UANA", card, "case_resolve")
+    wait_until(lambda: "Resolved" in card_text(fresh(slack, card)))
+    report = bot.bridge.metrics.report(bot.bridge.metrics.period("today"))
+    assert (report.resolution.resolved, report.resolution.reopened) == (1, 1)
+    [ana] = report.agents
+    assert ana.resolved == 2  # resolved, reopened once, resolved again
+
+
 def test_a_new_conversation_while_the_case_is_still_open_is_a_case_of_its_own(bot, slack, x, customer):
     _, card = open_case(bot, slack, x, customer)
 

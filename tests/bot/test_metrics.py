@@ -86,7 +86,7 @@ class World:
         with self.bridge.session() as s:
             self._post(s, case_id, at, customer, text, None, None)
             owner = cases.get_case(s, case_id=case_id).owner
-            if cases.reopen_on_customer_post(s, case_id=case_id):
+            if cases.reopen_on_customer_posts(s, case_ids=[case_id]):
                 cases.add_event(
                     s,
                     case_id=case_id,
