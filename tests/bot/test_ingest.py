@@ -60,6 +60,23 @@ def test_every_page_is_read_100_at_a_time_with_authors_by_expansion(bot, slack, 
     assert all(r["auth"] == "user" for r in mention_calls), "the brand's own token: an owned read"
 
 
+def test_the_cases_one_read_opens_each_keep_their_conversation(bot, slack, x):
+    """250 new cases stored from one read, in one transaction: each card shows its own post, oldest first, and a
+    reply in each conversation goes to the thread of that conversation's card."""
+    authors = [x.add_user(f"customer{i}", f"Customer {i}") for i in range(5)]
+    posts = [x.post(authors[i % 5]["id"], f"@AcmeSupport question number {i:03d}") for i in range(250)]
+    bot.cycle()
+
+    shown = [card_text(card) for card in cards(slack)]
+    assert len(shown) == 250
+    assert all(f"question number {i:03d}" in text for i, text in enumerate(shown))
+    for i in (0, 137, 249):
+        x.post(authors[i % 5]["id"], f"@AcmeSupport about question {i:03d}", in_reply_to=posts[i]["id"])
+    bot.cycle()
+    for i in (0, 137, 249):
+        assert f"about question {i:03d}" in slack.replies("C_INBOX", cards(slack)[i]["ts"])[-1]["text"]
+
+
 def test_cursor_is_stored_and_polls_overlap_without_duplicates(bot, slack, x, customer):
     x.post(customer["id"], "@AcmeSupport one")
     bot.cycle()
