@@ -4,8 +4,9 @@ run's work beside a year of cases.
 The bot's own ingest step (`Ingest._store`, as a poll calls it once a read is in) is given 10,000 posts as the X
 adapter hands them over — one customer in five writing again in a conversation of this read, one in ten a customer
 whose case was resolved yesterday (their new conversation reopens it) — and stores them in the SQLite file on disk,
-as deployed. Reading them from X is X's time, not the bot's, and is left out. Memory: the Python heap's peak during
-the store (tracemalloc), and the process's resident size after each of several such polls, which stays flat.
+as deployed, then in a database of the local PostgreSQL server. Reading them from X is X's time, not the bot's, and
+is left out. Memory: the Python heap's peak during the store (tracemalloc), and the process's resident size after
+each of several such polls, which stays flat.
 
 With history: 200,000 cases are loaded first (a year of a busy account: 40,000 customers, all resolved, their cards
 up to date), then a poll's 100 new mentions are stored and a mirror run looks for cards to redraw, as a cycle does.
@@ -20,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import select
 
-from bench.common import Figure, median, mention_text, running_bot, workdir
+from bench.common import Figure, median, mention_text, postgres_database, running_bot, workdir
 from bot.domain.sources import MENTION
 from bot.domain.states import EventKind
 from bot.domain.types import Author, InboundPost
@@ -79,8 +80,13 @@ def _resolved_customers(bot, count: int) -> list[str]:
     return ids
 
 
-def measure(n: int, rounds: int) -> dict:
-    with workdir() as work, FakeSlack() as slack, FakeX() as x, running_bot(slack, x, work.database_url()) as bot:
+def measure(n: int, rounds: int, database_url: str | None = None) -> dict:
+    with (
+        workdir() as work,
+        FakeSlack() as slack,
+        FakeX() as x,
+        running_bot(slack, x, database_url or work.database_url()) as bot,
+    ):
         ingest = bot.bridge.ingest
         bot.bridge.served.account()
         source = bot.bridge.sources.ready_accounts()[0]
@@ -206,6 +212,22 @@ def run(quick: bool = False) -> list[Figure]:
             extra=m,
         ),
     ]
+    with postgres_database() as url:
+        if url is None:
+            print("  PostgreSQL is not reachable on 127.0.0.1:5432 (BENCH_POSTGRES_URL): its ingest is not measured")
+        else:
+            pg = measure(n, rounds, database_url=url)
+            figures.append(
+                Figure(
+                    SECTION,
+                    f"the same {n:,}, PostgreSQL (local server)",
+                    median(pg["times"]),
+                    "{:.2f} s median",
+                    note=f"{rounds} polls: " + ", ".join(f"{t:.2f}" for t in pg["times"]) + " s (flat: each poll's "
+                    "look-ups planned for their own values, not by a generic plan that scans the cases stored)",
+                    extra=pg,
+                )
+            )
     history = 20_000 if quick else HISTORY_CASES
     empty, full = poll_beside_history(0, 5), poll_beside_history(history, 5)
     people = min(history, HISTORY_CUSTOMERS)

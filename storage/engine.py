@@ -52,7 +52,13 @@ def make_engine(url: str) -> Engine:
     # A process frozen inside a transaction (a VM pause, SIGSTOP) would hold its row locks, and with them every
     # other process, for as long as it is frozen: the server ends such a session after a while instead, and the
     # frozen process's transaction fails and is tried again by its next cycle.
-    options = f"-c timezone=UTC -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+    # Every statement planned for its own values: after five runs of a prepared statement (psycopg prepares them)
+    # the server may switch to one generic plan, and for a poll's look-ups of a thousand ids that plan scans the table
+    # (a 10,000-mention poll took 2 s, then 3 s more with each poll stored before it).
+    options = (
+        f"-c timezone=UTC -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_MS}"
+        " -c plan_cache_mode=force_custom_plan"
+    )
     connect_args = {"options": options} if url.startswith("postgresql") else {}
     engine = create_engine(
         url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20, connect_args=connect_args
