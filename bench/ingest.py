@@ -224,7 +224,7 @@ def run(quick: bool = False) -> list[Figure]:
                     median(pg["times"]),
                     "{:.2f} s median",
                     note=f"{rounds} polls: " + ", ".join(f"{t:.2f}" for t in pg["times"]) + " s (flat: each poll's "
-                    "look-ups planned for their own values, not by a generic plan that scans the cases stored)",
+                    "look-ups planned for their own values, not by a generic plan that slows with the cases stored)",
                     extra=pg,
                 )
             )

@@ -133,7 +133,7 @@ def add_cases(session: Session, rows: list[dict]) -> list[int]:
     # SQLAlchemy would send one statement per row (half of a 10,000-mention poll's time).
     inserted = session.connection().execute(insert(table).returning(table.c.id, *key), rows)
     ids = {tuple(found): case_id for case_id, *found in inserted}
-    return [ids[(row["network"], row["account_id"], row["conversation_id"], row["customer_id"])] for row in rows]
+    return [ids[tuple(row[column.name] for column in key)] for row in rows]
 
 
 def add_messages(session: Session, rows: list[dict]) -> None:
