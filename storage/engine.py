@@ -1,5 +1,7 @@
 """Engine and sessions. Nothing is created at import time: the CLI builds one engine per process."""
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,8 +32,8 @@ def make_engine(url: str) -> Engine:
         def _sqlite_pragmas(dbapi_conn, _record):
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            _enter_wal(cur)
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 
@@ -73,6 +75,21 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(wait_ms)}")
 
     return engine
+
+
+def _enter_wal(cur: sqlite3.Cursor) -> None:
+    """WAL, tried again until busy_timeout: SQLite refuses the switch at once, without waiting as it does for any other
+    lock, when another connection holds a lock on a database still in its first journal mode (two processes started
+    together on a new file: one of them failed with "database is locked")."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 def create_schema(engine: Engine) -> None:
