@@ -1,3 +1,4 @@
+import logging
 import os
 import shutil
 import uuid
@@ -83,6 +84,20 @@ _DROPS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="drop-database")
 def _databases_dropped_at_the_end():
     yield
     _DROPS.shutdown(wait=True)
+
+
+@pytest.fixture(autouse=True)
+def _logging_left_as_found():
+    """A sandbox run in the test's process sets logging up as a command does (bot.logs.configure): a handler on
+    the test's captured stderr, closed once the test ends. Left in place, every later test's log line printed a
+    "--- Logging error ---" instead."""
+    root = logging.getLogger()
+    handlers, level = set(root.handlers), root.level
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers and type(handler) is logging.StreamHandler:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def _migrate(url: str) -> None:
