@@ -87,7 +87,8 @@ def _enter_wal(cur: sqlite3.Cursor) -> None:
             cur.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() >= deadline:
+            busy = err.sqlite_errorname.startswith("SQLITE_BUSY")  # "database is locked", or one of its variants
+            if not busy or time.monotonic() >= deadline:
                 raise
             time.sleep(0.01)
 
